@@ -1,0 +1,251 @@
+//! Per-run action state: the checks every backend shares.
+
+use std::time::SystemTime;
+
+use serde_json::{Map, Value};
+
+use super::params::value_at;
+use super::results::{ResultLimits, Results};
+use super::{ActionBackend, LogEntry};
+
+/// Bounds on what one action run may report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionLimits {
+    /// Result key count and size.
+    pub results: ResultLimits,
+    /// Longest log message kept, in bytes; longer ones are cut with a marker.
+    pub max_log_message_bytes: usize,
+    /// Most log lines kept; further ones are counted and dropped.
+    pub max_log_entries: usize,
+    /// Longest failure message kept, in bytes.
+    pub max_fail_message_bytes: usize,
+}
+
+impl Default for ActionLimits {
+    fn default() -> Self {
+        Self {
+            results: ResultLimits::default(),
+            max_log_message_bytes: 4 * 1024,
+            max_log_entries: 1_000,
+            max_fail_message_bytes: 4 * 1024,
+        }
+    }
+}
+
+/// What a run reported through the action API.
+#[derive(Debug, Clone, Default)]
+pub struct ActionRecord {
+    /// The nested results.
+    pub results: Map<String, Value>,
+    /// Log lines in order (with a closing marker when some were dropped).
+    pub log: Vec<LogEntry>,
+    /// The last `action-fail` message, if any.
+    pub failure: Option<String>,
+    /// The first backend error, if any: the action fails with it.
+    pub backend_error: Option<String>,
+}
+
+/// The action API's state for one run: params, results, log and failure,
+/// with a backend behind them.
+pub struct ActionContext {
+    params: Value,
+    results: Results,
+    log: Vec<LogEntry>,
+    dropped_log_entries: usize,
+    failure: Option<String>,
+    backend_error: Option<String>,
+    limits: ActionLimits,
+    backend: Box<dyn ActionBackend>,
+}
+
+impl ActionContext {
+    /// Starts a run's action state, reading the params from `backend`.
+    pub fn new(
+        mut backend: Box<dyn ActionBackend>,
+        limits: ActionLimits,
+    ) -> Result<Self, super::BackendError> {
+        let params = match backend.params()? {
+            // Juju gives `{}` rather than null when there are no params.
+            Value::Null => Value::Object(Map::new()),
+            params => params,
+        };
+        Ok(Self {
+            params,
+            results: Results::new(limits.results),
+            log: Vec::new(),
+            dropped_log_entries: 0,
+            failure: None,
+            backend_error: None,
+            limits,
+            backend,
+        })
+    }
+
+    /// `action-get`: JSON text of the whole params map, or of the value at a
+    /// dotted path; `None` for an absent path.
+    pub fn get(&self, key: Option<&str>) -> Option<String> {
+        let value = match key {
+            None => &self.params,
+            Some(path) => value_at(&self.params, path)?,
+        };
+        Some(value.to_string())
+    }
+
+    /// `action-set`: validates every pair, then stores all or none.
+    pub fn set(&mut self, pairs: Vec<(String, String)>) -> Result<(), String> {
+        self.results.set(&pairs).map_err(|e| e.to_string())?;
+        if let Err(e) = self.backend.set_results(&pairs) {
+            self.record_backend_error(e);
+            return Err(
+                "the results could not be stored (see the action's failure message)".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// `action-log`: keeps and forwards a message, within the limits.
+    pub fn log(&mut self, message: String) {
+        if self.log.len() >= self.limits.max_log_entries {
+            self.dropped_log_entries += 1;
+            return;
+        }
+        let entry = LogEntry {
+            timestamp: SystemTime::now(),
+            message: truncate(message, self.limits.max_log_message_bytes),
+        };
+        if let Err(e) = self.backend.log(&entry) {
+            self.record_backend_error(e);
+        }
+        self.log.push(entry);
+    }
+
+    /// `action-fail`: marks the action failed; the last message wins.
+    pub fn fail(&mut self, message: String) {
+        let message = truncate(message, self.limits.max_fail_message_bytes);
+        if let Err(e) = self.backend.fail(&message) {
+            self.record_backend_error(e);
+        }
+        self.failure = Some(message);
+    }
+
+    /// Whether the action has been marked failed so far.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// The params the run sees.
+    pub fn params(&self) -> &Value {
+        &self.params
+    }
+
+    /// Ends the run's action state, returning what it recorded.
+    pub fn finish(mut self) -> ActionRecord {
+        if self.dropped_log_entries > 0 {
+            self.log.push(LogEntry {
+                timestamp: SystemTime::now(),
+                message: format!(
+                    "[charmbox: {} further log messages dropped; at most {} are kept]",
+                    self.dropped_log_entries, self.limits.max_log_entries
+                ),
+            });
+        }
+        ActionRecord {
+            results: self.results.into_map(),
+            log: self.log,
+            failure: self.failure,
+            backend_error: self.backend_error,
+        }
+    }
+
+    fn record_backend_error(&mut self, error: super::BackendError) {
+        self.backend_error.get_or_insert(error.0);
+    }
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary, saying so.
+pub(crate) fn truncate(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let total = text.len();
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str(&format!(
+        " [truncated: {total} bytes, at most {max} are kept]"
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::local::LocalBackend;
+    use serde_json::json;
+
+    fn context(params: Value, limits: ActionLimits) -> ActionContext {
+        ActionContext::new(Box::new(LocalBackend::new(params)), limits).unwrap()
+    }
+
+    #[test]
+    fn get_returns_json_text_and_none_for_absent_paths() {
+        let ctx = context(json!({"a": {"b": "x"}, "n": 2}), ActionLimits::default());
+        assert_eq!(ctx.get(None).unwrap(), r#"{"a":{"b":"x"},"n":2}"#);
+        assert_eq!(ctx.get(Some("a.b")).unwrap(), r#""x""#);
+        assert_eq!(ctx.get(Some("n")).unwrap(), "2");
+        assert_eq!(ctx.get(Some("a.c")), None);
+        assert_eq!(ctx.get(Some("n.x")), None);
+    }
+
+    #[test]
+    fn no_params_reads_as_an_empty_map() {
+        let ctx = context(Value::Null, ActionLimits::default());
+        assert_eq!(ctx.get(None).unwrap(), "{}");
+    }
+
+    #[test]
+    fn fail_keeps_results_and_last_message_wins() {
+        let mut ctx = context(json!({}), ActionLimits::default());
+        ctx.set(vec![("before".into(), "1".into())]).unwrap();
+        ctx.fail("first".into());
+        ctx.set(vec![("after".into(), "2".into())]).unwrap();
+        ctx.fail("second".into());
+        let record = ctx.finish();
+        assert_eq!(record.failure.as_deref(), Some("second"));
+        assert_eq!(
+            Value::Object(record.results),
+            json!({"before": "1", "after": "2"})
+        );
+    }
+
+    #[test]
+    fn log_is_bounded_with_markers() {
+        let limits = ActionLimits {
+            max_log_entries: 2,
+            max_log_message_bytes: 5,
+            ..ActionLimits::default()
+        };
+        let mut ctx = context(json!({}), limits);
+        ctx.log("short".into());
+        ctx.log("much too long".into());
+        ctx.log("dropped".into());
+        ctx.log("dropped".into());
+        let log = ctx.finish().log;
+        let messages: Vec<_> = log.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages[0], "short");
+        assert!(messages[1].starts_with("much ") && messages[1].contains("truncated"));
+        assert!(
+            messages[2].contains("2 further log messages dropped"),
+            "{messages:?}"
+        );
+        assert_eq!(messages.len(), 3);
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        let cut = truncate("ééé".into(), 3);
+        assert!(cut.starts_with('é') && !cut.starts_with("éé"), "{cut}");
+    }
+}

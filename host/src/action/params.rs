@@ -1,0 +1,192 @@
+//! Params: reading a value at a dotted path, and building a params map from
+//! `key=value` arguments typed as `juju run` types them.
+
+use serde_json::{Map, Value};
+
+use super::keys::{validate_param_key, ParamKeyError};
+
+/// The value at a dotted `path` in `params`, or `None` when any segment is
+/// absent or descends into something that is not a map (Juju's `action-get`).
+pub fn value_at<'a>(params: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(params, |value, segment| value.as_object()?.get(segment))
+}
+
+/// Sets `value` at a dotted `path` in `map`, creating maps on the way and
+/// replacing anything in the way that is not a map (a later value wins).
+pub fn insert_at(map: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut segments = path.split('.').peekable();
+    let mut current = map;
+    while let Some(segment) = segments.next() {
+        if segments.peek().is_none() {
+            current.insert(segment.to_owned(), value);
+            return;
+        }
+        let slot = current
+            .entry(segment.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        current = slot.as_object_mut().expect("just made a map");
+    }
+}
+
+/// How `key=value` arguments' values are typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArgTyping {
+    /// As YAML scalars, like `juju run`: `3` is a number, `true` a boolean.
+    #[default]
+    Yaml,
+    /// Every value stays a string (`juju run --string-args`).
+    Strings,
+}
+
+/// A `key=value` argument that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    /// There was no `=`.
+    #[error("argument {0:?} is not of the form key=value")]
+    NoEquals(String),
+    /// The key breaks the key rule.
+    #[error(transparent)]
+    BadKey(#[from] ParamKeyError),
+    /// The value is not valid YAML (use `--string-args` to pass it as text).
+    #[error("value of {key:?} is not a valid YAML value ({reason}); quote it, or pass --string-args to keep every value a string")]
+    BadValue {
+        /// The key whose value failed.
+        key: String,
+        /// What the YAML parser said.
+        reason: String,
+    },
+}
+
+/// Types one value the way `juju run` does.
+pub fn type_value(key: &str, raw: &str, typing: ArgTyping) -> Result<Value, ArgError> {
+    match typing {
+        ArgTyping::Strings => Ok(Value::String(raw.to_owned())),
+        // An empty value is an empty string, not YAML null: that is what an
+        // operator typing `key=` means.
+        ArgTyping::Yaml if raw.is_empty() => Ok(Value::String(String::new())),
+        ArgTyping::Yaml => serde_norway::from_str::<Value>(raw).map_err(|e| ArgError::BadValue {
+            key: key.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Merges `key=value` arguments into `params` (dotted keys nest; arguments
+/// override what is already there, as CLI pairs override `--params`).
+pub fn apply_args<'a>(
+    params: &mut Map<String, Value>,
+    args: impl IntoIterator<Item = &'a str>,
+    typing: ArgTyping,
+) -> Result<(), ArgError> {
+    // Parse every argument before applying any, so a bad one changes nothing.
+    let parsed = args
+        .into_iter()
+        .map(|arg| {
+            let (key, raw) = arg
+                .split_once('=')
+                .ok_or_else(|| ArgError::NoEquals(arg.to_owned()))?;
+            validate_param_key(key)?;
+            Ok((key, type_value(key, raw, typing)?))
+        })
+        .collect::<Result<Vec<_>, ArgError>>()?;
+    for (key, value) in parsed {
+        insert_at(params, key, value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn value_at_follows_dotted_paths() {
+        let params = json!({"outfile": {"name": "x.tar", "size": 3}, "n": 1});
+        assert_eq!(value_at(&params, "outfile.name"), Some(&json!("x.tar")));
+        assert_eq!(value_at(&params, "outfile"), Some(&params["outfile"]));
+        assert_eq!(value_at(&params, "n"), Some(&json!(1)));
+        assert_eq!(value_at(&params, "missing"), None);
+        assert_eq!(value_at(&params, "outfile.missing"), None);
+        // Descending into a non-map gives nothing, not an error.
+        assert_eq!(value_at(&params, "n.deeper"), None);
+        assert_eq!(value_at(&params, "outfile.name.x"), None);
+    }
+
+    #[test]
+    fn insert_at_nests_and_later_values_win() {
+        let mut map = Map::new();
+        insert_at(&mut map, "a.b", json!("1"));
+        insert_at(&mut map, "a.c", json!("2"));
+        insert_at(&mut map, "d", json!("3"));
+        assert_eq!(
+            Value::Object(map.clone()),
+            json!({"a": {"b": "1", "c": "2"}, "d": "3"})
+        );
+        insert_at(&mut map, "a.b", json!("9"));
+        insert_at(&mut map, "d.e", json!("4"));
+        assert_eq!(
+            Value::Object(map),
+            json!({"a": {"b": "9", "c": "2"}, "d": {"e": "4"}})
+        );
+    }
+
+    #[test]
+    fn values_are_typed_like_yaml_scalars() {
+        let t = |raw| type_value("k", raw, ArgTyping::Yaml).unwrap();
+        assert_eq!(t("3"), json!(3));
+        assert_eq!(t("-2"), json!(-2));
+        assert_eq!(t("1.5"), json!(1.5));
+        assert_eq!(t("true"), json!(true));
+        assert_eq!(t("false"), json!(false));
+        assert_eq!(t("hello"), json!("hello"));
+        assert_eq!(t("'3'"), json!("3"));
+        assert_eq!(t("[1, 2]"), json!([1, 2]));
+        assert_eq!(t(""), json!(""));
+        assert_eq!(t("x.tar.gz"), json!("x.tar.gz"));
+    }
+
+    #[test]
+    fn string_args_keep_everything_a_string() {
+        for raw in ["3", "true", "1.5", "[1]"] {
+            assert_eq!(
+                type_value("k", raw, ArgTyping::Strings).unwrap(),
+                json!(raw)
+            );
+        }
+    }
+
+    #[test]
+    fn apply_args_nests_dotted_keys_and_overrides() {
+        let mut params = json!({"filename": "old", "outfile": {"keep": true}})
+            .as_object()
+            .unwrap()
+            .clone();
+        apply_args(
+            &mut params,
+            ["filename=new.snap", "outfile.size=10", "flag=true"],
+            ArgTyping::Yaml,
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(params),
+            json!({"filename": "new.snap", "outfile": {"keep": true, "size": 10}, "flag": true})
+        );
+    }
+
+    #[test]
+    fn apply_args_reports_what_is_wrong() {
+        let mut params = Map::new();
+        let err = apply_args(&mut params, ["novalue"], ArgTyping::Yaml).unwrap_err();
+        assert!(err.to_string().contains("key=value"), "{err}");
+        let err = apply_args(&mut params, ["Bad=1"], ArgTyping::Yaml).unwrap_err();
+        assert!(err.to_string().contains("\"Bad\""), "{err}");
+        let err = apply_args(&mut params, ["ok=1", "k=[1"], ArgTyping::Yaml).unwrap_err();
+        assert!(err.to_string().contains("--string-args"), "{err}");
+        assert!(params.is_empty(), "nothing applied from failing arguments");
+    }
+}

@@ -1,0 +1,287 @@
+//! Loading a charm's component: compiling it, linking it against the host's
+//! imports once, and discovering its action handlers from the component's own
+//! type (no per-charm bindings).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use wasmtime::component::types::{ComponentItem, Type};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
+
+use crate::engine::Engine;
+use crate::sandbox::RunState;
+
+/// A handler's signature: the two shapes an action export may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerSignature {
+    /// `func()`.
+    Plain,
+    /// `func() -> result<_, string>`; `err(msg)` fails the action with `msg`.
+    Fallible,
+}
+
+/// An action handler the component exports.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// The export's (and the action's) name.
+    pub name: String,
+    /// Its signature.
+    pub signature: HandlerSignature,
+    pub(crate) index: ComponentExportIndex,
+}
+
+/// A top-level export that cannot be an action handler, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherExport {
+    /// The export's name.
+    pub name: String,
+    /// What it is, in WIT terms (`func(n: u32) -> string`, `instance`).
+    pub kind: String,
+}
+
+/// Errors loading a component.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a WebAssembly component.
+    #[error("{path} is not a WebAssembly component: {reason}")]
+    NotAComponent {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, and what to do.
+        reason: String,
+    },
+    /// The component is malformed or does not compile.
+    #[error("{path} is not a valid component: {reason:#}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The compiler's error.
+        reason: anyhow::Error,
+    },
+    /// The component imports something the host does not provide.
+    #[error(
+        "{path} needs imports charmbox does not provide: {reason:#}\n\
+         charmbox provides WASI 0.2 (no network) and juju:charm/action@0.1.0"
+    )]
+    Link {
+        /// The file.
+        path: PathBuf,
+        /// The linker's error.
+        reason: anyhow::Error,
+    },
+}
+
+/// A compiled, linked component, ready to run its actions.
+pub struct CharmComponent {
+    path: PathBuf,
+    component: Component,
+    pre: InstancePre<RunState>,
+    handlers: BTreeMap<String, Handler>,
+    others: Vec<OtherExport>,
+}
+
+impl CharmComponent {
+    /// Reads, compiles and links the component at `path`.
+    pub fn load(engine: &Engine, path: &Path) -> Result<Self, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_bytes(engine, path, &bytes)
+    }
+
+    /// Compiles and links component `bytes`; `path` names them in errors.
+    pub fn from_bytes(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Self, LoadError> {
+        check_component_header(path, bytes)?;
+        let component =
+            Component::new(engine.wasmtime(), bytes).map_err(|e| LoadError::Invalid {
+                path: path.to_owned(),
+                reason: e.into(),
+            })?;
+        let pre = engine
+            .linker()
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link {
+                path: path.to_owned(),
+                reason: e.into(),
+            })?;
+        let (handlers, others) = discover_exports(engine, &component);
+        Ok(Self {
+            path: path.to_owned(),
+            component,
+            pre,
+            handlers,
+            others,
+        })
+    }
+
+    /// The file the component was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The action handlers it exports, by name.
+    pub fn handlers(&self) -> &BTreeMap<String, Handler> {
+        &self.handlers
+    }
+
+    /// One handler by action name.
+    pub fn handler(&self, action: &str) -> Option<&Handler> {
+        self.handlers.get(action)
+    }
+
+    /// Top-level exports that cannot be handlers.
+    pub fn other_exports(&self) -> &[OtherExport] {
+        &self.others
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    pub(crate) fn instance_pre(&self) -> &InstancePre<RunState> {
+        &self.pre
+    }
+}
+
+/// Tells a component from a core module or something else entirely, so the
+/// error can say what the file is and what to do about it.
+fn check_component_header(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    let not_a_component = |reason: &str| LoadError::NotAComponent {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        return Err(not_a_component(
+            "it is not WebAssembly at all (no `\\0asm` header); build the charm with \
+             `cargo build --release --target wasm32-wasip2` and pass the .wasm it writes",
+        ));
+    }
+    // Bytes 6..8 are the layer: 0 for a core module, 1 for a component.
+    match bytes[6..8] {
+        [1, 0] => Ok(()),
+        [0, 0] => Err(not_a_component(
+            "it is a core WebAssembly module, not a component; build for the \
+             `wasm32-wasip2` target (which emits a component), or wrap the module with \
+             `wasm-tools component new`",
+        )),
+        _ => Err(not_a_component("it has an unknown WebAssembly layer")),
+    }
+}
+
+fn discover_exports(
+    engine: &Engine,
+    component: &Component,
+) -> (BTreeMap<String, Handler>, Vec<OtherExport>) {
+    let mut handlers = BTreeMap::new();
+    let mut others = Vec::new();
+    let ty = component.component_type();
+    for (name, export) in ty.exports(engine.wasmtime()) {
+        let signature = match &export.ty {
+            ComponentItem::ComponentFunc(func) => handler_signature(func),
+            _ => None,
+        };
+        let index = component.get_export_index(None, name);
+        match (signature, index) {
+            (Some(signature), Some(index)) => {
+                handlers.insert(
+                    name.to_owned(),
+                    Handler {
+                        name: name.to_owned(),
+                        signature,
+                        index,
+                    },
+                );
+            }
+            _ => others.push(OtherExport {
+                name: name.to_owned(),
+                kind: describe_item(&export.ty),
+            }),
+        }
+    }
+    (handlers, others)
+}
+
+fn handler_signature(func: &wasmtime::component::types::ComponentFunc) -> Option<HandlerSignature> {
+    if func.params().len() != 0 {
+        return None;
+    }
+    let results: Vec<Type> = func.results().collect();
+    match results.as_slice() {
+        [] => Some(HandlerSignature::Plain),
+        [Type::Result(result)]
+            if result.ok().is_none() && matches!(result.err(), Some(Type::String)) =>
+        {
+            Some(HandlerSignature::Fallible)
+        }
+        _ => None,
+    }
+}
+
+/// A WIT-like description of an export, for messages.
+pub(crate) fn describe_item(item: &ComponentItem) -> String {
+    match item {
+        ComponentItem::ComponentFunc(func) => {
+            let params: Vec<String> = func
+                .params()
+                .map(|(name, ty)| format!("{name}: {}", describe_type(&ty)))
+                .collect();
+            let results: Vec<String> = func.results().map(|ty| describe_type(&ty)).collect();
+            match results.as_slice() {
+                [] => format!("func({})", params.join(", ")),
+                [one] => format!("func({}) -> {one}", params.join(", ")),
+                many => format!("func({}) -> ({})", params.join(", "), many.join(", ")),
+            }
+        }
+        ComponentItem::CoreFunc(_) => "core func".into(),
+        ComponentItem::Module(_) => "core module".into(),
+        ComponentItem::Component(_) => "component".into(),
+        ComponentItem::ComponentInstance(_) => "instance (an exported interface)".into(),
+        ComponentItem::Type(_) => "type".into(),
+        ComponentItem::Resource(_) => "resource".into(),
+    }
+}
+
+fn describe_type(ty: &Type) -> String {
+    match ty {
+        Type::Bool => "bool".into(),
+        Type::S8 => "s8".into(),
+        Type::U8 => "u8".into(),
+        Type::S16 => "s16".into(),
+        Type::U16 => "u16".into(),
+        Type::S32 => "s32".into(),
+        Type::U32 => "u32".into(),
+        Type::S64 => "s64".into(),
+        Type::U64 => "u64".into(),
+        Type::Float32 => "f32".into(),
+        Type::Float64 => "f64".into(),
+        Type::Char => "char".into(),
+        Type::String => "string".into(),
+        Type::List(list) => format!("list<{}>", describe_type(&list.ty())),
+        Type::Option(option) => format!("option<{}>", describe_type(&option.ty())),
+        Type::Result(result) => {
+            let side = |t: Option<Type>| t.map_or("_".to_owned(), |t| describe_type(&t));
+            format!("result<{}, {}>", side(result.ok()), side(result.err()))
+        }
+        Type::Tuple(tuple) => {
+            let items: Vec<String> = tuple.types().map(|t| describe_type(&t)).collect();
+            format!("tuple<{}>", items.join(", "))
+        }
+        Type::Record(_) => "record".into(),
+        Type::Variant(_) => "variant".into(),
+        Type::Enum(_) => "enum".into(),
+        Type::Flags(_) => "flags".into(),
+        Type::Own(_) | Type::Borrow(_) => "resource handle".into(),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,125 @@
+//! The sandbox one action run executes in: its store state, its WASI context
+//! (environment, captured output, the unit's data directory and nothing else
+//! of the host), and the limits on time, memory and output.
+//!
+//! Per-process things (engine, linker, compiled charms) live in
+//! [`crate::engine`] and [`crate::charm`]; everything here is made fresh for
+//! each run and dropped with it, so nothing leaks from one run to the next.
+
+mod limiter;
+mod output;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::action::{ActionContext, ActionLimits};
+
+pub use limiter::MemoryLimiter;
+pub use output::{CapturedOutput, OutputCapture};
+
+/// Where the unit's data directory appears inside the guest.
+pub const GUEST_DATA_DIR: &str = "/data";
+
+/// Every bound a run is held to. Each field documents its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Wall-clock deadline for the handler; `None` for none. Default 5 minutes.
+    pub timeout: Option<Duration>,
+    /// Most linear memory (all memories together), in bytes. Default 256 MiB.
+    pub memory_bytes: usize,
+    /// Most bytes of stdout, and separately of stderr, kept. Default 64 KiB.
+    pub output_bytes: usize,
+    /// Bounds on results, log and failure messages.
+    pub action: ActionLimits,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Some(Duration::from_secs(300)),
+            memory_bytes: 256 * 1024 * 1024,
+            output_bytes: 64 * 1024,
+            action: ActionLimits::default(),
+        }
+    }
+}
+
+/// Who the guest is running as: what Juju puts in the hook environment.
+#[derive(Debug, Clone)]
+pub struct GuestIdentity {
+    /// `JUJU_ACTION_NAME`.
+    pub action: String,
+    /// `JUJU_ACTION_UUID`.
+    pub action_uuid: String,
+    /// `JUJU_UNIT_NAME`.
+    pub unit: String,
+}
+
+/// The state a run's store holds.
+pub struct RunState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) action: ActionContext,
+    pub(crate) limiter: MemoryLimiter,
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// What a new run's state is made from.
+pub struct SandboxSpec {
+    /// Environment identity.
+    pub identity: GuestIdentity,
+    /// The unit's data directory on the host, preopened at [`GUEST_DATA_DIR`].
+    pub data_dir: Option<PathBuf>,
+    /// Limits.
+    pub limits: SandboxLimits,
+}
+
+impl RunState {
+    /// Builds a run's state: a WASI context with only what the spec grants.
+    pub fn new(
+        spec: &SandboxSpec,
+        action: ActionContext,
+        stdout: &OutputCapture,
+        stderr: &OutputCapture,
+    ) -> anyhow::Result<Self> {
+        let mut wasi = WasiCtxBuilder::new();
+        // Nothing of the host's environment, network or filesystem: only what
+        // Juju would set for an action, and the unit's own data directory.
+        wasi.env("JUJU_ACTION_NAME", &spec.identity.action)
+            .env("JUJU_ACTION_UUID", &spec.identity.action_uuid)
+            .env("JUJU_UNIT_NAME", &spec.identity.unit)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .stdout(stdout.clone())
+            .stderr(stderr.clone());
+        if let Some(dir) = &spec.data_dir {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the unit's data directory {}", dir.display())
+            })?;
+            wasi.preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
+                .map_err(anyhow::Error::from)
+                .with_context(|| {
+                    format!("cannot open the unit's data directory {}", dir.display())
+                })?;
+        }
+        Ok(Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            action,
+            limiter: MemoryLimiter::new(spec.limits.memory_bytes),
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! Tasks: the record of one action run on one unit, in the shape `juju run`
+//! and `juju show-task` print.
+
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use crate::action::LogEntry;
+use crate::run::RunReport;
+use crate::sandbox::CapturedOutput;
+use crate::time::format_juju;
+
+/// A task's status, as Juju names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskStatus {
+    /// Queued, waiting for its unit.
+    Pending,
+    /// Running now.
+    Running,
+    /// Finished without failing.
+    Completed,
+    /// Finished, failed.
+    Failed,
+    /// Cancelled before it ran.
+    Cancelled,
+    /// Being aborted.
+    Aborting,
+    /// Stopped before it finished (e.g. its process died).
+    Aborted,
+    /// Could not be run.
+    Error,
+}
+
+impl TaskStatus {
+    /// Juju's name for the status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Aborting => "aborting",
+            Self::Aborted => "aborted",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a task was enqueued, started and completed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// When it was queued.
+    pub enqueued: Option<SystemTime>,
+    /// When its sandbox started.
+    pub started: Option<SystemTime>,
+    /// When it ended.
+    pub completed: Option<SystemTime>,
+}
+
+/// One action run on one unit.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// The task id.
+    pub id: String,
+    /// The operation it belongs to, when recorded.
+    pub operation: Option<String>,
+    /// The unit, `app/N`.
+    pub unit: String,
+    /// The action name.
+    pub action: String,
+    /// The params it ran with.
+    pub params: Value,
+    /// Its status.
+    pub status: TaskStatus,
+    /// The failure message, when failed.
+    pub message: Option<String>,
+    /// Nested results, including Juju's `return-code` and captured output.
+    pub results: Map<String, Value>,
+    /// Log lines in order.
+    pub log: Vec<LogEntry>,
+    /// Timing.
+    pub timing: Timing,
+}
+
+impl Task {
+    /// The task as `juju run --format json` and `juju show-task` show it.
+    pub fn to_juju_value(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("id".into(), json!(self.id));
+        if let Some(operation) = &self.operation {
+            out.insert("operation".into(), json!(operation));
+        }
+        out.insert("unit".into(), json!(self.unit));
+        out.insert("action".into(), json!(self.action));
+        out.insert("status".into(), json!(self.status.as_str()));
+        if let Some(message) = &self.message {
+            out.insert("message".into(), json!(message));
+        }
+        out.insert("results".into(), Value::Object(self.results.clone()));
+        out.insert(
+            "log".into(),
+            Value::Array(
+                self.log
+                    .iter()
+                    .map(|e| json!(format!("{} {}", format_juju(e.timestamp), e.message)))
+                    .collect(),
+            ),
+        );
+        let mut timing = Map::new();
+        for (key, at) in [
+            ("enqueued", self.timing.enqueued),
+            ("started", self.timing.started),
+            ("completed", self.timing.completed),
+        ] {
+            if let Some(at) = at {
+                timing.insert(key.into(), json!(format_juju(at)));
+            }
+        }
+        out.insert("timing".into(), Value::Object(timing));
+        Value::Object(out)
+    }
+}
+
+/// The results as Juju reports them: what the charm set, plus `return-code`
+/// and the captured `stdout`/`stderr` (base64 with an `-encoding` key when not
+/// UTF-8), each omitted when empty.
+pub fn results_with_output(report: &RunReport) -> Map<String, Value> {
+    let mut results = report.record.results.clone();
+    for (key, output) in [("stdout", &report.stdout), ("stderr", &report.stderr)] {
+        insert_output(&mut results, key, output);
+    }
+    results.insert("return-code".into(), json!(report.return_code()));
+    results
+}
+
+fn insert_output(results: &mut Map<String, Value>, key: &str, output: &CapturedOutput) {
+    if output.bytes.is_empty() && output.dropped == 0 {
+        return;
+    }
+    let text = match std::str::from_utf8(&output.bytes) {
+        Ok(text) if output.dropped > 0 => format!(
+            "{text}\n[charmbox: {} more bytes of {key} dropped; at most {} are kept]",
+            output.dropped,
+            output.bytes.len()
+        ),
+        Ok(text) => text.to_owned(),
+        // Not text: encode it as Juju does; a marker would spoil the encoding,
+        // so a cut is told by `<key>-truncated` instead.
+        Err(_) => {
+            results.insert(format!("{key}-encoding"), json!("base64"));
+            if output.dropped > 0 {
+                results.insert(
+                    format!("{key}-truncated"),
+                    json!(output.dropped.to_string()),
+                );
+            }
+            base64::engine::general_purpose::STANDARD.encode(&output.bytes)
+        }
+    };
+    results.insert(key.into(), json!(text));
+}

@@ -1,0 +1,141 @@
+//! Unit names (`app/0`) with Juju's rules, and where a unit keeps its data.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// A unit of an application: `<application>/<number>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnitName {
+    application: String,
+    number: u32,
+}
+
+/// A unit name that breaks Juju's rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid unit name {0:?}: expected <application>/<number> such as \"hello/0\", where the \
+     application name is lowercase letters, digits and single hyphens, starts with a letter, \
+     and no hyphen-separated part is only digits"
+)]
+pub struct UnitNameError(pub String);
+
+impl UnitName {
+    /// Unit `number` of `application`.
+    pub fn new(application: &str, number: u32) -> Result<Self, UnitNameError> {
+        if is_valid_application_name(application) {
+            Ok(Self {
+                application: application.to_owned(),
+                number,
+            })
+        } else {
+            Err(UnitNameError(format!("{application}/{number}")))
+        }
+    }
+
+    /// The application part.
+    pub fn application(&self) -> &str {
+        &self.application
+    }
+
+    /// The unit number.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// The unit's data directory under a charmbox state directory: the
+    /// guest's `/data`, kept between runs of this unit and no other.
+    pub fn data_dir(&self, state_dir: &Path) -> PathBuf {
+        // `app-0` cannot collide: an application name never ends in a part
+        // that is only digits.
+        state_dir
+            .join("units")
+            .join(format!("{}-{}", self.application, self.number))
+            .join("data")
+    }
+}
+
+impl fmt::Display for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.application, self.number)
+    }
+}
+
+impl FromStr for UnitName {
+    type Err = UnitNameError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || UnitNameError(s.to_owned());
+        let (application, number) = s.split_once('/').ok_or_else(err)?;
+        // Juju writes unit numbers without sign or leading zeros.
+        if number.is_empty()
+            || !number.bytes().all(|b| b.is_ascii_digit())
+            || (number.len() > 1 && number.starts_with('0'))
+        {
+            return Err(err());
+        }
+        let number = number.parse().map_err(|_| err())?;
+        Self::new(application, number).map_err(|_| err())
+    }
+}
+
+/// Juju's application name rule: `^[a-z][a-z0-9]*(-[a-z0-9]*[a-z][a-z0-9]*)*$`.
+pub fn is_valid_application_name(name: &str) -> bool {
+    let mut parts = name.split('-');
+    let first_ok = parts.next().is_some_and(|first| {
+        first.starts_with(|c: char| c.is_ascii_lowercase())
+            && first
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    first_ok
+        && parts.all(|part| {
+            part.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && part.bytes().any(|b| b.is_ascii_lowercase())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_valid_unit_names() {
+        let unit: UnitName = "hello/0".parse().unwrap();
+        assert_eq!((unit.application(), unit.number()), ("hello", 0));
+        assert_eq!(
+            "my-app2/17".parse::<UnitName>().unwrap().to_string(),
+            "my-app2/17"
+        );
+    }
+
+    #[test]
+    fn refuses_invalid_unit_names() {
+        for bad in [
+            "hello",
+            "hello/",
+            "/0",
+            "Hello/0",
+            "hello/-1",
+            "hello/01",
+            "app-1/0",
+            "1app/0",
+            "app--x/0",
+            "app-/0",
+            "hello/0/1",
+            "hello/x",
+        ] {
+            assert!(bad.parse::<UnitName>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_unit_has_its_own_data_dir() {
+        let state = Path::new("/state");
+        let a: UnitName = "app/0".parse().unwrap();
+        let b: UnitName = "app/1".parse().unwrap();
+        assert_eq!(a.data_dir(state), Path::new("/state/units/app-0/data"));
+        assert_ne!(a.data_dir(state), b.data_dir(state));
+    }
+}
