@@ -1,0 +1,267 @@
+//! The [`Action`] handle given to each action handler.
+
+use anyhow::{anyhow, Context, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::bindings::action as host;
+use crate::flatten::flatten;
+
+/// The running action, as its handler sees it: its identity, its params, and
+/// the hook tools to log progress, set results and fail.
+///
+/// The SDK builds one for each invocation and passes it to the handler named
+/// in [`charm!`](crate::charm); authors never construct it.
+#[derive(Debug, Clone)]
+pub struct Action {
+    name: String,
+    id: String,
+    unit: String,
+}
+
+impl Action {
+    /// Builds the handle from the environment charmbox sets; `export_name`
+    /// stands in for the action name if `JUJU_ACTION_NAME` is unset.
+    pub(crate) fn from_env(export_name: &str) -> Self {
+        let var = |key: &str| std::env::var(key).unwrap_or_default();
+        let name = std::env::var("JUJU_ACTION_NAME").unwrap_or_else(|_| export_name.to_owned());
+        Action {
+            name,
+            id: var("JUJU_ACTION_UUID"),
+            unit: var("JUJU_UNIT_NAME"),
+        }
+    }
+
+    /// The action's name as the operator invoked it, e.g. `snapshot-database`
+    /// (from `JUJU_ACTION_NAME`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The id of this run of the action (from `JUJU_ACTION_UUID`); empty if
+    /// the host did not set one.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The unit the action runs on, e.g. `db/0` (from `JUJU_UNIT_NAME`); empty
+    /// if the host did not set one.
+    pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// All params the action was invoked with, deserialised into `T`.
+    ///
+    /// `T` is typically a `#[derive(Deserialize)]` struct; give optional
+    /// params `#[serde(default)]` so the handler does not depend on the host
+    /// filling in the schema's defaults. Use [`serde_json::Value`] to get the
+    /// raw map. With no params the map is empty (`{}`), never null.
+    ///
+    /// # Errors
+    /// If the params do not fit `T`; the message names the action, the path
+    /// of the offending value and serde's reason, e.g.
+    /// ``params of action "greet": style.uppercase: invalid type: string "yes", expected a boolean``.
+    pub fn params<T: DeserializeOwned>(&self) -> Result<T> {
+        decode_params(&self.name, host::action_get(None).as_deref())
+    }
+
+    /// The param at a dotted `path` (e.g. `style.uppercase`), deserialised
+    /// into `T`; `Ok(None)` if it is absent, or if the path descends into
+    /// something that is not a map.
+    ///
+    /// # Errors
+    /// If the value does not fit `T`; the message names the action and path.
+    pub fn param<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        decode_param(&self.name, path, host::action_get(Some(path)).as_deref())
+    }
+
+    /// Logs a progress message for the operator (Juju's `action-log`). It is
+    /// shown as it happens and kept in the task's log.
+    pub fn log(&self, message: impl AsRef<str>) {
+        host::action_log(message.as_ref());
+    }
+
+    /// Sets results from any serialisable map, e.g. a `#[derive(Serialize)]`
+    /// struct, a `HashMap` or `serde_json::json!({...})`.
+    ///
+    /// Nested maps become dotted keys as in Python `ops`: `{"a": {"b": 1}}`
+    /// sets `a.b` to `"1"`. Every value is stored as a string: strings as
+    /// they are, numbers and booleans in their usual text form, lists and
+    /// `null` as JSON text. An empty nested map sets nothing. All pairs go to
+    /// the host in one `action-set` call, so either all are stored or none;
+    /// later calls add to earlier results, overwriting equal keys.
+    ///
+    /// Each dot-separated key segment must start and end with a lowercase
+    /// letter or digit and hold only lowercase letters, digits and hyphens;
+    /// `stdout`, `stdout-encoding`, `stderr` and `stderr-encoding` are
+    /// reserved.
+    ///
+    /// # Errors
+    /// If `results` does not serialise to a map, if two entries flatten to
+    /// the same dotted key (`{"a": {"b": 1}, "a.b": 2}`; the error names the
+    /// key), or if the host refuses a key (the error carries its message).
+    pub fn set_results<T: Serialize + ?Sized>(&self, results: &T) -> Result<()> {
+        let value = serde_json::to_value(results)
+            .with_context(|| format!("cannot serialise results of action {:?}", self.name))?;
+        let pairs = flatten(&value)
+            .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name))?;
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        self.action_set(&pairs)
+    }
+
+    /// Sets one result; `key` may be dotted (`snapshot.filename`). The rules
+    /// for keys are those of [`set_results`](Self::set_results).
+    ///
+    /// # Errors
+    /// If the host refuses the key; the error carries its message.
+    pub fn set_result(&self, key: &str, value: impl ToString) -> Result<()> {
+        self.action_set(&[(key.to_owned(), value.to_string())])
+    }
+
+    /// Marks the action failed with `message` (Juju's `action-fail`).
+    ///
+    /// As in Juju and `ops`, this does **not** stop the handler: code after
+    /// it runs, results set before and after are kept, and a later call
+    /// replaces the message. Return after calling it if there is nothing more
+    /// to do. Returning `Err` from the handler also fails the action, with
+    /// the error as the message.
+    pub fn fail(&self, message: impl AsRef<str>) {
+        host::action_fail(message.as_ref());
+    }
+
+    fn action_set(&self, pairs: &[(String, String)]) -> Result<()> {
+        host::action_set(pairs)
+            .map_err(|msg| anyhow!("cannot set results of action {:?}: {msg}", self.name))
+    }
+}
+
+/// Deserialises the whole params map (`json` as `action-get` returned it).
+pub(crate) fn decode_params<T: DeserializeOwned>(action: &str, json: Option<&str>) -> Result<T> {
+    let value = parse(action, json.unwrap_or("{}"))?;
+    from_value(value).map_err(|e| anyhow!("params of action {action:?}: {e}"))
+}
+
+/// Deserialises the param at `path`, if there is one.
+pub(crate) fn decode_param<T: DeserializeOwned>(
+    action: &str,
+    path: &str,
+    json: Option<&str>,
+) -> Result<Option<T>> {
+    let Some(json) = json else {
+        return Ok(None);
+    };
+    let value = parse(action, json)?;
+    from_value(value)
+        .map(Some)
+        .map_err(|e| anyhow!("param {path:?} of action {action:?}: {e}"))
+}
+
+fn parse(action: &str, json: &str) -> Result<Value> {
+    serde_json::from_str(json)
+        .with_context(|| format!("the host gave invalid JSON for the params of action {action:?}"))
+}
+
+/// Deserialises `value` into `T`; the error starts with the path of the value
+/// that did not fit, when it is not the whole value.
+fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Params {
+        name: String,
+        #[serde(default)]
+        style: Style,
+    }
+
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[serde(default, deny_unknown_fields)]
+    struct Style {
+        uppercase: bool,
+    }
+
+    #[test]
+    fn params_deserialise() {
+        let p: Params = decode_params("greet", Some(r#"{"name": "Ann"}"#)).unwrap();
+        assert_eq!(p.name, "Ann");
+        assert!(!p.style.uppercase);
+        let p: Params = decode_params(
+            "greet",
+            Some(r#"{"name": "Ann", "style": {"uppercase": true}}"#),
+        )
+        .unwrap();
+        assert!(p.style.uppercase);
+    }
+
+    #[test]
+    fn absent_params_map_is_empty() {
+        let p: BTreeMap<String, Value> = decode_params("x", None).unwrap();
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn params_error_names_action_and_reason() {
+        let e = decode_params::<Params>("greet", Some("{}"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "params of action \"greet\": missing field `name`");
+        let e = decode_params::<Params>(
+            "greet",
+            Some(r#"{"name": "Ann", "style": {"uppercase": "yes"}}"#),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "params of action \"greet\": style.uppercase: invalid type: string \"yes\", expected a boolean"
+        );
+        let e = decode_params::<Params>("greet", Some(r#"{"name": "Ann", "extra": 1}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `extra`"), "{e}");
+    }
+
+    #[test]
+    fn invalid_json_from_host_is_an_error() {
+        let e = decode_params::<Value>("greet", Some("{")).unwrap_err();
+        assert!(format!("{e:#}").contains("invalid JSON"));
+    }
+
+    #[test]
+    fn param_absent_is_none() {
+        assert_eq!(decode_param::<String>("a", "missing", None).unwrap(), None);
+    }
+
+    #[test]
+    fn param_present_and_mismatched() {
+        assert_eq!(
+            decode_param::<u8>("snap", "steps", Some("3")).unwrap(),
+            Some(3)
+        );
+        let e = decode_param::<u8>("snap", "steps", Some("\"many\""))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "param \"steps\" of action \"snap\": invalid type: string \"many\", expected u8"
+        );
+    }
+}

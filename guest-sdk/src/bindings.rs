@@ -1,0 +1,14 @@
+//! Bindings to the `juju:charm/action@0.1.0` imports, generated from the WIT
+//! contract in the repository's `wit/` folder. Private to the SDK: authors use
+//! [`Action`](crate::Action) instead.
+//!
+//! On targets other than `wasm32` the generated imports compile to stubs that
+//! panic when called, so the SDK's pure logic can be unit-tested on the host.
+
+wit_bindgen::generate!({
+    path: "../wit",
+    world: "juju:charm/charm@0.1.0",
+    generate_all,
+});
+
+pub(crate) use juju::charm::action;

@@ -1,0 +1,6 @@
+//! End-to-end tests: build the example charms to `wasm32-wasip2` and run
+//! their actions through the real `charmbox` binary, as an operator would.
+
+mod support;
+
+mod foundation;

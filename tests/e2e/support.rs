@@ -1,0 +1,147 @@
+//! Shared helpers: building example charms once per test process, and
+//! running the `charmbox` binary with a private state directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_owned()
+}
+
+/// Builds `examples/<name>` for `wasm32-wasip2` (cargo caches it) and returns
+/// the component's path. Panics with cargo's output if the build fails.
+pub fn example_component(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<std::collections::HashMap<String, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = built.get(name) {
+        return path.clone();
+    }
+    let root = repo_root();
+    let target_dir = root.join("target").join("examples");
+    let manifest = root.join("examples").join(name).join("Cargo.toml");
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "building example {name} failed (is the wasm32-wasip2 target installed? \
+         `rustup target add wasm32-wasip2`):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let artifact = name.replace('-', "_");
+    let path = target_dir
+        .join("wasm32-wasip2")
+        .join("release")
+        .join(format!("{artifact}.wasm"));
+    assert!(path.exists(), "cargo built no {}", path.display());
+    built.insert(name.to_owned(), path.clone());
+    path
+}
+
+/// A `charmbox` invocation with its own state directory.
+pub struct Charmbox {
+    state: tempfile::TempDir,
+}
+
+/// What one invocation produced.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Stdout parsed as JSON (the run used `--format json`).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The task printed for `unit` by `run --format json`.
+    pub fn task(&self, unit: &str) -> Value {
+        let json = self.json();
+        json.get(unit)
+            .unwrap_or_else(|| panic!("no task for {unit} in {json:#}"))
+            .clone()
+    }
+}
+
+impl Charmbox {
+    /// A fresh state directory.
+    pub fn new() -> Self {
+        Self {
+            state: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The state directory.
+    pub fn state_dir(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// Runs `charmbox ARGS...`.
+    pub fn cmd(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("charmbox runs");
+        to_run(output)
+    }
+
+    /// The command, for callers that need to adjust it.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_charmbox"));
+        command
+            .args(args)
+            .env("CHARMBOX_STATE_DIR", self.state.path())
+            .env_remove("RUST_BACKTRACE");
+        command
+    }
+
+    /// `charmbox run CHARM ACTION ARGS... --format json`.
+    pub fn run(&self, charm: &Path, action: &str, args: &[&str]) -> Run {
+        let mut all = vec!["run", charm.to_str().unwrap(), action];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--format", "json"]);
+        self.cmd(&all)
+    }
+}
+
+fn to_run(output: Output) -> Run {
+    Run {
+        // A signal (a crash) has no code: make it fail every assertion on it.
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The messages of a task's log, without their timestamps.
+pub fn log_messages(task: &Value) -> Vec<String> {
+    task["log"]
+        .as_array()
+        .unwrap_or_else(|| panic!("task has no log: {task:#}"))
+        .iter()
+        .map(|line| {
+            let line = line.as_str().expect("log lines are strings");
+            // "2026-11-25 19:23:10 +0000 UTC message"
+            line.splitn(5, ' ').nth(4).unwrap_or_default().to_owned()
+        })
+        .collect()
+}
