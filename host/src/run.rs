@@ -47,6 +47,17 @@ pub enum RunError {
         /// The handlers it does export.
         available: Vec<String>,
     },
+    /// The component imports something the host does not provide.
+    #[error(
+        "{path} cannot run: it imports {}, which charmbox does not provide (run `charmbox check` for details)",
+        .missing.join(", ")
+    )]
+    MissingImports {
+        /// The component file.
+        path: PathBuf,
+        /// The missing imports.
+        missing: Vec<String>,
+    },
     /// The host could not prepare the sandbox (e.g. the data directory).
     #[error("cannot prepare the sandbox: {0:#}")]
     Sandbox(anyhow::Error),
@@ -125,6 +136,16 @@ pub fn run_action(
             action: request.action.clone(),
             available: charm.handlers().keys().cloned().collect(),
         })?;
+    let pre = charm
+        .instance_pre()
+        .ok_or_else(|| RunError::MissingImports {
+            path: charm.path().to_owned(),
+            missing: charm
+                .missing_imports()
+                .iter()
+                .map(|m| m.name.clone())
+                .collect(),
+        })?;
     let started = SystemTime::now();
     let stdout = OutputCapture::new(request.limits.output_bytes);
     let stderr = OutputCapture::new(request.limits.output_bytes);
@@ -161,7 +182,7 @@ pub fn run_action(
         None => u64::MAX / 4,
     });
 
-    let outcome = call_handler(&mut store, charm, handler.index, handler.signature);
+    let outcome = call_handler(&mut store, pre, handler.index, handler.signature);
     let state = store.into_data();
     let refused_memory = state.limiter.refused();
     let memory_cap = state.limiter.max_bytes();
@@ -207,11 +228,11 @@ pub fn run_action(
 /// guest, `Err` for a trap or a host error.
 fn call_handler(
     store: &mut Store<RunState>,
-    charm: &CharmComponent,
+    pre: &wasmtime::component::InstancePre<RunState>,
     index: wasmtime::component::ComponentExportIndex,
     signature: HandlerSignature,
 ) -> wasmtime::Result<Result<(), String>> {
-    let instance = charm.instance_pre().instantiate(&mut *store)?;
+    let instance = pre.instantiate(&mut *store)?;
     match signature {
         HandlerSignature::Plain => {
             let func: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, index)?;

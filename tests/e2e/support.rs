@@ -28,7 +28,13 @@ pub fn example_component(name: &str) -> PathBuf {
     let target_dir = root.join("target").join("examples");
     let manifest = root.join("examples").join(name).join("Cargo.toml");
     let output = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &target_dir)
         .output()
@@ -144,4 +150,19 @@ pub fn log_messages(task: &Value) -> Vec<String> {
             line.splitn(5, ' ').nth(4).unwrap_or_default().to_owned()
         })
         .collect()
+}
+
+/// A charm directory for example `name`: its metadata and the built
+/// component as `charm.wasm`, in a temporary directory of its own.
+pub fn example_charm_dir(name: &str) -> tempfile::TempDir {
+    let component = example_component(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = repo_root().join("examples").join(name);
+    for file in ["charmcraft.yaml", "actions.yaml", "metadata.yaml"] {
+        if source.join(file).exists() {
+            std::fs::copy(source.join(file), dir.path().join(file)).expect("copy metadata");
+        }
+    }
+    std::fs::copy(component, dir.path().join("charm.wasm")).expect("copy component");
+    dir
 }

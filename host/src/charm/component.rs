@@ -66,24 +66,26 @@ pub enum LoadError {
         /// The compiler's error.
         reason: anyhow::Error,
     },
-    /// The component imports something the host does not provide.
-    #[error(
-        "{path} needs imports charmbox does not provide: {reason:#}\n\
-         charmbox provides WASI 0.2 (no network) and juju:charm/action@0.1.0"
-    )]
-    Link {
-        /// The file.
-        path: PathBuf,
-        /// The linker's error.
-        reason: anyhow::Error,
-    },
 }
 
-/// A compiled, linked component, ready to run its actions.
+/// An import the host does not provide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingImport {
+    /// The import's name (`wasi:http/types@0.2.0`).
+    pub name: String,
+    /// Why it cannot be linked, in the linker's words.
+    pub reason: String,
+}
+
+/// A compiled component: its action handlers, its other exports and, when
+/// every import is provided, the pre-linked instance its runs start from.
 pub struct CharmComponent {
     path: PathBuf,
     component: Component,
-    pre: InstancePre<RunState>,
+    /// `None` when some import is missing: such a component cannot run, and
+    /// [`Self::missing_imports`] says why.
+    pre: Option<InstancePre<RunState>>,
+    missing_imports: Vec<MissingImport>,
     handlers: BTreeMap<String, Handler>,
     others: Vec<OtherExport>,
 }
@@ -106,18 +108,19 @@ impl CharmComponent {
                 path: path.to_owned(),
                 reason: e.into(),
             })?;
-        let pre = engine
-            .linker()
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link {
-                path: path.to_owned(),
-                reason: e.into(),
-            })?;
+        let (pre, missing_imports) = match engine.linker().instantiate_pre(&component) {
+            Ok(pre) => (Some(pre), Vec::new()),
+            Err(e) => (
+                None,
+                missing_imports(engine, &component, &anyhow::Error::from(e)),
+            ),
+        };
         let (handlers, others) = discover_exports(engine, &component);
         Ok(Self {
             path: path.to_owned(),
             component,
             pre,
+            missing_imports,
             handlers,
             others,
         })
@@ -148,8 +151,13 @@ impl CharmComponent {
         &self.component
     }
 
-    pub(crate) fn instance_pre(&self) -> &InstancePre<RunState> {
-        &self.pre
+    /// Imports the host does not provide; empty when the component can run.
+    pub fn missing_imports(&self) -> &[MissingImport] {
+        &self.missing_imports
+    }
+
+    pub(crate) fn instance_pre(&self) -> Option<&InstancePre<RunState>> {
+        self.pre.as_ref()
     }
 }
 
@@ -177,6 +185,46 @@ fn check_component_header(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
         )),
         _ => Err(not_a_component("it has an unknown WebAssembly layer")),
     }
+}
+
+/// Which imports are missing. The linker names only the first it trips on,
+/// so each import is judged by whether the host provides its interface;
+/// when that finds none, the linker's own error is the one reported.
+fn missing_imports(
+    engine: &Engine,
+    component: &Component,
+    link_error: &anyhow::Error,
+) -> Vec<MissingImport> {
+    let missing: Vec<MissingImport> = component
+        .component_type()
+        .imports(engine.wasmtime())
+        .map(|(name, _)| name)
+        .filter(|name| !host_provides(name))
+        .map(|name| MissingImport {
+            name: name.to_owned(),
+            reason: "charmbox does not provide this interface".into(),
+        })
+        .collect();
+    if missing.is_empty() {
+        vec![MissingImport {
+            name: "(linking)".into(),
+            reason: format!("{link_error:#}"),
+        }]
+    } else {
+        missing
+    }
+}
+
+/// Whether the host links an interface of this name: WASI 0.2 without HTTP,
+/// and `juju:charm/action` 0.1.
+fn host_provides(import: &str) -> bool {
+    const WASI: [&str; 6] = ["cli", "clocks", "filesystem", "io", "random", "sockets"];
+    if let Some(rest) = import.strip_prefix("wasi:") {
+        let (package, version) = rest.split_once('@').unwrap_or((rest, ""));
+        let package = package.split('/').next().unwrap_or_default();
+        return WASI.contains(&package) && version.starts_with("0.2.");
+    }
+    import.starts_with("juju:charm/action@0.1.")
 }
 
 fn discover_exports(

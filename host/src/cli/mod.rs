@@ -1,6 +1,8 @@
 //! The command line: parses arguments, calls the library, prints. Nothing
 //! here decides anything the library could.
 
+mod actions;
+mod check;
 mod output;
 mod run;
 
@@ -20,7 +22,9 @@ const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  every task completed
   1  an action ran and failed (action-fail, an error, a trap, a timeout)
-  2  usage error, or the charm or action could not be loaded";
+  2  usage error, invalid params, or the charm or action could not be loaded
+
+charmbox check exits 1 when it finds a problem.";
 
 /// Run Juju charm actions compiled to WebAssembly components, sandboxed.
 #[derive(Debug, Parser)]
@@ -39,6 +43,10 @@ pub struct Cli {
 enum Command {
     /// Run an action on a unit, like `juju run`.
     Run(run::RunArgs),
+    /// List a charm's actions, like `juju actions`.
+    Actions(actions::ActionsArgs),
+    /// Check that a charm's metadata and component agree.
+    Check(check::CheckArgs),
 }
 
 /// Parses the process's arguments, runs the command and returns its exit code.
@@ -53,6 +61,8 @@ pub fn main() -> ExitCode {
     let state_dir = cli.state_dir.or_else(crate::paths::default_state_dir);
     let result = match cli.command {
         Command::Run(args) => run::execute(args, state_dir),
+        Command::Actions(args) => actions::execute(args),
+        Command::Check(args) => check::execute(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

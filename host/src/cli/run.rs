@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::output::{print, Format};
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::action::params::{apply_args, ArgTyping};
-use crate::charm::CharmComponent;
+use crate::charm::Charm;
 use crate::engine::Engine;
 use crate::run::{run_local, LocalRun, RunRequest};
 use crate::sandbox::SandboxLimits;
@@ -22,7 +22,8 @@ use crate::unit::{is_valid_application_name, UnitName};
 /// Arguments of `charmbox run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The charm: a WebAssembly component file (.wasm).
+    /// The charm: a charm directory (metadata and charm.wasm) or a bare
+    /// component (.wasm).
     charm: PathBuf,
 
     /// The action to run: the name of one of the component's exports.
@@ -65,12 +66,19 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     )?;
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
     let engine = Engine::new().context("cannot start the WebAssembly engine")?;
-    let charm = CharmComponent::load(&engine, &args.charm)?;
+    let charm = Charm::load(&engine, &args.charm)?;
+    refuse_unsound(&charm)?;
     let unit = match args.unit {
         Some(unit) => unit,
-        None => default_unit(&args.charm)?,
+        None => default_unit(&charm.name, &args.charm)?,
     };
-
+    if charm.metadata.is_none() {
+        eprintln!(
+            "note: {} is a bare component with no metadata: params are passed unvalidated",
+            args.charm.display()
+        );
+    }
+    let params = charm.prepare_params(&args.action, Value::Object(params))?;
     let limits = SandboxLimits {
         timeout: args.timeout.0,
         memory_bytes: args.memory,
@@ -86,10 +94,10 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     };
     let unit_label = unit.to_string();
     let task = run_local(
-        &charm,
+        &charm.component,
         LocalRun {
             request,
-            params: Value::Object(params),
+            params,
             task_id: action_uuid,
             enqueued: SystemTime::now(),
         },
@@ -114,20 +122,29 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     })
 }
 
-/// `<file stem>/0`, when the stem is a valid application name.
-fn default_unit(charm: &Path) -> anyhow::Result<UnitName> {
-    let stem = charm
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    if !is_valid_application_name(stem) {
+/// `<charm name>/0`, when the name is a valid application name.
+fn default_unit(name: &str, charm: &Path) -> anyhow::Result<UnitName> {
+    if !is_valid_application_name(name) {
         bail!(
-            "cannot name a unit after {}: {stem:?} is not a valid application name; \
+            "cannot name a unit after {}: {name:?} is not a valid application name; \
              pass --unit, e.g. --unit my-app/0",
             charm.display()
         );
     }
-    Ok(UnitName::new(stem, 0)?)
+    Ok(UnitName::new(name, 0)?)
+}
+
+/// Refuses a charm that `charmbox check` would fail, with the same messages.
+pub(super) fn refuse_unsound(charm: &Charm) -> anyhow::Result<()> {
+    let problems = charm.check();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
+    bail!(
+        "the charm does not pass `charmbox check`, so it is not run:\n{}",
+        listed.join("\n")
+    )
 }
 
 /// Params from `--params FILE`, overridden by `key=value` arguments.
@@ -233,10 +250,12 @@ mod tests {
     #[test]
     fn default_unit_comes_from_the_file_name() {
         assert_eq!(
-            default_unit(Path::new("x/hello.wasm")).unwrap().to_string(),
+            default_unit("hello", Path::new("x/hello.wasm"))
+                .unwrap()
+                .to_string(),
             "hello/0"
         );
-        let err = default_unit(Path::new("x/My_Charm.wasm")).unwrap_err();
+        let err = default_unit("My_Charm", Path::new("x/My_Charm.wasm")).unwrap_err();
         assert!(err.to_string().contains("--unit"), "{err}");
     }
 }

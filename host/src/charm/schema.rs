@@ -1,0 +1,413 @@
+//! Params schemas: an action's params as one JSON Schema object, validated
+//! as Juju validates them (draft 4), with `default` values filled in.
+//!
+//! `additionalProperties` defaults to `false`, as in Juju 4: a param the
+//! action does not declare is refused unless the charm says otherwise.
+
+use std::fmt;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use jsonschema::error::ValidationErrorKind;
+use serde_json::{json, Map, Value};
+
+/// One action's params schema, compiled.
+#[derive(Clone)]
+pub struct ParamsSchema {
+    schema: Value,
+    validator: Arc<jsonschema::Validator>,
+}
+
+impl fmt::Debug for ParamsSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParamsSchema")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One way the given params break the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The param, as a dotted path (`style.uppercase`), or `(params)` for the
+    /// whole map.
+    pub param: String,
+    /// What was expected, and what was given.
+    pub problem: String,
+}
+
+/// Params that do not fit the action's schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ParamsError {
+    /// The action.
+    pub action: String,
+    /// Every violation found.
+    pub violations: Vec<Violation>,
+}
+
+impl fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid params for action {:?}: JSON validation failed:",
+            self.action
+        )?;
+        for v in &self.violations {
+            write!(f, "\n  - {}: {}", v.param, v.problem)?;
+        }
+        Ok(())
+    }
+}
+
+impl ParamsSchema {
+    /// Builds the schema Juju builds from an action's metadata: `type:
+    /// object` with the action's `title`, `description`, `properties`,
+    /// `required` and `additionalProperties` (default `false`).
+    pub fn new(
+        action: &str,
+        description: &str,
+        params: IndexMap<String, Value>,
+        required: Vec<String>,
+        additional_properties: Option<bool>,
+    ) -> Result<Self, String> {
+        for (name, schema) in &params {
+            if !schema.is_object() {
+                return Err(format!(
+                    "param {name:?}: its schema must be a map (such as `type: string`), found {}",
+                    describe_json(schema)
+                ));
+            }
+            if let Some(keyword) = forbidden_keyword(schema) {
+                return Err(format!(
+                    "param {name:?}: {keyword:?} is not allowed in an action's params schema (Juju \
+                     refuses it); inline the schema instead"
+                ));
+            }
+        }
+        let additional = additional_properties.unwrap_or(false);
+        if !additional {
+            if let Some(missing) = required.iter().find(|r| !params.contains_key(*r)) {
+                return Err(format!(
+                    "{missing:?} is listed under `required` but not declared under `params`; with \
+                     additionalProperties false the action could never be run"
+                ));
+            }
+        }
+        let mut schema = Map::new();
+        schema.insert("type".into(), json!("object"));
+        schema.insert("title".into(), json!(action));
+        schema.insert("description".into(), json!(description));
+        schema.insert(
+            "properties".into(),
+            Value::Object(params.into_iter().collect()),
+        );
+        // Draft 4 forbids an empty `required`: leave it out instead.
+        if !required.is_empty() {
+            schema.insert("required".into(), json!(required));
+        }
+        schema.insert("additionalProperties".into(), json!(additional));
+        let schema = Value::Object(schema);
+        let validator = jsonschema::draft4::new(&schema).map_err(|e| {
+            let at = e.instance_path().to_string();
+            format!(
+                "its params are not a valid JSON Schema (draft 4): {e}{}",
+                if at.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (at {at})")
+                }
+            )
+        })?;
+        Ok(Self {
+            schema,
+            validator: Arc::new(validator),
+        })
+    }
+
+    /// The whole schema, as `juju actions --schema` shows it.
+    pub fn as_json(&self) -> &Value {
+        &self.schema
+    }
+
+    /// The declared params and their schemas.
+    pub fn properties(&self) -> &Map<String, Value> {
+        self.schema["properties"]
+            .as_object()
+            .expect("built with a properties map")
+    }
+
+    /// Validates `params`, then fills in defaults, as Juju does before the
+    /// task is queued.
+    pub fn apply(&self, action: &str, mut params: Value) -> Result<Value, ParamsError> {
+        let violations: Vec<Violation> = self
+            .validator
+            .iter_errors(&params)
+            .flat_map(|e| describe_error(&e))
+            .collect();
+        if !violations.is_empty() {
+            return Err(ParamsError {
+                action: action.to_owned(),
+                violations,
+            });
+        }
+        fill_defaults(&self.schema, &mut params);
+        Ok(params)
+    }
+}
+
+/// Inserts each absent property's `default`, recursing into objects present.
+fn fill_defaults(schema: &Value, value: &mut Value) {
+    let (Some(properties), Some(object)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object_mut(),
+    ) else {
+        return;
+    };
+    for (name, property) in properties {
+        match object.get_mut(name) {
+            Some(present) => fill_defaults(property, present),
+            None => {
+                if let Some(default) = property.get("default") {
+                    let mut default = default.clone();
+                    fill_defaults(property, &mut default);
+                    object.insert(name.clone(), default);
+                }
+            }
+        }
+    }
+}
+
+fn forbidden_keyword(schema: &Value) -> Option<&'static str> {
+    match schema {
+        Value::Object(map) => {
+            for keyword in ["$ref", "$schema"] {
+                if map.contains_key(keyword) {
+                    return Some(keyword);
+                }
+            }
+            map.values().find_map(forbidden_keyword)
+        }
+        Value::Array(items) => items.iter().find_map(forbidden_keyword),
+        _ => None,
+    }
+}
+
+fn describe_error(error: &jsonschema::ValidationError<'_>) -> Vec<Violation> {
+    let path = dotted(&error.instance_path().to_string());
+    let given = describe_json(error.instance());
+    let at = |param: &str| {
+        if path.is_empty() {
+            param.to_owned()
+        } else {
+            format!("{path}.{param}")
+        }
+    };
+    let whole = || {
+        if path.is_empty() {
+            "(params)".to_owned()
+        } else {
+            path.clone()
+        }
+    };
+    match error.kind() {
+        ValidationErrorKind::Required { property } => vec![Violation {
+            param: at(property.as_str().unwrap_or_default()),
+            problem: "required, but not given".into(),
+        }],
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|name| Violation {
+                param: at(name),
+                problem: "not a param of this action (see `charmbox actions --schema`)".into(),
+            })
+            .collect(),
+        ValidationErrorKind::Type { kind } => vec![Violation {
+            param: whole(),
+            problem: format!("expected {}, given {given}", type_names(kind)),
+        }],
+        ValidationErrorKind::Enum { options } => vec![Violation {
+            param: whole(),
+            problem: format!("expected one of {options}, given {given}"),
+        }],
+        ValidationErrorKind::Minimum { limit } => vec![Violation {
+            param: whole(),
+            problem: format!("expected at least {limit}, given {given}"),
+        }],
+        ValidationErrorKind::Maximum { limit } => vec![Violation {
+            param: whole(),
+            problem: format!("expected at most {limit}, given {given}"),
+        }],
+        _ => vec![Violation {
+            param: whole(),
+            problem: error.to_string(),
+        }],
+    }
+}
+
+fn type_names(kind: &jsonschema::error::TypeKind) -> String {
+    match kind {
+        jsonschema::error::TypeKind::Single(t) => article(&t.to_string()),
+        jsonschema::error::TypeKind::Multiple(set) => {
+            let names: Vec<String> = set.iter().map(|t| t.to_string()).collect();
+            format!("one of the types {}", names.join(", "))
+        }
+    }
+}
+
+fn article(type_name: &str) -> String {
+    match type_name {
+        "integer" | "object" | "array" => format!("an {type_name}"),
+        other => format!("a {other}"),
+    }
+}
+
+/// `123 (integer)`, `"x" (string)`: the value and its JSON type.
+fn describe_json(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let mut text = value.to_string();
+    if text.len() > 60 {
+        text.truncate(57);
+        text.push_str("...");
+    }
+    format!("{text} ({kind})")
+}
+
+/// `/style/uppercase` → `style.uppercase`.
+fn dotted(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn greet_schema() -> ParamsSchema {
+        let params: IndexMap<String, Value> = serde_json::from_value(json!({
+            "name": {"type": "string"},
+            "language": {"type": "string", "enum": ["en", "fr"], "default": "en"},
+            "steps": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
+            "style": {
+                "type": "object",
+                "properties": {
+                    "uppercase": {"type": "boolean", "default": false},
+                    "punctuation": {"type": "string", "default": "!"}
+                },
+                "additionalProperties": false
+            }
+        }))
+        .unwrap();
+        ParamsSchema::new("greet", "Greets.", params, vec!["name".into()], None).unwrap()
+    }
+
+    fn problems(params: Value) -> Vec<(String, String)> {
+        greet_schema()
+            .apply("greet", params)
+            .unwrap_err()
+            .violations
+            .into_iter()
+            .map(|v| (v.param, v.problem))
+            .collect()
+    }
+
+    #[test]
+    fn schema_has_the_shape_juju_shows() {
+        let schema = greet_schema();
+        let json = schema.as_json();
+        assert_eq!(json["type"], "object");
+        assert_eq!(json["title"], "greet");
+        assert_eq!(json["description"], "Greets.");
+        assert_eq!(json["required"], json!(["name"]));
+        assert_eq!(json["additionalProperties"], false);
+    }
+
+    #[test]
+    fn defaults_are_filled_also_inside_nested_objects() {
+        let params = greet_schema()
+            .apply(
+                "greet",
+                json!({"name": "Ada", "style": {"uppercase": true}}),
+            )
+            .unwrap();
+        assert_eq!(
+            params,
+            json!({"name": "Ada", "language": "en", "steps": 3,
+                   "style": {"uppercase": true, "punctuation": "!"}})
+        );
+    }
+
+    #[test]
+    fn each_rule_is_reported_with_param_expected_and_given() {
+        assert_eq!(
+            problems(json!({})),
+            [("name".to_owned(), "required, but not given".to_owned())]
+        );
+        assert_eq!(
+            problems(json!({"name": 123})),
+            [(
+                "name".to_owned(),
+                "expected a string, given 123 (integer)".to_owned()
+            )]
+        );
+        let enum_problem = problems(json!({"name": "x", "language": "es"}));
+        assert_eq!(enum_problem[0].0, "language");
+        assert!(
+            enum_problem[0].1.contains(r#"["en","fr"]"#) && enum_problem[0].1.contains(r#""es""#)
+        );
+        assert_eq!(
+            problems(json!({"name": "x", "steps": 0})),
+            [(
+                "steps".to_owned(),
+                "expected at least 1, given 0 (integer)".to_owned()
+            )]
+        );
+        assert_eq!(
+            problems(json!({"name": "x", "steps": 11})),
+            [(
+                "steps".to_owned(),
+                "expected at most 10, given 11 (integer)".to_owned()
+            )]
+        );
+        let unknown = problems(json!({"name": "x", "colour": "red"}));
+        assert_eq!(unknown[0].0, "colour");
+        let nested = problems(json!({"name": "x", "style": {"uppercase": "yes"}}));
+        assert_eq!(nested[0].0, "style.uppercase");
+        assert!(nested[0].1.contains("boolean"), "{nested:?}");
+        let nested_unknown = problems(json!({"name": "x", "style": {"bold": true}}));
+        assert_eq!(nested_unknown[0].0, "style.bold");
+    }
+
+    #[test]
+    fn several_violations_are_all_reported() {
+        assert_eq!(problems(json!({"language": "es", "steps": "3"})).len(), 3);
+    }
+
+    #[test]
+    fn additional_properties_can_be_allowed() {
+        let schema = ParamsSchema::new("a", "", IndexMap::new(), vec![], Some(true)).unwrap();
+        assert_eq!(schema.apply("a", json!({"x": 1})).unwrap(), json!({"x": 1}));
+        assert!(
+            schema.as_json().get("required").is_none(),
+            "draft 4 forbids []"
+        );
+    }
+
+    #[test]
+    fn bad_schemas_are_refused_with_the_reason() {
+        let bad = |params: Value, required: Vec<String>| {
+            let params: IndexMap<String, Value> = serde_json::from_value(params).unwrap();
+            ParamsSchema::new("a", "", params, required, None).unwrap_err()
+        };
+        assert!(bad(json!({"x": "string"}), vec![]).contains("must be a map"));
+        assert!(bad(json!({"x": {"$ref": "#/x"}}), vec![]).contains("$ref"));
+        assert!(bad(json!({"x": {"type": "strnig"}}), vec![]).contains("not a valid JSON Schema"));
+        assert!(bad(json!({"x": {"type": "string"}}), vec!["y".into()]).contains("required"));
+    }
+}

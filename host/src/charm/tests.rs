@@ -1,0 +1,243 @@
+//! Table-driven tests of the charm loader and the checker, with small
+//! components written in the component text format.
+
+use std::path::Path;
+
+use super::check::DiagnosticKind;
+use super::*;
+
+/// A component whose exports and imports are given as WAT snippets.
+fn component(imports: &str, exports: &[(&str, &str)]) -> Vec<u8> {
+    let mut core_funcs = String::new();
+    let mut lifts = String::new();
+    for (name, ty) in exports {
+        let (core_ty, comp_ty) = match *ty {
+            "plain" => ("", ""),
+            "takes-u32" => (
+                "(param i32) (result i32) local.get 0",
+                "(param \"n\" u32) (result u32)",
+            ),
+            other => panic!("unknown fixture type {other}"),
+        };
+        core_funcs.push_str(&format!("(func (export \"{name}\") {core_ty})\n"));
+        lifts.push_str(&format!(
+            "(func ${name} {comp_ty} (canon lift (core func $i \"{name}\")))\n(export \"{name}\" (func ${name}))\n"
+        ));
+    }
+    let wat = format!(
+        "(component {imports}\n(core module $m {core_funcs})\n(core instance $i (instantiate $m))\n{lifts})"
+    );
+    wat::parse_str(&wat).unwrap_or_else(|e| panic!("fixture WAT: {e}\n{wat}"))
+}
+
+fn charm_dir(actions_yaml: &str, wasm: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("actions.yaml"), actions_yaml).unwrap();
+    std::fs::write(dir.path().join("metadata.yaml"), "name: fixture\n").unwrap();
+    std::fs::write(dir.path().join(COMPONENT_FILE), wasm).unwrap();
+    dir
+}
+
+const GREET_ONLY: &str = "greet:\n  description: Greets.\n";
+
+#[test]
+fn the_checker_reports_each_kind_of_mismatch() {
+    let engine = Engine::new().unwrap();
+    let missing_import = r#"(import "example:missing/thing" (instance (export "poke" (func))))"#;
+    let cases: Vec<(&str, &str, Vec<u8>, Vec<DiagnosticKind>)> = vec![
+        (
+            "sound",
+            GREET_ONLY,
+            component("", &[("greet", "plain")]),
+            vec![],
+        ),
+        (
+            "declared, not exported",
+            "greet:\n  description: x\nbackup:\n  description: y\n",
+            component("", &[("greet", "plain")]),
+            vec![DiagnosticKind::NotExported],
+        ),
+        (
+            "exported, not declared",
+            GREET_ONLY,
+            component("", &[("greet", "plain"), ("extra", "plain")]),
+            vec![DiagnosticKind::NotDeclared],
+        ),
+        (
+            "wrong signature",
+            "greet:\n  description: x\nresize:\n  description: y\n",
+            component("", &[("greet", "plain"), ("resize", "takes-u32")]),
+            vec![DiagnosticKind::WrongSignature],
+        ),
+        (
+            "missing import",
+            GREET_ONLY,
+            component(missing_import, &[("greet", "plain")]),
+            vec![DiagnosticKind::MissingImport],
+        ),
+    ];
+    for (case, yaml, wasm, expected) in cases {
+        let dir = charm_dir(yaml, &wasm);
+        let charm = Charm::load(&engine, dir.path()).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let found: Vec<DiagnosticKind> = charm.check().iter().map(|d| d.kind).collect();
+        assert_eq!(found, expected, "{case}: {:#?}", charm.check());
+        for diagnostic in charm.check() {
+            assert!(
+                !diagnostic.hint.is_empty(),
+                "{case}: every problem has a hint"
+            );
+        }
+    }
+}
+
+#[test]
+fn diagnostics_name_the_action_the_type_and_the_import() {
+    let engine = Engine::new().unwrap();
+    let wasm = component(
+        r#"(import "example:missing/thing" (instance (export "poke" (func))))"#,
+        &[("resize", "takes-u32")],
+    );
+    let dir = charm_dir(
+        "resize:\n  description: x\nbackup:\n  description: y\n",
+        &wasm,
+    );
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    let text: Vec<String> = charm.check().iter().map(|d| d.to_string()).collect();
+    let all = text.join("\n");
+    assert!(
+        all.contains("\"backup\" is declared in actions.yaml"),
+        "{all}"
+    );
+    assert!(all.contains("func(n: u32) -> u32"), "{all}");
+    assert!(all.contains("example:missing/thing"), "{all}");
+}
+
+#[test]
+fn the_loader_reports_bad_metadata_with_file_and_line() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain")]);
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "malformed YAML",
+            "greet:\n  description: [unclosed\n",
+            &["actions.yaml", "line"],
+        ),
+        (
+            "params not a map",
+            "greet:\n  params: 5\n",
+            &["actions.yaml", "params", "line 2"],
+        ),
+        (
+            "unknown key",
+            "greet:\n  paramz: {}\n",
+            &["paramz", "line 2"],
+        ),
+        (
+            "schema type",
+            "greet:\n  params:\n    n:\n      type: strnig\n",
+            &["not a valid JSON Schema"],
+        ),
+        (
+            "param schema not a map",
+            "greet:\n  params:\n    n: string\n",
+            &["\"n\"", "must be a map"],
+        ),
+        (
+            "$ref",
+            "greet:\n  params:\n    n:\n      $ref: '#/x'\n",
+            &["$ref"],
+        ),
+        (
+            "bad name",
+            "Greet:\n  description: x\n",
+            &["bad action name \"Greet\"", "actions.yaml"],
+        ),
+        (
+            "digit word",
+            "back-2:\n  description: x\n",
+            &["bad action name \"back-2\""],
+        ),
+        (
+            "reserved name",
+            "juju-run:\n  description: x\n",
+            &["juju- prefix is reserved"],
+        ),
+        (
+            "duplicate",
+            "greet:\n  description: a\ngreet:\n  description: b\n",
+            &["duplicate", "greet"],
+        ),
+        (
+            "required undeclared",
+            "greet:\n  params: {}\n  required: [x]\n",
+            &["\"x\"", "required"],
+        ),
+    ];
+    for (case, yaml, wanted) in cases {
+        let dir = charm_dir(yaml, &wasm);
+        let err = match Charm::load(&engine, dir.path()) {
+            Ok(_) => panic!("{case}: loaded"),
+            Err(e) => e.to_string(),
+        };
+        for piece in *wanted {
+            assert!(err.contains(piece), "{case}: {piece:?} not in {err:?}");
+        }
+    }
+}
+
+#[test]
+fn charmcraft_yaml_is_read_and_both_files_is_an_error() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain")]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("charmcraft.yaml"),
+        "name: crafted\ntype: charm\nactions:\n  greet:\n    description: Greets.\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(COMPONENT_FILE), &wasm).unwrap();
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    assert_eq!(charm.name, "crafted");
+    assert_eq!(
+        charm.metadata.as_ref().unwrap().actions["greet"].description,
+        "Greets."
+    );
+    assert!(charm.check().is_empty());
+
+    std::fs::write(dir.path().join("actions.yaml"), GREET_ONLY).unwrap();
+    let err = Charm::load(&engine, dir.path()).err().unwrap().to_string();
+    assert!(err.contains("both"), "{err}");
+}
+
+#[test]
+fn a_charm_dir_without_its_component_says_how_to_build_it() {
+    let engine = Engine::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("actions.yaml"), GREET_ONLY).unwrap();
+    let err = Charm::load(&engine, dir.path()).err().unwrap().to_string();
+    assert!(
+        err.contains("charm.wasm") && err.contains("wasm32-wasip2"),
+        "{err}"
+    );
+    let err = Charm::load(&engine, Path::new("/no/such/charm"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn a_bare_component_passes_params_unvalidated() {
+    let engine = Engine::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bare.wasm");
+    std::fs::write(&path, component("", &[("greet", "plain")])).unwrap();
+    let charm = Charm::load(&engine, &path).unwrap();
+    assert_eq!(charm.name, "bare");
+    assert!(charm.metadata.is_none());
+    let params = serde_json::json!({"anything": 1});
+    assert_eq!(
+        charm.prepare_params("greet", params.clone()).unwrap(),
+        params
+    );
+}

@@ -1,0 +1,163 @@
+//! Charm directories: `actions`, `check`, and params validated against the
+//! schema in `charmcraft.yaml` before the sandbox starts.
+
+use crate::support::{example_charm_dir, example_component, Charmbox};
+
+#[test]
+fn actions_lists_names_and_descriptions() {
+    let charm = example_charm_dir("hello");
+    let run = Charmbox::new().cmd(&["actions", charm.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("Action") && lines[0].ends_with("Description"));
+    assert!(lines[1].starts_with("greet ") && lines[1].contains("Greet someone by name"));
+    assert_eq!(lines.len(), 5, "{}", run.stdout);
+}
+
+#[test]
+fn actions_schema_is_one_json_schema_object_per_action() {
+    let charm = example_charm_dir("hello");
+    let run = Charmbox::new().cmd(&[
+        "actions",
+        charm.path().to_str().unwrap(),
+        "--schema",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let schemas = run.json();
+    let greet = &schemas["greet"];
+    assert_eq!(greet["type"], "object");
+    assert_eq!(greet["title"], "greet");
+    assert_eq!(greet["required"], serde_json::json!(["name"]));
+    assert_eq!(greet["additionalProperties"], false);
+    assert_eq!(greet["properties"]["language"]["default"], "en");
+    // YAML too.
+    let yaml = Charmbox::new().cmd(&[
+        "actions",
+        charm.path().to_str().unwrap(),
+        "--format",
+        "yaml",
+    ]);
+    let map: serde_json::Value = serde_norway::from_str(&yaml.stdout).unwrap();
+    assert_eq!(map["check-disk"], "Check a path on disk.");
+}
+
+#[test]
+fn check_passes_a_sound_charm() {
+    let charm = example_charm_dir("hello");
+    let run = Charmbox::new().cmd(&["check", charm.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("ok"), "{}", run.stdout);
+}
+
+#[test]
+fn check_and_run_refuse_a_mismatched_charm_with_the_same_message() {
+    let charm = example_charm_dir("hello");
+    let yaml = charm.path().join("charmcraft.yaml");
+    let mut text = std::fs::read_to_string(&yaml).unwrap();
+    text.push_str("  rotate-keys:\n    description: Declared but never written.\n");
+    std::fs::write(&yaml, text).unwrap();
+    let charmbox = Charmbox::new();
+    let check = charmbox.cmd(&["check", charm.path().to_str().unwrap()]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    let problem = "action \"rotate-keys\" is declared in charmcraft.yaml but the component does not export it";
+    assert!(check.stdout.contains(problem), "{}", check.stdout);
+    assert!(check.stdout.contains("hint:"), "{}", check.stdout);
+    let run = charmbox.run(charm.path(), "greet", &["name=Ada"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains(problem), "{}", run.stderr);
+}
+
+/// Runs `greet` on the hello charm directory with `args`; asserts the run was
+/// refused before the sandbox started and returns stderr.
+fn refused(args: &[&str]) -> String {
+    let charm = example_charm_dir("hello");
+    let charmbox = Charmbox::new();
+    let run = charmbox.run(charm.path(), "greet", args);
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stdout.is_empty(), "no task printed: {}", run.stdout);
+    assert!(
+        !charmbox.state_dir().join("units").exists(),
+        "the sandbox never started, so no unit data directory was made"
+    );
+    assert!(
+        run.stderr.contains("JSON validation failed"),
+        "{}",
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn a_missing_required_param_is_refused() {
+    let stderr = refused(&[]);
+    assert!(stderr.contains("name: required, but not given"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_type_is_refused_naming_expected_and_given() {
+    let stderr = refused(&["name=Ada", "style.uppercase=loud"]);
+    assert!(
+        stderr.contains("style.uppercase: expected a boolean, given \"loud\" (string)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_param_is_refused() {
+    let stderr = refused(&["name=Ada", "colour=red"]);
+    assert!(
+        stderr.contains("colour: not a param of this action"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn enum_and_bounds_are_enforced() {
+    let stderr = refused(&["name=Ada", "language=es"]);
+    assert!(
+        stderr.contains("language: expected one of [\"en\",\"fr\",\"de\"], given \"es\""),
+        "{stderr}"
+    );
+    let charm = example_charm_dir("hello");
+    let run = Charmbox::new().run(
+        charm.path(),
+        "snapshot-database",
+        &["filename=x", "steps=11"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("steps: expected at most 10, given 11"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn valid_params_run_with_defaults_filled() {
+    let charm = example_charm_dir("hello");
+    let run = Charmbox::new().run(charm.path(), "snapshot-database", &["filename=db.snap"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = run.task("hello/0");
+    // `steps` defaults to 3 in the schema.
+    assert_eq!(task["results"]["snapshot"]["steps"], "3");
+    assert!(!run.stderr.contains("unvalidated"), "{}", run.stderr);
+}
+
+#[test]
+fn a_bare_component_runs_unvalidated_and_says_so_once() {
+    let hello = example_component("hello");
+    let run = Charmbox::new().run(&hello, "greet", &["name=Ada", "colour=red"]);
+    assert_eq!(run.code, 1, "the handler itself refuses the unknown field");
+    assert_eq!(
+        run.stderr.matches("params are passed unvalidated").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
