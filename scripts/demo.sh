@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: build the charmbox host and the example
-# charm examples/hello, run its `greet` and `snapshot-database` actions, and
-# print their results.
+# charm examples/hello, place its component as examples/hello/charm.wasm,
+# check it, run its `greet` and `snapshot-database` actions, and print their
+# results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release -p charmbox
 CARGO_TARGET_DIR=target/examples \
   cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
+cp target/examples/wasm32-wasip2/release/hello.wasm examples/hello/charm.wasm
 charmbox=target/release/charmbox
-hello=target/examples/wasm32-wasip2/release/hello.wasm
 # Keep the demo's state out of the user's own.
 export CHARMBOX_STATE_DIR="${CHARMBOX_STATE_DIR:-target/demo-state}"
 set -x
-"$charmbox" run "$hello" greet name=Ada language=fr
-"$charmbox" run "$hello" snapshot-database filename=db.snap steps=3 --format json
+"$charmbox" check examples/hello
+"$charmbox" actions examples/hello
+"$charmbox" run examples/hello greet name=Ada language=fr
+"$charmbox" run examples/hello snapshot-database filename=db.snap steps=3 --format json
