@@ -281,6 +281,17 @@ fn classify_trap(
             RunEnd::Trapped,
             format!("action {action:?} trapped: stack overflow (unbounded recursion?)"),
         ),
+        // Rust and C guests keep their stack in linear memory, below the
+        // data: overflowing it runs off the bottom of memory long before the
+        // engine's own stack limit, so a deep recursion ends up here.
+        (Some(Trap::MemoryOutOfBounds), _) => (
+            RunEnd::Trapped,
+            format!(
+                "action {action:?} trapped: out-of-bounds memory access (in a charm written in \
+                 Rust or C this is usually a stack overflow from unbounded recursion; otherwise \
+                 a bug in the charm)"
+            ),
+        ),
         (Some(Trap::UnreachableCodeReached), _) => (
             RunEnd::Trapped,
             format!(
@@ -367,6 +378,17 @@ mod tests {
         assert_eq!(format_bytes(512), "512 B");
         assert_eq!(format_bytes(1536), "1.5 KiB");
         assert_eq!(format_bytes(256 * 1024 * 1024), "256 MiB");
+    }
+
+    #[test]
+    fn an_out_of_bounds_trap_suggests_a_stack_overflow() {
+        let error = wasmtime::Error::from(Trap::MemoryOutOfBounds);
+        let (end, message) =
+            classify_trap("recurse", &error, &SandboxLimits::default(), None, 1 << 20);
+        assert_eq!(end, RunEnd::Trapped);
+        let message = message.unwrap();
+        assert!(message.contains("out-of-bounds"), "{message}");
+        assert!(message.contains("stack overflow"), "{message}");
     }
 
     #[test]

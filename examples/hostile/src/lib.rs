@@ -23,6 +23,9 @@ charmbox_sdk::charm!(
     bad_keys_flood,
     write_data,
     read_data,
+    print_flood,
+    env,
+    list_root,
 );
 
 /// Harmless: the control case.
@@ -31,8 +34,9 @@ fn ok(action: &Action) -> Result<()> {
     action.set_result("ok", "yes")
 }
 
-/// Burns CPU forever.
-fn spin(_: &Action) -> Result<()> {
+/// Sets `started=yes`, then burns CPU forever.
+fn spin(action: &Action) -> Result<()> {
+    action.set_result("started", "yes")?;
     let mut counter: u64 = 0;
     loop {
         counter = black_box(counter.wrapping_add(1));
@@ -108,16 +112,42 @@ fn escape_dotdot(action: &Action) -> Result<()> {
     try_read(action, "/data/../../etc/passwd")
 }
 
-/// Plants a symlink in the data directory pointing out of it, and follows it.
+/// Plants symlinks in the data directory pointing out of it, absolute
+/// (`/data/escape` to `/etc`) and relative (`/data/escape-up` to enough
+/// `..` to reach the host's root, then `etc`), and follows each. As a
+/// control, also creates and removes `/data/inside` pointing to `marker`,
+/// setting `inside.symlink` to what happened.
 fn escape_symlink(action: &Action) -> Result<()> {
-    let link = "/data/escape";
-    // Left over from an earlier run, perhaps; ignore errors.
-    let _ = std::fs::remove_file(link);
-    match symlink("/etc", link) {
-        Ok(()) => action.set_result("symlink", "created")?,
-        Err(e) => action.set_result("symlink", &e)?,
+    let _ = std::fs::remove_file("/data/inside");
+    match symlink("marker", "/data/inside") {
+        Ok(()) => action.set_result("inside.symlink", "created")?,
+        Err(e) => action.set_result("inside.symlink", &e)?,
     }
-    try_read(action, "/data/escape/passwd")
+    let _ = std::fs::remove_file("/data/inside");
+    let up = format!("{}etc", "../".repeat(32));
+    let mut failures = Vec::new();
+    for (name, target) in [("escape", "/etc"), ("escape-up", up.as_str())] {
+        let link = format!("/data/{name}");
+        // Left over from an earlier run, perhaps; ignore errors.
+        let _ = std::fs::remove_file(&link);
+        match symlink(target, &link) {
+            Ok(()) => action.set_result(&format!("{name}.symlink"), "created")?,
+            Err(e) => action.set_result(&format!("{name}.symlink"), &e)?,
+        }
+        let path = format!("{link}/passwd");
+        match std::fs::read_to_string(&path) {
+            Ok(_) => action.set_result(&format!("{name}.read"), "succeeded")?,
+            Err(e) => {
+                action.set_result(&format!("{name}.read"), &e)?;
+                failures.push(format!("reading {path}: {e}"));
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!("{}", failures.join("; ")))
+    }
 }
 
 // `std::os::wasi::fs::symlink_path` is unstable; wasi-libc's `symlink` is
@@ -190,4 +220,90 @@ fn write_data(action: &Action) -> Result<()> {
 fn read_data(action: &Action) -> Result<()> {
     let content = std::fs::read_to_string("/data/marker").context("reading /data/marker")?;
     action.set_result("content", content)
+}
+
+/// Prints 10 MiB to stdout, in lines of 1 KiB, then sets `printed` to the
+/// byte count.
+fn print_flood(action: &Action) -> Result<()> {
+    use std::io::Write as _;
+    const TOTAL: usize = 10 * 1024 * 1024;
+    let mut line = "y".repeat(1023);
+    line.push('\n');
+    let mut stdout = std::io::stdout().lock();
+    for _ in 0..TOTAL / line.len() {
+        stdout
+            .write_all(line.as_bytes())
+            .context("writing to stdout")?;
+    }
+    stdout.flush().context("flushing stdout")?;
+    action.set_result("printed", TOTAL)
+}
+
+/// Sets `names` to the sorted, comma-separated names of the environment
+/// variables the guest sees, and `unit`, `action` and `uuid` to the values
+/// of `JUJU_UNIT_NAME`, `JUJU_ACTION_NAME` and `JUJU_ACTION_UUID`.
+fn env(action: &Action) -> Result<()> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let results = BTreeMap::from([
+        ("names", names.join(",")),
+        ("unit", var("JUJU_UNIT_NAME")),
+        ("action", var("JUJU_ACTION_NAME")),
+        ("uuid", var("JUJU_ACTION_UUID")),
+    ]);
+    action.set_results(&results)
+}
+
+/// Lists what the guest can see at the root of its filesystem. `entries` is
+/// the names in `/` when `/` can be read as a directory, else the
+/// directories the host preopened (a WASI guest's filesystem is nothing
+/// else); `root` says which. `probed` names the usual host directories
+/// (`/etc`, `/tmp`, …) the guest can reach anyway, or is `none`.
+fn list_root(action: &Action) -> Result<()> {
+    let (mut entries, root) = match std::fs::read_dir("/") {
+        Ok(dir) => {
+            let mut names = Vec::new();
+            for entry in dir {
+                let entry = entry.context("listing /")?;
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+            (names, "listed".to_owned())
+        }
+        Err(e) => (preopened_names(), format!("unreadable ({e}); preopens")),
+    };
+    entries.sort();
+    let probed: Vec<&str> = [
+        "/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr", "/var",
+    ]
+    .into_iter()
+    .filter(|path| std::fs::metadata(path).is_ok())
+    .collect();
+    let probed = if probed.is_empty() {
+        "none".to_owned()
+    } else {
+        probed.join(",")
+    };
+    let results = BTreeMap::from([
+        ("entries", entries.join(",")),
+        ("root", root),
+        ("probed", probed),
+    ]);
+    action.set_results(&results)
+}
+
+/// The guest paths of the preopened directories, without their leading `/`.
+#[cfg(target_os = "wasi")]
+fn preopened_names() -> Vec<String> {
+    wasip2::filesystem::preopens::get_directories()
+        .into_iter()
+        .map(|(_, path)| path.trim_start_matches('/').to_owned())
+        .collect()
+}
+
+#[cfg(not(target_os = "wasi"))]
+fn preopened_names() -> Vec<String> {
+    Vec::new()
 }

@@ -7,6 +7,7 @@
 //! each run and dropped with it, so nothing leaks from one run to the next.
 
 mod limiter;
+mod links;
 mod output;
 
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::action::{ActionContext, ActionLimits};
 
 pub use limiter::MemoryLimiter;
+pub(crate) use links::guard_symlinks;
 pub use output::{CapturedOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
