@@ -48,6 +48,30 @@ impl TaskStatus {
     }
 }
 
+impl TaskStatus {
+    /// Every status, in Juju's order.
+    pub const ALL: [TaskStatus; 8] = [
+        Self::Pending,
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Aborting,
+        Self::Aborted,
+        Self::Error,
+    ];
+
+    /// The status Juju names `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Whether the task has finished, one way or another.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Self::Pending | Self::Running | Self::Aborting)
+    }
+}
+
 impl std::fmt::Display for TaskStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

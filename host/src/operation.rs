@@ -1,0 +1,223 @@
+//! Operations: one action on many units, each task in its own sandbox, spread
+//! over the machine's cores, serialised per unit as Juju serialises them.
+//!
+//! A unit runs one action at a time: a task takes an exclusive lock on its
+//! unit's lock file, so two runs on one unit wait for each other even from
+//! two charmbox processes. An action declared `parallel: true` takes the
+//! unit lock shared instead (it runs beside other parallel actions, never
+//! beside an exclusive one), and, with an `execution-group`, an exclusive
+//! lock on that group, so actions of one group still run one at a time.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::action::LogEntry;
+use crate::charm::CharmComponent;
+use crate::run::{run_local, LocalRun, RunRequest};
+use crate::sandbox::SandboxLimits;
+use crate::store::TaskWriter;
+use crate::task::{Task, TaskStatus};
+use crate::unit::UnitName;
+
+/// How an action shares its unit with other actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Concurrency {
+    /// `parallel: true`: may run beside other parallel actions.
+    pub parallel: bool,
+    /// `execution-group`: parallel actions of one group run one at a time.
+    pub execution_group: Option<String>,
+}
+
+/// Hears about tasks as they progress. Called from the worker threads.
+pub trait Progress: Send + Sync + 'static {
+    /// A task is waiting for its unit.
+    fn waiting(&self, _task: &Task) {}
+    /// A task started running.
+    fn started(&self, _task: &Task) {}
+    /// A task's action logged a line.
+    fn log(&self, _task: &Task, _entry: &LogEntry) {}
+    /// A task finished.
+    fn finished(&self, _task: &Task) {}
+}
+
+/// Progress that hears nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What every task of an operation shares.
+pub struct OperationRun<'a> {
+    /// The compiled charm.
+    pub charm: &'a CharmComponent,
+    /// The state directory (units' data directories and locks).
+    pub state_dir: &'a Path,
+    /// The action.
+    pub action: &'a str,
+    /// Its validated params.
+    pub params: &'a Value,
+    /// Sandbox limits for each task.
+    pub limits: SandboxLimits,
+    /// How it shares units.
+    pub concurrency: Concurrency,
+    /// Where task records go.
+    pub writer: &'a TaskWriter,
+    /// Who hears about progress.
+    pub progress: Arc<dyn Progress>,
+    /// Most tasks run at once; default the machine's cores.
+    pub workers: Option<usize>,
+}
+
+/// Runs every pending task (one per unit), concurrently, and returns them
+/// finished, in the order given.
+pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
+    let count = tasks.len();
+    let workers = run
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, count.max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = slots.get(index) else { break };
+                let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(task) = slot.take() {
+                    *slot = Some(run_one(run, task));
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect()
+}
+
+fn run_one(run: &OperationRun<'_>, task: Task) -> Task {
+    let unit: UnitName = match task.unit.parse() {
+        Ok(unit) => unit,
+        Err(e) => return errored(task, e.to_string(), run.writer),
+    };
+    run.progress.waiting(&task);
+    let _locks = match UnitLocks::acquire(run.state_dir, &unit, &run.concurrency) {
+        Ok(locks) => locks,
+        Err(e) => return errored(task, format!("cannot lock unit {unit}: {e}"), run.writer),
+    };
+    let started = SystemTime::now();
+    let mut running = task.clone();
+    running.status = TaskStatus::Running;
+    running.timing.started = Some(started);
+    run.writer.started(&running, started);
+    run.progress.started(&running);
+
+    let request = RunRequest {
+        action: run.action.to_owned(),
+        data_dir: Some(unit.data_dir(run.state_dir)),
+        unit,
+        action_uuid: uuid::Uuid::new_v4().to_string(),
+        limits: run.limits,
+    };
+    let progress = Arc::clone(&run.progress);
+    let observed = running.clone();
+    let result = run_local(
+        run.charm,
+        LocalRun {
+            request,
+            params: run.params.clone(),
+            task_id: task.id.clone(),
+            enqueued: task.timing.enqueued.unwrap_or(started),
+        },
+        move |entry| progress.log(&observed, entry),
+    );
+    let finished = match result {
+        Ok(mut finished) => {
+            finished.operation = task.operation.clone();
+            finished
+        }
+        Err(e) => return errored(running, e.to_string(), run.writer),
+    };
+    run.writer.finished(&finished);
+    run.progress.finished(&finished);
+    finished
+}
+
+/// Marks a task `error` (it could not be run at all) and records it.
+fn errored(mut task: Task, message: String, writer: &TaskWriter) -> Task {
+    task.status = TaskStatus::Error;
+    task.message = Some(message);
+    task.timing.completed = Some(SystemTime::now());
+    writer.finished(&task);
+    task
+}
+
+/// The locks a task holds on its unit while it runs; dropped, they free it.
+struct UnitLocks {
+    _unit: File,
+    _group: Option<File>,
+}
+
+impl UnitLocks {
+    fn acquire(
+        state_dir: &Path,
+        unit: &UnitName,
+        concurrency: &Concurrency,
+    ) -> std::io::Result<Self> {
+        let dir = unit_dir(state_dir, unit);
+        std::fs::create_dir_all(&dir)?;
+        let unit_lock = open_lock(&dir.join("unit.lock"))?;
+        if !concurrency.parallel {
+            unit_lock.lock()?;
+            return Ok(Self {
+                _unit: unit_lock,
+                _group: None,
+            });
+        }
+        unit_lock.lock_shared()?;
+        let group = match &concurrency.execution_group {
+            Some(group) => {
+                let file = open_lock(&dir.join(format!("group-{}.lock", sanitize(group))))?;
+                file.lock()?;
+                Some(file)
+            }
+            None => None,
+        };
+        Ok(Self {
+            _unit: unit_lock,
+            _group: group,
+        })
+    }
+}
+
+fn unit_dir(state_dir: &Path, unit: &UnitName) -> PathBuf {
+    unit.data_dir(state_dir)
+        .parent()
+        .expect("a data dir has a parent")
+        .to_owned()
+}
+
+fn open_lock(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+}
+
+fn sanitize(group: &str) -> String {
+    group
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,48 @@
+//! The task store's schema, as numbered migrations. `PRAGMA user_version`
+//! records how many have been applied; a store is brought up to date when
+//! opened, in one transaction.
+
+/// Each entry migrates from version `index` to `index + 1`.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: operations, tasks, task logs, and the id sequence they share (Juju
+    // numbers operations and tasks from one sequence).
+    r#"
+    CREATE TABLE sequence (next INTEGER NOT NULL);
+    INSERT INTO sequence (next) VALUES (1);
+    CREATE TABLE operations (
+        id        INTEGER PRIMARY KEY,
+        action    TEXT NOT NULL,
+        charm     TEXT NOT NULL,
+        params    TEXT NOT NULL,
+        enqueued  INTEGER NOT NULL
+    );
+    CREATE TABLE tasks (
+        id         INTEGER PRIMARY KEY,
+        operation  INTEGER NOT NULL REFERENCES operations(id),
+        unit       TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        params     TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        message    TEXT,
+        results    TEXT NOT NULL DEFAULT '{}',
+        enqueued   INTEGER NOT NULL,
+        started    INTEGER,
+        completed  INTEGER,
+        owner      TEXT NOT NULL
+    );
+    CREATE INDEX tasks_by_operation ON tasks(operation);
+    CREATE INDEX tasks_by_status ON tasks(status);
+    CREATE TABLE task_logs (
+        task       INTEGER NOT NULL REFERENCES tasks(id),
+        seq        INTEGER NOT NULL,
+        timestamp  INTEGER NOT NULL,
+        message    TEXT NOT NULL,
+        PRIMARY KEY (task, seq)
+    );
+    "#,
+];
+
+/// The schema version this build writes.
+pub(super) fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

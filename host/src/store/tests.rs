@@ -1,0 +1,154 @@
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use super::*;
+
+fn new_op(units: &[&str]) -> NewOperation {
+    NewOperation {
+        action: "greet".into(),
+        charm: PathBuf::from("/charms/hello"),
+        params: json!({"name": "Ada"}),
+        units: units.iter().map(|u| u.to_string()).collect(),
+    }
+}
+
+fn finish(task: &mut Task, status: TaskStatus) {
+    task.status = status;
+    task.timing.started = Some(SystemTime::now());
+    task.timing.completed = Some(SystemTime::now());
+    task.results.insert("done".into(), json!("yes"));
+    task.log.push(LogEntry {
+        timestamp: SystemTime::now(),
+        message: "one".into(),
+    });
+    task.log.push(LogEntry {
+        timestamp: SystemTime::now(),
+        message: "two".into(),
+    });
+}
+
+#[test]
+fn operations_and_tasks_share_one_id_sequence() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (op, tasks) = store.enqueue(&new_op(&["a/0", "a/1"])).unwrap();
+    assert_eq!(op, "1");
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["2", "3"]);
+    let (op, tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    assert_eq!((op.as_str(), tasks[0].id.as_str()), ("4", "5"));
+    assert_eq!(store.task("2").unwrap().status, TaskStatus::Pending);
+}
+
+#[test]
+fn the_writer_records_results_logs_and_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (_, mut tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    let writer = store.writer().unwrap();
+    writer.started(&tasks[0], SystemTime::now());
+    writer.flush();
+    assert_eq!(store.task("2").unwrap().status, TaskStatus::Running);
+    finish(&mut tasks[0], TaskStatus::Completed);
+    writer.finished(&tasks[0]);
+    writer.finish().unwrap();
+    let task = store.task("2").unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(task.results["done"], "yes");
+    let messages: Vec<_> = task.log.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["one", "two"]);
+    assert!(task.timing.completed.is_some());
+    assert_eq!(task.operation.as_deref(), Some("1"));
+}
+
+#[test]
+fn unknown_task_ids_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TaskStore::open(dir.path()).unwrap();
+    for id in ["42", "x"] {
+        let err = store.task(id).unwrap_err().to_string();
+        assert!(err.contains(&format!("task {id} not found")), "{err}");
+    }
+}
+
+#[test]
+fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dead_task, live_task) = {
+        let mut dead = TaskStore::open(dir.path()).unwrap();
+        let (_, tasks) = dead.enqueue(&new_op(&["a/0"])).unwrap();
+        (tasks[0].id.clone(), ())
+    };
+    let _ = live_task;
+    // The first store is dropped: its owner lock is gone, as if it died.
+    let mut live = TaskStore::open(dir.path()).unwrap();
+    let aborted = live.task(&dead_task).unwrap();
+    assert_eq!(aborted.status, TaskStatus::Aborted);
+    assert!(aborted
+        .message
+        .unwrap()
+        .contains("stopped before it finished"));
+    // Tasks of a process that is alive are left alone.
+    let (_, tasks) = live.enqueue(&new_op(&["a/1"])).unwrap();
+    let other = TaskStore::open(dir.path()).unwrap();
+    assert_eq!(
+        other.task(&tasks[0].id).unwrap().status,
+        TaskStatus::Pending
+    );
+}
+
+#[test]
+fn operations_are_filtered_and_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    store.enqueue(&new_op(&["a/0"])).unwrap();
+    let mut other = new_op(&["b/0", "b/1"]);
+    other.action = "backup".into();
+    let (_, mut tasks) = store.enqueue(&other).unwrap();
+    let writer = store.writer().unwrap();
+    finish(&mut tasks[1], TaskStatus::Failed);
+    writer.finished(&tasks[1]);
+    writer.finish().unwrap();
+
+    let all = store.operations(&OperationFilter::default()).unwrap();
+    let ids: Vec<_> = all.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["3", "1"]);
+    let by_action = |a: &str| OperationFilter {
+        action: Some(a.into()),
+        ..Default::default()
+    };
+    assert_eq!(store.operations(&by_action("backup")).unwrap().len(), 1);
+    let by_unit = OperationFilter {
+        unit: Some("a/0".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.operations(&by_unit).unwrap()[0].id, "1");
+    let failed = OperationFilter {
+        status: Some(TaskStatus::Failed),
+        ..Default::default()
+    };
+    let failed = store.operations(&failed).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].status(),
+        TaskStatus::Pending,
+        "b/0 is still pending"
+    );
+    let limited = OperationFilter {
+        limit: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(store.operations(&limited).unwrap().len(), 1);
+}
+
+#[test]
+fn reopening_does_not_migrate_again_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(TaskStore::open(dir.path()).unwrap());
+    drop(TaskStore::open(dir.path()).unwrap());
+    let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    let err = TaskStore::open(dir.path()).err().unwrap().to_string();
+    assert!(err.contains("schema version 99"), "{err}");
+}

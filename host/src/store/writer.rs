@@ -1,0 +1,167 @@
+//! Batched task writes: runs on many threads send their updates here; one
+//! thread applies everything queued in a single transaction, so concurrency
+//! costs few commits while every record is still written before the run
+//! that produced it is reported.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use rusqlite::{params, Connection};
+
+use super::StoreError;
+use crate::task::Task;
+use crate::time::to_micros;
+
+enum Write {
+    Started { id: i64, at: SystemTime },
+    Finished(Box<Task>),
+    Flush(mpsc::SyncSender<()>),
+}
+
+/// Writes task updates in batches on a thread of its own. Share it by
+/// reference between the threads running tasks; [`TaskWriter::finish`] waits
+/// for every write.
+pub struct TaskWriter {
+    sender: Option<mpsc::Sender<Write>>,
+    thread: Option<JoinHandle<Result<(), StoreError>>>,
+}
+
+impl TaskWriter {
+    pub(super) fn start(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("charmbox-store".into())
+            .spawn(move || write_loop(conn, path, receiver))
+            .map_err(|source| StoreError::Io {
+                path: PathBuf::from("(task store writer thread)"),
+                source,
+            })?;
+        Ok(Self {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    /// Records that `task` started running.
+    pub fn started(&self, task: &Task, at: SystemTime) {
+        if let Ok(id) = task.id.parse() {
+            self.send(Write::Started { id, at });
+        }
+    }
+
+    /// Records `task`'s final status, message, results, log and timing.
+    pub fn finished(&self, task: &Task) {
+        self.send(Write::Finished(Box::new(task.clone())));
+    }
+
+    /// Waits until every write sent so far is committed.
+    pub fn flush(&self) {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.send(Write::Flush(done));
+        let _ = wait.recv();
+    }
+
+    /// Commits what is queued, stops the thread and reports any error it had.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.sender.take();
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(StoreError::Io {
+                path: PathBuf::from("(task store writer thread)"),
+                source: std::io::Error::other("the writer thread panicked"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn send(&self, write: Write) {
+        if let Some(sender) = &self.sender {
+            // A send fails only when the thread has stopped on an error,
+            // which `finish` reports.
+            let _ = sender.send(write);
+        }
+    }
+}
+
+impl Drop for TaskWriter {
+    fn drop(&mut self) {
+        self.sender.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn write_loop(
+    mut conn: Connection,
+    path: PathBuf,
+    receiver: mpsc::Receiver<Write>,
+) -> Result<(), StoreError> {
+    let err = |source| StoreError::Sqlite {
+        path: path.clone(),
+        source,
+    };
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        batch.extend(receiver.try_iter());
+        let mut flushes = Vec::new();
+        let tx = conn.transaction().map_err(err)?;
+        {
+            let mut started = tx
+                .prepare_cached(
+                    "UPDATE tasks SET status = 'running', started = ?2 \
+                     WHERE id = ?1 AND status = 'pending'",
+                )
+                .map_err(err)?;
+            let mut finished = tx
+                .prepare_cached(
+                    "UPDATE tasks SET status = ?2, message = ?3, results = ?4, started = ?5, \
+                     completed = ?6 WHERE id = ?1",
+                )
+                .map_err(err)?;
+            let mut log = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO task_logs (task, seq, timestamp, message) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err)?;
+            for write in batch {
+                match write {
+                    Write::Started { id, at } => {
+                        started.execute(params![id, to_micros(at)]).map_err(err)?;
+                    }
+                    Write::Finished(task) => {
+                        let id: i64 = task.id.parse().unwrap_or_default();
+                        finished
+                            .execute(params![
+                                id,
+                                task.status.as_str(),
+                                task.message,
+                                serde_json::Value::Object(task.results.clone()).to_string(),
+                                task.timing.started.map(to_micros),
+                                task.timing.completed.map(to_micros),
+                            ])
+                            .map_err(err)?;
+                        for (seq, entry) in task.log.iter().enumerate() {
+                            log.execute(params![
+                                id,
+                                seq as i64,
+                                to_micros(entry.timestamp),
+                                entry.message
+                            ])
+                            .map_err(err)?;
+                        }
+                    }
+                    Write::Flush(done) => flushes.push(done),
+                }
+            }
+        }
+        tx.commit().map_err(err)?;
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+    Ok(())
+}
