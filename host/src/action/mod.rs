@@ -10,6 +10,7 @@
 
 mod context;
 mod host;
+pub mod juju;
 pub mod keys;
 pub mod local;
 pub mod params;

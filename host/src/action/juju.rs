@@ -1,0 +1,578 @@
+//! The Juju backend: an action's params come from, and what it reports goes
+//! to, Juju's own hook tools, run as processes the way a Python charm's `ops`
+//! runs them.
+//!
+//! This module owns the command-line contract with those tools
+//! ([`HookTools`]) and the environment Juju gives a charm process
+//! ([`JujuContext`]). The calls:
+//!
+//! | [`ActionBackend`] call | hook tool call                         |
+//! |------------------------|----------------------------------------|
+//! | `params`               | `action-get --format=json` (once)      |
+//! | `set_results`          | `action-set KEY=VALUE ...` (one call)   |
+//! | `log`                  | `action-log MESSAGE`                   |
+//! | `fail`                 | `action-fail MESSAGE`                  |
+//!
+//! A message that starts with `-` is passed after `--`, so that the tool does
+//! not read it as a flag. Each tool call has a deadline
+//! ([`DEFAULT_TOOL_TIMEOUT`]); a tool that misses it is killed. A tool that
+//! is missing, exits non-zero or misses its deadline is an error carrying the
+//! tool's stderr, and fails the action.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{ActionBackend, BackendError, LogEntry};
+use crate::unit::UnitName;
+
+/// How long one hook tool call may take before it is killed.
+pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The most bytes of a tool's stdout read (`action-get` prints the params).
+const MAX_STDOUT_BYTES: usize = 16 * 1024 * 1024;
+/// The most bytes of a tool's stderr kept for the error message.
+const MAX_STDERR_BYTES: usize = 16 * 1024;
+/// How long to wait for a tool's output pipes to close once it has exited
+/// (a process it started may still hold them).
+const PIPE_GRACE: Duration = Duration::from_secs(2);
+
+/// Why a hook tool call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HookToolError {
+    /// The tool is not on `PATH`.
+    #[error(
+        "hook tool `{tool}` was not found on PATH: charmbox dispatch must run inside a Juju hook \
+         or action, where Juju puts its hook tools on PATH"
+    )]
+    NotFound {
+        /// The tool.
+        tool: String,
+    },
+    /// The tool could not be started.
+    #[error("cannot run hook tool `{tool}`: {reason}")]
+    Spawn {
+        /// The tool.
+        tool: String,
+        /// Why.
+        reason: String,
+    },
+    /// The tool exited unsuccessfully.
+    #[error("hook tool `{tool}` failed ({status}){}", stderr_suffix(.stderr))]
+    Failed {
+        /// The tool.
+        tool: String,
+        /// Its exit status, as text (`exit status 2`).
+        status: String,
+        /// What it wrote to stderr, trimmed.
+        stderr: String,
+    },
+    /// The tool missed its deadline and was killed.
+    #[error(
+        "hook tool `{tool}` did not finish within {} and was killed{}",
+        humantime::format_duration(*.timeout),
+        stderr_suffix(.stderr)
+    )]
+    TimedOut {
+        /// The tool.
+        tool: String,
+        /// The deadline it missed.
+        timeout: Duration,
+        /// What it wrote to stderr before it was killed, trimmed.
+        stderr: String,
+    },
+    /// The tool succeeded but printed something charmbox cannot use.
+    #[error("hook tool `{tool}` printed {problem}")]
+    BadOutput {
+        /// The tool.
+        tool: String,
+        /// What is wrong with the output.
+        problem: String,
+    },
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    if stderr.is_empty() {
+        ": it wrote nothing to stderr".into()
+    } else {
+        format!(": {stderr}")
+    }
+}
+
+impl From<HookToolError> for BackendError {
+    fn from(error: HookToolError) -> Self {
+        BackendError(error.to_string())
+    }
+}
+
+/// Runs Juju's hook tools (`action-get`, `action-set`, `juju-log`, ...),
+/// found on `PATH`, each with a deadline.
+#[derive(Debug, Clone)]
+pub struct HookTools {
+    timeout: Duration,
+}
+
+impl Default for HookTools {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HookTools {
+    /// Hook tools with the [`DEFAULT_TOOL_TIMEOUT`].
+    pub fn new() -> Self {
+        Self {
+            timeout: DEFAULT_TOOL_TIMEOUT,
+        }
+    }
+
+    /// Sets how long one tool call may take before it is killed.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The deadline of one tool call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs `tool ARGS...` and returns its stdout. The tool inherits this
+    /// process's environment (Juju's context variables) and gets no stdin.
+    pub fn run(&self, tool: &str, args: &[String]) -> Result<Vec<u8>, HookToolError> {
+        let child = Command::new(tool)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| spawn_error(tool, &e))?;
+        self.finish(tool, child)
+    }
+
+    /// Waits for `child` within the deadline, collecting its output.
+    fn finish(&self, tool: &str, mut child: Child) -> Result<Vec<u8>, HookToolError> {
+        let stdout = child
+            .stdout
+            .take()
+            .map(|pipe| read_bounded(pipe, MAX_STDOUT_BYTES));
+        let stderr = child
+            .stderr
+            .take()
+            .map(|pipe| read_bounded(pipe, MAX_STDERR_BYTES));
+        let deadline = Instant::now() + self.timeout;
+        let status = wait_until(&mut child, deadline);
+        let stdout = stdout.map(collect).unwrap_or_default();
+        let stderr = stderr.map(collect).unwrap_or_default();
+        let stderr = String::from_utf8_lossy(&stderr).trim().to_owned();
+        match status {
+            None => Err(HookToolError::TimedOut {
+                tool: tool.to_owned(),
+                timeout: self.timeout,
+                stderr,
+            }),
+            Some(Err(e)) => Err(HookToolError::Spawn {
+                tool: tool.to_owned(),
+                reason: format!("cannot wait for it: {e}"),
+            }),
+            Some(Ok(status)) if status.success() => Ok(stdout),
+            Some(Ok(status)) => Err(HookToolError::Failed {
+                tool: tool.to_owned(),
+                status: describe_status(status),
+                stderr,
+            }),
+        }
+    }
+}
+
+fn spawn_error(tool: &str, error: &std::io::Error) -> HookToolError {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => HookToolError::NotFound {
+            tool: tool.to_owned(),
+        },
+        // E2BIG: one argument over the kernel's limit (128 KiB on Linux).
+        _ if error.raw_os_error() == Some(7) => HookToolError::Spawn {
+            tool: tool.to_owned(),
+            reason: format!(
+                "{error}: a value or message is too long to pass on a command line (Linux \
+                 allows 128 KiB per argument); keep results and messages shorter"
+            ),
+        },
+        _ => HookToolError::Spawn {
+            tool: tool.to_owned(),
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// Reads a pipe on its own thread, keeping at most `max` bytes and draining
+/// the rest so the writer never blocks.
+fn read_bounded(mut pipe: impl Read + Send + 'static, max: usize) -> mpsc::Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("charmbox-hook-tool-pipe".into())
+        .spawn(move || {
+            let mut kept = Vec::new();
+            let mut chunk = [0u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let room = max.saturating_sub(kept.len());
+                        kept.extend_from_slice(&chunk[..n.min(room)]);
+                    }
+                }
+            }
+            let _ = sender.send(kept);
+        });
+    // Without a reader thread the output is lost, not waited for.
+    drop(spawned);
+    receiver
+}
+
+fn collect(receiver: mpsc::Receiver<Vec<u8>>) -> Vec<u8> {
+    receiver.recv_timeout(PIPE_GRACE).unwrap_or_default()
+}
+
+/// Waits for `child` until `deadline`; kills it and returns `None` if it is
+/// still running then.
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::io::Result<ExitStatus>> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(Ok(status)),
+            Ok(None) => {}
+            Err(e) => return Some(Err(e)),
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
+    }
+}
+
+fn describe_status(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = status.signal() {
+            return format!("killed by signal {signal}");
+        }
+    }
+    status.to_string()
+}
+
+/// `MESSAGE` as hook tool arguments: after `--` when it would otherwise be
+/// read as a flag; NUL bytes (which no argument may hold) shown as U+FFFD.
+fn message_args(message: &str) -> Vec<String> {
+    let message = message.replace('\0', "\u{FFFD}");
+    if message.starts_with('-') {
+        vec!["--".into(), message]
+    } else {
+        vec![message]
+    }
+}
+
+/// The [`ActionBackend`] that forwards everything to Juju's hook tools.
+#[derive(Debug, Clone, Default)]
+pub struct JujuBackend {
+    tools: HookTools,
+}
+
+impl JujuBackend {
+    /// A backend calling `tools`.
+    pub fn new(tools: HookTools) -> Self {
+        Self { tools }
+    }
+}
+
+impl ActionBackend for JujuBackend {
+    fn params(&mut self) -> Result<Value, BackendError> {
+        let tool = "action-get";
+        let stdout = self.tools.run(tool, &["--format=json".to_owned()])?;
+        let text = std::str::from_utf8(&stdout).map_err(|_| HookToolError::BadOutput {
+            tool: tool.into(),
+            problem: "bytes that are not UTF-8 where JSON was expected".into(),
+        })?;
+        if text.trim().is_empty() {
+            // Juju prints `{}` for no params; take nothing to mean the same.
+            return Ok(Value::Null);
+        }
+        let params: Value = serde_json::from_str(text).map_err(|e| HookToolError::BadOutput {
+            tool: tool.into(),
+            problem: format!("output that is not JSON ({e}); was it given --format=json?"),
+        })?;
+        match params {
+            Value::Object(_) | Value::Null => Ok(params),
+            other => Err(HookToolError::BadOutput {
+                tool: tool.into(),
+                problem: format!("{other} where a map of params was expected"),
+            }
+            .into()),
+        }
+    }
+
+    fn set_results(&mut self, pairs: &[(String, String)]) -> Result<(), BackendError> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let mut args = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            if value.contains('\0') {
+                return Err(BackendError(format!(
+                    "cannot pass result {key:?} to action-set: its value holds a NUL byte, \
+                     which no command-line argument can carry"
+                )));
+            }
+            args.push(format!("{key}={value}"));
+        }
+        self.tools.run("action-set", &args)?;
+        Ok(())
+    }
+
+    fn log(&mut self, entry: &LogEntry) -> Result<(), BackendError> {
+        self.tools
+            .run("action-log", &message_args(&entry.message))?;
+        Ok(())
+    }
+
+    fn fail(&mut self, message: &str) -> Result<(), BackendError> {
+        self.tools.run("action-fail", &message_args(message))?;
+        Ok(())
+    }
+}
+
+/// Calls `action-fail MESSAGE` outside an [`ActionBackend`] (when a run
+/// could not start, or its handler errored).
+pub fn action_fail(tools: &HookTools, message: &str) -> Result<(), HookToolError> {
+    tools.run("action-fail", &message_args(message)).map(drop)
+}
+
+/// A `juju-log` level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `DEBUG`.
+    Debug,
+    /// `INFO`.
+    Info,
+    /// `WARNING`.
+    Warning,
+    /// `ERROR`.
+    Error,
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warning => "WARNING",
+            Self::Error => "ERROR",
+        })
+    }
+}
+
+/// Calls `juju-log --log-level LEVEL MESSAGE`: a line in the unit's log.
+pub fn juju_log(tools: &HookTools, level: LogLevel, message: &str) -> Result<(), HookToolError> {
+    let mut args = vec!["--log-level".to_owned(), level.to_string()];
+    args.extend(message_args(message));
+    tools.run("juju-log", &args).map(drop)
+}
+
+/// The environment Juju gives a charm process, as far as charmbox uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JujuContext {
+    /// `JUJU_DISPATCH_PATH`: what to run (`actions/<name>`, `hooks/<name>`).
+    pub dispatch_path: String,
+    /// `JUJU_UNIT_NAME`.
+    pub unit: UnitName,
+    /// `JUJU_CHARM_DIR`: the deployed charm directory.
+    pub charm_dir: PathBuf,
+    /// `JUJU_ACTION_NAME`, set when running an action.
+    pub action_name: Option<String>,
+    /// `JUJU_ACTION_UUID`, set when running an action.
+    pub action_uuid: Option<String>,
+}
+
+/// The Juju environment is missing or wrong: charmbox is not running under
+/// Juju, or not as Juju runs a charm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JujuContextError {
+    /// A variable Juju always sets is not set.
+    #[error(
+        "{0} is not set: `charmbox dispatch` runs inside a Juju hook or action, through the \
+         charm's `dispatch` file; to run an action yourself use `charmbox run`"
+    )]
+    Missing(&'static str),
+    /// A variable holds something unusable.
+    #[error("{name} is {value:?}, which is not valid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl JujuContext {
+    /// Reads the context from this process's environment.
+    pub fn from_env() -> Result<Self, JujuContextError> {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Reads the context through `lookup` (a variable's value, if set).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Self, JujuContextError> {
+        let text = |name: &'static str| -> Result<Option<String>, JujuContextError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(value) if value.is_empty() => Ok(None),
+                Some(value) => {
+                    value
+                        .into_string()
+                        .map(Some)
+                        .map_err(|value| JujuContextError::Invalid {
+                            name,
+                            value: value.to_string_lossy().into_owned(),
+                            reason: "it is not UTF-8".into(),
+                        })
+                }
+            }
+        };
+        let required = |name: &'static str| text(name)?.ok_or(JujuContextError::Missing(name));
+        let dispatch_path = required("JUJU_DISPATCH_PATH")?;
+        let unit_text = required("JUJU_UNIT_NAME")?;
+        let unit = unit_text.parse().map_err(|e: crate::unit::UnitNameError| {
+            JujuContextError::Invalid {
+                name: "JUJU_UNIT_NAME",
+                value: unit_text.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        let charm_dir = lookup("JUJU_CHARM_DIR")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
+            .ok_or(JujuContextError::Missing("JUJU_CHARM_DIR"))?;
+        Ok(Self {
+            dispatch_path,
+            unit,
+            charm_dir,
+            action_name: text("JUJU_ACTION_NAME")?,
+            action_uuid: text("JUJU_ACTION_UUID")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[cfg(unix)]
+    fn script(dir: &std::path::Path, name: &str, body: &str) -> String {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tool_that_hangs_is_killed_at_its_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = script(dir.path(), "slow", "echo starting >&2; exec sleep 30");
+        let tools = HookTools::new().with_timeout(Duration::from_millis(300));
+        let started = Instant::now();
+        let err = tools.run(&tool, &[]).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+        assert!(matches!(err, HookToolError::TimedOut { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.contains("300ms") && message.contains("killed"),
+            "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failing_tool_reports_its_exit_status_and_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = script(dir.path(), "bad", "echo 'ERROR no such thing' >&2; exit 2");
+        let err = HookTools::new().run(&tool, &[]).unwrap_err();
+        assert_eq!(
+            err,
+            HookToolError::Failed {
+                tool: tool.clone(),
+                status: "exit status 2".into(),
+                stderr: "ERROR no such thing".into(),
+            }
+        );
+        assert!(err
+            .to_string()
+            .ends_with("(exit status 2): ERROR no such thing"));
+    }
+
+    #[test]
+    fn a_missing_tool_says_where_it_was_looked_for() {
+        let err = HookTools::new()
+            .run("charmbox-no-such-hook-tool", &[])
+            .unwrap_err();
+        assert!(matches!(err, HookToolError::NotFound { .. }), "{err:?}");
+        assert!(err.to_string().contains("not found on PATH"), "{err}");
+    }
+
+    #[test]
+    fn messages_that_look_like_flags_come_after_a_double_dash() {
+        assert_eq!(message_args("hello"), ["hello"]);
+        assert_eq!(message_args("-x"), ["--", "-x"]);
+        assert_eq!(message_args("a\0b"), ["a\u{FFFD}b"]);
+    }
+
+    #[test]
+    fn reads_the_context_juju_sets() {
+        let env: HashMap<&str, &str> = [
+            ("JUJU_DISPATCH_PATH", "actions/greet"),
+            ("JUJU_UNIT_NAME", "hello/3"),
+            ("JUJU_CHARM_DIR", "/var/lib/juju/agents/unit-hello-3/charm"),
+            ("JUJU_ACTION_NAME", "greet"),
+            ("JUJU_ACTION_UUID", "42"),
+        ]
+        .into_iter()
+        .collect();
+        let context = JujuContext::from_lookup(|n| env.get(n).map(OsString::from)).unwrap();
+        assert_eq!(context.unit.to_string(), "hello/3");
+        assert_eq!(context.action_name.as_deref(), Some("greet"));
+        assert_eq!(context.action_uuid.as_deref(), Some("42"));
+
+        let err = JujuContext::from_lookup(|n| {
+            (n != "JUJU_CHARM_DIR")
+                .then(|| env.get(n).map(OsString::from))
+                .flatten()
+        })
+        .unwrap_err();
+        assert_eq!(err, JujuContextError::Missing("JUJU_CHARM_DIR"));
+        let err = JujuContext::from_lookup(|n| match n {
+            "JUJU_UNIT_NAME" => Some("Hello".into()),
+            _ => env.get(n).map(OsString::from),
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("JUJU_UNIT_NAME"), "{err}");
+    }
+}

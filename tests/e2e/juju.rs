@@ -1,0 +1,601 @@
+//! charmbox on Juju: `charmbox pack` lays out a deployable charm directory,
+//! and its `dispatch` runs each action as Juju would, talking to the
+//! stand-in hook tools in `tests/hook-tools/` (which record every call).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::support::{example_charm_dir, repo_root, Charmbox, Run};
+
+/// `examples/hello` packed once per test process with the real binary,
+/// under `target/` (the binary is large; one copy serves every test).
+fn packed_hello() -> &'static Path {
+    static PACKED: OnceLock<PathBuf> = OnceLock::new();
+    PACKED.get_or_init(|| {
+        let source = example_charm_dir("hello");
+        let out = repo_root().join("target").join("e2e-juju").join("hello");
+        let run = Charmbox::new().cmd(&[
+            "pack",
+            source.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(run.code, 0, "pack failed: {}", run.stderr);
+        out
+    })
+}
+
+fn hook_tools_dir() -> PathBuf {
+    repo_root().join("tests").join("hook-tools")
+}
+
+/// One run of a packed charm's `dispatch`, as Juju starts it.
+struct Dispatch {
+    dir: tempfile::TempDir,
+    command: Command,
+}
+
+impl Dispatch {
+    /// `dispatch` of `charm` for `JUJU_DISPATCH_PATH=path`, with the
+    /// stand-in hook tools (from `tools`) first on PATH, a private state
+    /// directory and a shared compiled-component cache.
+    fn new(charm: &Path, path: &str, tools: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut command = Command::new(charm.join("dispatch"));
+        let system_path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![tools.to_owned()];
+        paths.extend(std::env::split_paths(&system_path));
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("JUJU_")
+                || name.to_string_lossy().starts_with("FAKE_JUJU_")
+            {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("PATH", std::env::join_paths(paths).unwrap())
+            .env("JUJU_DISPATCH_PATH", path)
+            .env("JUJU_UNIT_NAME", "hello/0")
+            .env("JUJU_MODEL_NAME", "test")
+            .env("JUJU_VERSION", "3.6.0")
+            .env("JUJU_CHARM_DIR", charm)
+            .env("FAKE_JUJU_CALLS", dir.path().join("calls.jsonl"))
+            .env("CHARMBOX_STATE_DIR", dir.path().join("state"))
+            // One compiled-component cache for every run: compile once.
+            .env(
+                "CHARMBOX_CACHE_DIR",
+                repo_root().join("target").join("e2e-juju").join("cache"),
+            )
+            .env_remove("RUST_BACKTRACE");
+        if let Some(action) = path.strip_prefix("actions/") {
+            command
+                .env("JUJU_ACTION_NAME", action)
+                .env("JUJU_ACTION_UUID", "7");
+        }
+        Self { dir, command }
+    }
+
+    /// An action run with `params`, as `action-get` will give them.
+    fn action(action: &str, params: Value) -> Self {
+        let mut dispatch = Self::new(
+            packed_hello(),
+            &format!("actions/{action}"),
+            &hook_tools_dir(),
+        );
+        let file = dispatch.dir.path().join("params.json");
+        std::fs::write(&file, params.to_string()).unwrap();
+        dispatch.command.env("FAKE_JUJU_PARAMS", file);
+        dispatch
+    }
+
+    fn run(&mut self) -> (Run, Vec<Vec<String>>) {
+        let output = self.command.output().expect("dispatch runs");
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        let calls = match std::fs::read_to_string(self.dir.path().join("calls.jsonl")) {
+            Ok(text) => text
+                .lines()
+                .map(|line| serde_json::from_str(line).expect("a call is a JSON array"))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        (run, calls)
+    }
+}
+
+fn calls(expected: &[&[&str]]) -> Vec<Vec<String>> {
+    expected
+        .iter()
+        .map(|call| call.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn each_hello_action_makes_the_hook_tool_calls_juju_expects() {
+    struct Case {
+        action: &'static str,
+        params: Value,
+        calls: Vec<Vec<String>>,
+        code: i32,
+        stdout: &'static str,
+    }
+    let get: &[&str] = &["action-get", "--format=json"];
+    let cases = [
+        Case {
+            action: "greet",
+            // As Juju gives them: validated, defaults filled in.
+            params: json!({"name": "Ada", "language": "fr",
+                           "style": {"uppercase": false, "punctuation": "!"}}),
+            calls: calls(&[
+                get,
+                &["action-log", "greeting Ada in fr"],
+                &[
+                    "action-set",
+                    "greeting.text=Bonjour, Ada!",
+                    "greeting.language=fr",
+                    "length=13",
+                ],
+            ]),
+            code: 0,
+            stdout: "",
+        },
+        Case {
+            action: "snapshot-database",
+            params: json!({"filename": "db.snap", "steps": 2}),
+            calls: calls(&[
+                get,
+                &["action-log", "step 1/2: writing db.snap"],
+                &["action-log", "step 2/2: writing db.snap"],
+                &[
+                    "action-set",
+                    "snapshot.filename=db.snap",
+                    "snapshot.steps=2",
+                ],
+            ]),
+            code: 0,
+            stdout: "snapshot written to db.snap\n",
+        },
+        Case {
+            // action-fail does not stop the handler, and the handler ran:
+            // exit 0, Juju takes the failure from action-fail.
+            action: "restore-snapshot",
+            params: json!({"filename": "backup.tar"}),
+            calls: calls(&[
+                get,
+                &["action-set", "checked.filename=backup.tar"],
+                &[
+                    "action-fail",
+                    "cannot restore backup.tar: not a snapshot (expected a .snap file)",
+                ],
+                &["action-set", "checked.valid=false"],
+            ]),
+            code: 0,
+            stdout: "",
+        },
+        Case {
+            // The handler returns an error: action-fail with it, exit 1.
+            action: "check-disk",
+            params: json!({"path": ""}),
+            calls: calls(&[get, &["action-fail", "path must not be empty"]]),
+            code: 1,
+            stdout: "",
+        },
+        Case {
+            action: "ping",
+            params: json!({}),
+            calls: calls(&[get]),
+            code: 0,
+            stdout: "",
+        },
+    ];
+    let declared = declared_actions();
+    let covered: Vec<&str> = cases.iter().map(|c| c.action).collect();
+    assert_eq!(
+        covered, declared,
+        "every action examples/hello declares has a case here"
+    );
+    for case in cases {
+        let (run, made) = Dispatch::action(case.action, case.params).run();
+        assert_eq!(
+            made, case.calls,
+            "hook tool calls of {}; stderr: {}",
+            case.action, run.stderr
+        );
+        assert_eq!(
+            run.code, case.code,
+            "exit status of {}; stderr: {}",
+            case.action, run.stderr
+        );
+        assert_eq!(run.stdout, case.stdout, "stdout of {}", case.action);
+    }
+}
+
+#[test]
+fn a_handler_error_is_also_written_to_stderr() {
+    let (run, _) = Dispatch::action("check-disk", json!({"path": ""})).run();
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("charmbox: action \"check-disk\" failed: path must not be empty"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_failing_hook_tool_fails_the_action_with_its_stderr() {
+    let mut dispatch = Dispatch::action("greet", json!({"name": "Ada", "language": "en"}));
+    dispatch.command.env("FAKE_JUJU_FAIL", "action-set");
+    let (run, made) = dispatch.run();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "hook tool `action-set` failed (exit status 1): ERROR action-set failed: told to by \
+             FAKE_JUJU_FAIL"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The tools are what is broken: no action-fail after the failed call.
+    assert_eq!(
+        made.iter().map(|c| c[0].as_str()).collect::<Vec<_>>(),
+        ["action-get", "action-log", "action-set"]
+    );
+}
+
+#[test]
+fn a_failing_action_get_fails_before_the_handler_runs() {
+    let mut dispatch = Dispatch::action("greet", json!({"name": "Ada"}));
+    dispatch.command.env("FAKE_JUJU_FAIL", "action-get");
+    let (run, made) = dispatch.run();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read the action's params"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("told to by FAKE_JUJU_FAIL"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(made, calls(&[&["action-get", "--format=json"]]));
+}
+
+#[test]
+fn a_missing_hook_tool_is_a_clear_failure() {
+    // Every stand-in but action-log.
+    let tools = tempfile::tempdir().unwrap();
+    for tool in ["action-get", "action-set", "action-fail", "juju-log"] {
+        std::os::unix::fs::symlink(
+            hook_tools_dir().join("hook_tool.py"),
+            tools.path().join(tool),
+        )
+        .unwrap();
+    }
+    let mut dispatch = Dispatch::new(packed_hello(), "actions/greet", tools.path());
+    let params = dispatch.dir.path().join("params.json");
+    std::fs::write(&params, r#"{"name": "Ada"}"#).unwrap();
+    dispatch.command.env("FAKE_JUJU_PARAMS", &params);
+    let (run, made) = dispatch.run();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hook tool `action-log` was not found on PATH"),
+        "{}",
+        run.stderr
+    );
+    // The handler carried on past the lost log line; the action still failed.
+    assert_eq!(
+        made.iter().map(|c| c[0].as_str()).collect::<Vec<_>>(),
+        ["action-get", "action-set"]
+    );
+}
+
+#[test]
+fn a_hanging_hook_tool_is_killed_at_its_deadline() {
+    let mut dispatch = Dispatch::action("greet", json!({"name": "Ada"}));
+    // The shim passes its arguments on to `charmbox dispatch`. The deadline
+    // leaves the other (Python) stand-ins time to start on a busy machine.
+    dispatch.command.args(["--hook-tool-timeout", "10s"]);
+    dispatch.command.env("FAKE_JUJU_HANG", "action-log");
+    let started = Instant::now();
+    let (run, _) = dispatch.run();
+    // The stand-in sleeps ten minutes; finishing well before that means it
+    // was killed (the bound leaves room for compiling the charm on a busy
+    // machine).
+    assert!(
+        started.elapsed() < Duration::from_secs(300),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hook tool `action-log` did not finish within 10s and was killed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_hook_is_logged_and_succeeds() {
+    for hook in ["install", "config-changed", "start"] {
+        let mut dispatch =
+            Dispatch::new(packed_hello(), &format!("hooks/{hook}"), &hook_tools_dir());
+        let (run, made) = dispatch.run();
+        assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+        let message = format!("charmbox: no handler for hook {hook}");
+        assert_eq!(
+            made,
+            calls(&[&["juju-log", "--log-level", "DEBUG", &message]])
+        );
+    }
+}
+
+#[test]
+fn an_undeclared_action_fails_through_action_fail() {
+    let (run, made) = Dispatch::action("no-such-action", json!({})).run();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert_eq!(made.len(), 1, "{made:?}");
+    assert_eq!(made[0][0], "action-fail");
+    assert!(
+        made[0][1].contains("no action \"no-such-action\""),
+        "{made:?}"
+    );
+    assert!(made[0][1].contains("greet"), "{made:?}");
+}
+
+#[test]
+fn unit_state_lives_under_the_state_dir_or_the_charm_dir() {
+    let mut dispatch = Dispatch::action("greet", json!({"name": "Ada"}));
+    let state = dispatch.dir.path().join("state");
+    let (run, _) = dispatch.run();
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(state.join("units/hello-0/data").is_dir());
+
+    // Without CHARMBOX_STATE_DIR: in the charm directory, as ops keeps its
+    // state there. A copy of the packed charm keeps the shared one clean.
+    let charm = tempfile::tempdir().unwrap();
+    copy_dir(packed_hello(), charm.path());
+    let mut dispatch = Dispatch::new(charm.path(), "actions/greet", &hook_tools_dir());
+    let params = dispatch.dir.path().join("params.json");
+    std::fs::write(&params, r#"{"name": "Ada"}"#).unwrap();
+    dispatch
+        .command
+        .env("FAKE_JUJU_PARAMS", &params)
+        .env_remove("CHARMBOX_STATE_DIR");
+    let (run, _) = dispatch.run();
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(charm.path().join(".charmbox/units/hello-0/data").is_dir());
+}
+
+/// Copies a packed charm, hard-linking the large binary.
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() == ".charmbox" {
+                continue;
+            }
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn pack_lays_out_a_deployable_charm() {
+    let out = packed_hello();
+    let mut files: Vec<String> = walk(out)
+        .into_iter()
+        .filter(|f| !f.starts_with(".charmbox"))
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "actions.yaml",
+            "bin/charmbox",
+            "charm.wasm",
+            "charmcraft.yaml",
+            "dispatch",
+            "metadata.yaml",
+        ]
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    for exe in ["dispatch", "bin/charmbox"] {
+        let mode = std::fs::metadata(out.join(exe))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "{exe} is executable");
+    }
+    let shim = std::fs::read_to_string(out.join("dispatch")).unwrap();
+    assert!(shim.starts_with("#!/bin/sh\n"), "{shim}");
+    assert!(shim.contains("/bin/charmbox\" dispatch"), "{shim}");
+
+    let metadata: Value =
+        serde_norway::from_str(&std::fs::read_to_string(out.join("metadata.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(metadata["name"], "hello");
+    assert!(metadata["summary"]
+        .as_str()
+        .unwrap()
+        .contains("example charm"));
+    assert!(metadata["description"].is_string());
+    let actions: Value =
+        serde_norway::from_str(&std::fs::read_to_string(out.join("actions.yaml")).unwrap())
+            .unwrap();
+    let names: Vec<&str> = actions
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, declared_actions(), "actions in source order");
+    for (name, spec) in actions.as_object().unwrap() {
+        assert!(
+            spec["additionalProperties"].is_boolean(),
+            "{name} states additionalProperties"
+        );
+    }
+    assert_eq!(actions["greet"]["required"], json!(["name"]));
+    let charmcraft: Value =
+        serde_norway::from_str(&std::fs::read_to_string(out.join("charmcraft.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(charmcraft["name"], "hello");
+    assert!(charmcraft.get("actions").is_none(), "actions moved out");
+
+    // charmbox reads the packed layout as it reads the source.
+    let check = Charmbox::new().cmd(&["check", out.to_str().unwrap()]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+/// The actions `examples/hello/charmcraft.yaml` declares, in order.
+fn declared_actions() -> Vec<&'static str> {
+    static DECLARED: OnceLock<Vec<String>> = OnceLock::new();
+    DECLARED
+        .get_or_init(|| {
+            let path = repo_root().join("examples/hello/charmcraft.yaml");
+            let yaml: Value =
+                serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            yaml["actions"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        })
+        .iter()
+        .map(String::as_str)
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(
+                walk(&entry.path())
+                    .into_iter()
+                    .map(|f| format!("{name}/{f}")),
+            );
+        } else {
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn pack_refuses_a_non_empty_output_unless_forced() {
+    let source = example_charm_dir("hello");
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("notes.txt"), "mine").unwrap();
+    // A small stand-in binary keeps this test quick.
+    let binary = out.path().join("notes.txt");
+    let charmbox = Charmbox::new();
+    let args = |force: bool| {
+        let mut args = vec![
+            "pack",
+            source.path().to_str().unwrap(),
+            "-o",
+            out.path().to_str().unwrap(),
+            "--binary",
+            binary.to_str().unwrap(),
+        ];
+        if force {
+            args.push("--force");
+        }
+        args
+    };
+    let run = charmbox.cmd(&args(false));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is not empty"), "{}", run.stderr);
+    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    let run = charmbox.cmd(&args(true));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.path().join("dispatch").is_file());
+    assert!(
+        out.path().join("notes.txt").is_file(),
+        "other files are left"
+    );
+}
+
+#[test]
+fn pack_refuses_a_charm_that_fails_check() {
+    let source = example_charm_dir("hello");
+    let charmcraft = source.path().join("charmcraft.yaml");
+    let text = std::fs::read_to_string(&charmcraft).unwrap();
+    std::fs::write(
+        &charmcraft,
+        text + "\n  not-exported:\n    description: Declared, never exported.\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = Charmbox::new().cmd(&[
+        "pack",
+        source.path().to_str().unwrap(),
+        "-o",
+        out.path().join("charm").to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("does not pass `charmbox check`, so it is not packed"),
+        "{}",
+        run.stderr
+    );
+    // The same message `charmbox check` gives.
+    let check = Charmbox::new().cmd(&["check", source.path().to_str().unwrap()]);
+    assert_eq!(check.code, 1);
+    let problem = check
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("- "))
+        .expect("check lists a problem");
+    assert!(run.stderr.contains(problem), "{problem} in {}", run.stderr);
+    assert!(!out.path().join("charm").exists(), "nothing written");
+}
+
+#[test]
+fn the_stand_in_action_set_checks_keys_as_juju_does() {
+    let tool = hook_tools_dir().join("action-set");
+    for (arg, message) in [
+        (
+            "Foo=1",
+            "ERROR key \"Foo\" must start and end with lowercase alphanumeric, and contain only \
+             lowercase alphanumeric and hyphens",
+        ),
+        (
+            "a.stdout=1",
+            "ERROR cannot set reserved action key \"stdout\"",
+        ),
+        (
+            "noequals",
+            "ERROR argument \"noequals\" must be of the form key...=value",
+        ),
+    ] {
+        let output = Command::new(&tool)
+            .args(["ok=1", arg])
+            .env_remove("FAKE_JUJU_CALLS")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{arg}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), message);
+    }
+}
