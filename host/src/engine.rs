@@ -12,6 +12,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings;
+use crate::cache::ComponentCache;
 use crate::sandbox::RunState;
 
 /// How often the epoch advances: a deadline is enforced to within one tick.
@@ -21,20 +22,86 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 pub struct Engine {
     engine: wasmtime::Engine,
     linker: Linker<RunState>,
+    cache: Option<ComponentCache>,
     ticker_stop: Arc<AtomicBool>,
 }
 
-impl Engine {
+/// Options for [`Engine`]; each setter documents its default.
+#[derive(Debug, Clone, Default)]
+pub struct EngineBuilder {
+    cache: Option<ComponentCache>,
+    pooling: Option<Pooling>,
+}
+
+/// Sizes of the pooling instance allocator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pooling {
+    /// Instances (sandboxes) that may be live at once.
+    pub instances: u32,
+    /// Largest linear memory a pooled instance may grow to, in bytes; runs
+    /// whose memory cap is larger are refused by the pool's bound.
+    pub max_memory_bytes: usize,
+}
+
+impl EngineBuilder {
+    /// Keep compiled components in `cache` (default: no cache; every load
+    /// compiles).
+    pub fn cache(mut self, cache: ComponentCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Allocate instances from a pre-reserved pool with copy-on-write memory
+    /// initialisation (default: allocate on demand). Pays off when one
+    /// process runs many sandboxes.
+    pub fn pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = Some(pooling);
+        self
+    }
+
     /// Builds the engine and links every host import once.
+    pub fn build(self) -> anyhow::Result<Engine> {
+        Engine::with_options(self)
+    }
+}
+
+impl Engine {
+    /// An engine with default options: no cache, on-demand allocation.
     pub fn new() -> anyhow::Result<Self> {
+        Self::builder().build()
+    }
+
+    /// Options for an engine.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    fn with_options(options: EngineBuilder) -> anyhow::Result<Self> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
         // Deadlines: the store traps when the epoch passes its deadline.
         config.epoch_interruption(true);
+        if let Some(pooling) = options.pooling {
+            let mut pool = wasmtime::PoolingAllocationConfig::new();
+            // Generous per-component counts: Python and JavaScript guests
+            // are components of many core instances and memories.
+            pool.total_component_instances(pooling.instances)
+                .total_core_instances(pooling.instances * 8)
+                .total_memories(pooling.instances * 4)
+                .total_tables(pooling.instances * 8)
+                .max_core_instances_per_component(64)
+                .max_memories_per_component(16)
+                .max_tables_per_component(32)
+                .max_memory_size(pooling.max_memory_bytes);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+            config.memory_init_cow(true);
+        }
         let engine = wasmtime::Engine::new(&config)?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        // No link out of a unit's data directory, even one never followed.
+        crate::sandbox::guard_symlinks(&mut linker)?;
         bindings::juju::charm::action::add_to_linker::<RunState, HasSelf<RunState>>(
             &mut linker,
             |state| state,
@@ -45,6 +112,7 @@ impl Engine {
         Ok(Self {
             engine,
             linker,
+            cache: options.cache,
             ticker_stop,
         })
     }
@@ -52,6 +120,19 @@ impl Engine {
     /// The wasmtime engine.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.engine
+    }
+
+    /// Compiles component `bytes`, through the cache when there is one.
+    pub fn compile(&self, bytes: &[u8]) -> anyhow::Result<wasmtime::component::Component> {
+        match &self.cache {
+            Some(cache) => Ok(cache.load_or_compile(&self.engine, bytes)?.0),
+            None => Ok(wasmtime::component::Component::new(&self.engine, bytes)?),
+        }
+    }
+
+    /// The compiled-component cache, if any.
+    pub fn cache(&self) -> Option<&ComponentCache> {
+        self.cache.as_ref()
     }
 
     /// The linker with every host import.

@@ -43,12 +43,18 @@
 
 pub mod action;
 mod bindings;
+pub mod cache;
 pub mod charm;
 pub mod cli;
+pub mod dispatch;
 pub mod engine;
+pub mod operation;
+pub mod pack;
 pub mod paths;
 pub mod run;
 pub mod sandbox;
+pub mod store;
 pub mod task;
+pub mod testing;
 pub mod time;
 pub mod unit;

@@ -194,6 +194,11 @@ pub fn run_action(
             (None, Some(failure)) => (RunEnd::ActionFailed, Some(failure.clone())),
             (None, None) => (RunEnd::Completed, None),
         },
+        // A handler usually errors because a hook tool under it failed: the
+        // tool's failure is the cause worth reporting.
+        Ok(Err(_)) if record.backend_error.is_some() => {
+            (RunEnd::BackendFailed, record.backend_error.clone())
+        }
         Ok(Err(message)) => (
             RunEnd::HandlerError,
             Some(if message.is_empty() {

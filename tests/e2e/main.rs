@@ -3,5 +3,10 @@
 
 mod support;
 
+mod cache;
 mod foundation;
+mod hostile;
+mod juju;
+mod languages;
 mod metadata;
+mod tasks;

@@ -11,7 +11,7 @@ fn actions_lists_names_and_descriptions() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0].starts_with("Action") && lines[0].ends_with("Description"));
     assert!(lines[1].starts_with("greet ") && lines[1].contains("Greet someone by name"));
-    assert_eq!(lines.len(), 5, "{}", run.stdout);
+    assert_eq!(lines.len(), 6, "{}", run.stdout);
 }
 
 #[test]

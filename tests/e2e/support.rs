@@ -116,6 +116,12 @@ impl Charmbox {
         command
             .args(args)
             .env("CHARMBOX_STATE_DIR", self.state.path())
+            // One compiled-component cache for the whole test run, out of
+            // the user's own.
+            .env(
+                "CHARMBOX_CACHE_DIR",
+                repo_root().join("target").join("test-cache"),
+            )
             .env_remove("RUST_BACKTRACE");
         command
     }
@@ -156,6 +162,21 @@ pub fn log_messages(task: &Value) -> Vec<String> {
 /// component as `charm.wasm`, in a temporary directory of its own.
 pub fn example_charm_dir(name: &str) -> tempfile::TempDir {
     let component = example_component(name);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = repo_root().join("examples").join(name);
+    for file in ["charmcraft.yaml", "actions.yaml", "metadata.yaml"] {
+        if source.join(file).exists() {
+            std::fs::copy(source.join(file), dir.path().join(file)).expect("copy metadata");
+        }
+    }
+    std::fs::copy(component, dir.path().join("charm.wasm")).expect("copy component");
+    dir
+}
+
+/// A charm directory for example `name` with an already built `component`
+/// (a Python or JavaScript build, say): the example's metadata and the
+/// component as `charm.wasm`, in a temporary directory of its own.
+pub fn charm_dir_with(name: &str, component: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = repo_root().join("examples").join(name);
     for file in ["charmcraft.yaml", "actions.yaml", "metadata.yaml"] {

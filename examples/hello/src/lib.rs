@@ -12,10 +12,11 @@
 use charmbox_sdk::{bail, ensure, Action, Result};
 use serde::{Deserialize, Serialize};
 
-// Exports `greet`, `snapshot-database`, `restore-snapshot` and `check-disk`:
+// Exports `greet`, `snapshot-database`, `restore-snapshot`, `check-disk` and
+// `ping`:
 // a function's name with `_` turned into `-`. To export under another name,
 // write `"other-name" => function`.
-charmbox_sdk::charm!(greet, snapshot_database, restore_snapshot, check_disk);
+charmbox_sdk::charm!(greet, snapshot_database, restore_snapshot, check_disk, ping);
 
 // ---------------------------------------------------------------------------
 // greet: typed params, nested results.
@@ -217,4 +218,15 @@ fn check_disk(action: &Action) -> Result<()> {
         bail!("path must not be empty");
     }
     action.set_result("path", path)
+}
+
+// ---------------------------------------------------------------------------
+// ping: nothing at all.
+
+/// `juju run hello/0 ping`
+///
+/// Does nothing and succeeds: shows the charm answers. Benchmarks use it as
+/// the cost of a sandbox with no work in it.
+fn ping(_action: &Action) -> Result<()> {
+    Ok(())
 }

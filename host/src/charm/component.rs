@@ -103,11 +103,10 @@ impl CharmComponent {
     /// Compiles and links component `bytes`; `path` names them in errors.
     pub fn from_bytes(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Self, LoadError> {
         check_component_header(path, bytes)?;
-        let component =
-            Component::new(engine.wasmtime(), bytes).map_err(|e| LoadError::Invalid {
-                path: path.to_owned(),
-                reason: e.into(),
-            })?;
+        let component = engine.compile(bytes).map_err(|reason| LoadError::Invalid {
+            path: path.to_owned(),
+            reason,
+        })?;
         let (pre, missing_imports) = match engine.linker().instantiate_pre(&component) {
             Ok(pre) => (Some(pre), Vec::new()),
             Err(e) => (

@@ -27,7 +27,7 @@ pub use component::{
     CharmComponent, Handler, HandlerSignature, LoadError, MissingImport, OtherExport,
 };
 pub use metadata::{ActionSpec, CharmMetadata, MetadataError};
-pub use schema::ParamsError;
+pub use schema::{ParamsError, Violation};
 
 use crate::engine::Engine;
 

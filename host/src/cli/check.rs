@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::charm::Charm;
-use crate::engine::Engine;
 
 /// Arguments of `charmbox check`.
 #[derive(Debug, Args)]
@@ -19,7 +17,7 @@ pub struct CheckArgs {
 /// Checks the charm and prints each problem with a hint; returns the exit
 /// status (1 when there is any problem).
 pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
-    let engine = Engine::new().context("cannot start the WebAssembly engine")?;
+    let engine = super::engine()?;
     let charm = Charm::load(&engine, &args.charm)?;
     let problems = charm.check();
     if problems.is_empty() {

@@ -2,9 +2,14 @@
 //! here decides anything the library could.
 
 mod actions;
+mod cache;
 mod check;
+mod dispatch;
 mod output;
+mod pack;
+mod progress;
 mod run;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,8 +40,34 @@ pub struct Cli {
     #[arg(long, global = true, env = "CHARMBOX_STATE_DIR", value_name = "DIR")]
     state_dir: Option<PathBuf>,
 
+    /// Where compiled components are cached. Default: $XDG_CACHE_HOME/charmbox,
+    /// else ~/.cache/charmbox.
+    #[arg(long, global = true, env = "CHARMBOX_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     command: Command,
+}
+
+/// The cache directory chosen on the command line, for [`engine`].
+static CACHE_DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+/// The engine every command uses: with the compiled-component cache unless
+/// no cache directory can be found.
+pub(crate) fn engine() -> anyhow::Result<crate::engine::Engine> {
+    use anyhow::Context as _;
+    let dir = CACHE_DIR
+        .get()
+        .cloned()
+        .flatten()
+        .or_else(crate::cache::ComponentCache::default_dir);
+    let mut builder = crate::engine::Engine::builder();
+    if let Some(dir) = dir {
+        builder = builder.cache(crate::cache::ComponentCache::new(dir));
+    }
+    builder
+        .build()
+        .context("cannot start the WebAssembly engine")
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,22 +78,49 @@ enum Command {
     Actions(actions::ActionsArgs),
     /// Check that a charm's metadata and component agree.
     Check(check::CheckArgs),
+    /// Show a task, like `juju show-task`.
+    ShowTask(tasks::ShowTaskArgs),
+    /// List operations, like `juju operations`.
+    Operations(tasks::OperationsArgs),
+    /// Compile a charm's component into the cache ahead of its first run.
+    Compile(cache::CompileArgs),
+    /// Manage the compiled-component cache.
+    Cache(cache::CacheArgs),
+    /// Run the tasks of an operation queued by `run --background`.
+    #[command(hide = true)]
+    ExecOperation(run::ExecOperationArgs),
+    /// Lay out a Juju-deployable charm directory that runs its actions with
+    /// charmbox.
+    Pack(pack::PackArgs),
+    /// Run what Juju asks for in JUJU_DISPATCH_PATH (a packed charm's
+    /// `dispatch` runs this). Exits 0 when the handler ran (also after
+    /// action-fail), 1 when it errored, trapped or a hook tool failed.
+    Dispatch(dispatch::DispatchArgs),
 }
 
 /// Parses the process's arguments, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(dispatch::effective_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
+    let _ = CACHE_DIR.set(cli.cache_dir.clone());
+    let explicit_state_dir = cli.state_dir.clone();
     let state_dir = cli.state_dir.or_else(crate::paths::default_state_dir);
     let result = match cli.command {
         Command::Run(args) => run::execute(args, state_dir),
         Command::Actions(args) => actions::execute(args),
         Command::Check(args) => check::execute(args),
+        Command::Pack(args) => pack::execute(args),
+        Command::Dispatch(args) => dispatch::execute(args, explicit_state_dir),
+        Command::Compile(args) => cache::compile(args),
+        Command::Cache(args) => cache::execute(args),
+        Command::ShowTask(args) => tasks::show_task(args, state_dir),
+        Command::Operations(args) => tasks::operations(args, state_dir),
+        Command::ExecOperation(args) => run::execute_operation(args, state_dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,22 +1,25 @@
 //! `charmbox run CHARM ACTION [KEY=VALUE ...]`.
 
-use std::io::Write as _;
+use std::io::{BufRead as _, Write as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::output::{print, Format};
+use super::progress::TerminalProgress;
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::action::params::{apply_args, ArgTyping};
 use crate::charm::Charm;
-use crate::engine::Engine;
-use crate::run::{run_local, LocalRun, RunRequest};
+use crate::operation::{run_tasks, Concurrency, OperationRun};
+use crate::run::RunError;
 use crate::sandbox::SandboxLimits;
+use crate::store::{NewOperation, TaskStore};
 use crate::task::TaskStatus;
-use crate::time::format_clock;
 use crate::unit::{is_valid_application_name, UnitName};
 
 /// Arguments of `charmbox run`.
@@ -34,9 +37,13 @@ pub struct RunArgs {
     #[arg(value_name = "KEY=VALUE")]
     args: Vec<String>,
 
-    /// The unit to run on. Default: <charm name>/0.
-    #[arg(long, value_name = "APP/N")]
-    unit: Option<UnitName>,
+    /// A unit to run on; repeat for several. Default: <charm name>/0.
+    #[arg(long, value_name = "APP/N", conflicts_with = "num_units")]
+    unit: Vec<UnitName>,
+
+    /// Run on <charm name>/0 … <charm name>/N-1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    num_units: Option<u32>,
 
     /// A YAML or JSON file of params; key=value arguments override it.
     #[arg(long = "params", value_name = "FILE")]
@@ -50,28 +57,67 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     format: Format,
 
-    /// Deadline for the action ("30s", "5m"); 0 for none.
+    /// Queue the tasks, print their ids and return at once; follow them with
+    /// `charmbox show-task ID --wait`.
+    #[arg(long)]
+    background: bool,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Sandbox limits on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Deadline for each task's action ("30s", "5m"); 0 for none.
     #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
     timeout: Timeout,
 
-    /// Memory cap for the sandbox ("256MiB", "1GiB", bytes).
+    /// Memory cap for each sandbox ("256MiB", "1GiB", bytes).
     #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
     memory: usize,
 }
 
-/// Runs the action and prints the task; returns the exit status.
+impl LimitArgs {
+    fn limits(&self) -> SandboxLimits {
+        SandboxLimits {
+            timeout: self.timeout.0,
+            memory_bytes: self.memory,
+            ..SandboxLimits::default()
+        }
+    }
+
+    /// The same limits as arguments, for a background worker.
+    fn to_args(&self) -> Vec<String> {
+        let timeout = match self.timeout.0 {
+            Some(t) => humantime::format_duration(t).to_string().replace(' ', ""),
+            None => "0".into(),
+        };
+        vec![
+            "--timeout".into(),
+            timeout,
+            "--memory".into(),
+            self.memory.to_string(),
+        ]
+    }
+}
+
+/// Runs the action on every unit and prints the tasks; returns the exit
+/// status.
 pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
-    let state_dir = state_dir.context(
-        "cannot tell where to keep state: set --state-dir or CHARMBOX_STATE_DIR (HOME is not set)",
-    )?;
+    let state_dir = require_state_dir(state_dir)?;
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
-    let engine = Engine::new().context("cannot start the WebAssembly engine")?;
+    let engine = super::engine()?;
     let charm = Charm::load(&engine, &args.charm)?;
     refuse_unsound(&charm)?;
-    let unit = match args.unit {
-        Some(unit) => unit,
-        None => default_unit(&charm.name, &args.charm)?,
-    };
+    if charm.component.handler(&args.action).is_none() {
+        return Err(RunError::UnknownAction {
+            action: args.action.clone(),
+            available: charm.component.handlers().keys().cloned().collect(),
+        }
+        .into());
+    }
+    let units = units(&args, &charm)?;
     if charm.metadata.is_none() {
         eprintln!(
             "note: {} is a bare component with no metadata: params are passed unvalidated",
@@ -79,47 +125,192 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         );
     }
     let params = charm.prepare_params(&args.action, Value::Object(params))?;
-    let limits = SandboxLimits {
-        timeout: args.timeout.0,
-        memory_bytes: args.memory,
-        ..SandboxLimits::default()
-    };
-    let action_uuid = uuid::Uuid::new_v4().to_string();
-    let request = RunRequest {
-        action: args.action,
-        data_dir: Some(unit.data_dir(&state_dir)),
-        unit: unit.clone(),
-        action_uuid: action_uuid.clone(),
-        limits,
-    };
-    let unit_label = unit.to_string();
-    let task = run_local(
-        &charm.component,
-        LocalRun {
-            request,
-            params,
-            task_id: action_uuid,
-            enqueued: SystemTime::now(),
-        },
-        move |entry| {
-            // Progress goes to stderr as it happens; results go to stdout.
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "{} {unit_label}: {}",
-                format_clock(entry.timestamp),
-                entry.message
-            );
-        },
-    )?;
 
+    let mut store = TaskStore::open(&state_dir)?;
+    let charm_path = std::path::absolute(&args.charm).unwrap_or_else(|_| args.charm.clone());
+    let (operation, tasks) = store.enqueue(&NewOperation {
+        action: args.action.clone(),
+        charm: charm_path,
+        params: params.clone(),
+        units: units.iter().map(ToString::to_string).collect(),
+    })?;
+
+    if args.background {
+        start_background_worker(&state_dir, &operation, &args.limits)?;
+        let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+        let noun = if ids.len() == 1 { "task" } else { "tasks" };
+        println!(
+            "Scheduled operation {operation} with {noun} {}",
+            ids.join(", ")
+        );
+        println!("Check operation status with 'charmbox operations'");
+        println!("Check task status with 'charmbox show-task {}'", ids[0]);
+        return Ok(EXIT_COMPLETED);
+    }
+
+    let finished = run_operation(
+        &charm,
+        &state_dir,
+        &args.action,
+        &params,
+        &args.limits,
+        &store,
+        tasks,
+    )?;
     let mut by_unit = Map::new();
-    by_unit.insert(task.unit.clone(), task.to_juju_value());
+    for task in &finished {
+        by_unit.insert(task.unit.clone(), task.to_juju_value());
+    }
     print(&Value::Object(by_unit), args.format)?;
-    Ok(if task.status == TaskStatus::Completed {
+    Ok(exit_status(&finished))
+}
+
+/// Runs enqueued tasks with live progress on stderr.
+fn run_operation(
+    charm: &Charm,
+    state_dir: &Path,
+    action: &str,
+    params: &Value,
+    limits: &LimitArgs,
+    store: &TaskStore,
+    tasks: Vec<crate::task::Task>,
+) -> anyhow::Result<Vec<crate::task::Task>> {
+    let spec = charm.action_spec(action);
+    let concurrency = Concurrency {
+        parallel: spec.is_some_and(|s| s.parallel),
+        execution_group: spec.and_then(|s| s.execution_group.clone()),
+    };
+    let writer = store.writer()?;
+    let progress = Arc::new(TerminalProgress::new(tasks.len()));
+    let finished = run_tasks(
+        &OperationRun {
+            charm: &charm.component,
+            state_dir,
+            action,
+            params,
+            limits: limits.limits(),
+            concurrency,
+            writer: &writer,
+            progress: progress.clone(),
+            workers: None,
+        },
+        tasks,
+    );
+    progress.done();
+    writer.finish()?;
+    Ok(finished)
+}
+
+/// `charmbox exec-operation`: the background half of `run --background`.
+#[derive(Debug, Args)]
+pub struct ExecOperationArgs {
+    /// The operation to run.
+    operation: String,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Runs the pending tasks of an operation another process enqueued.
+pub fn execute_operation(
+    args: ExecOperationArgs,
+    state_dir: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let state_dir = require_state_dir(state_dir)?;
+    let store = TaskStore::open(&state_dir)?;
+    // Take the tasks over before the parent exits, so they are never seen
+    // without a live owner.
+    store.adopt_operation(&args.operation)?;
+    println!("adopted");
+    std::io::stdout().flush()?;
+    let operation = store
+        .operation(&args.operation)?
+        .with_context(|| format!("operation {} not found", args.operation))?;
+    let engine = super::engine()?;
+    let charm = Charm::load(&engine, &operation.charm)?;
+    let pending: Vec<_> = operation
+        .tasks
+        .into_iter()
+        .filter(|t| t.status == TaskStatus::Pending)
+        .collect();
+    let finished = run_operation(
+        &charm,
+        &state_dir,
+        &operation.action,
+        &operation.params,
+        &args.limits,
+        &store,
+        pending,
+    )?;
+    Ok(exit_status(&finished))
+}
+
+fn start_background_worker(
+    state_dir: &Path,
+    operation: &str,
+    limits: &LimitArgs,
+) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()
+        .context("cannot find the charmbox binary to run in the background")?;
+    let log = state_dir.join(format!("operation-{operation}.log"));
+    let log_file =
+        std::fs::File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
+    let mut child = std::process::Command::new(exe)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .arg("exec-operation")
+        .arg(operation)
+        .args(limits.to_args())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(log_file)
+        // Its own process group: the worker outlives this process and is
+        // not hit by the terminal's Ctrl-C meant for it.
+        .process_group(0)
+        .spawn()
+        .context("cannot start the background worker")?;
+    let mut line = String::new();
+    let stdout = child
+        .stdout
+        .take()
+        .context("background worker has no stdout")?;
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    if line.trim() != "adopted" {
+        bail!("the background worker did not start; see {}", log.display());
+    }
+    Ok(())
+}
+
+fn exit_status(tasks: &[crate::task::Task]) -> u8 {
+    if tasks.iter().all(|t| t.status == TaskStatus::Completed) {
         EXIT_COMPLETED
     } else {
         EXIT_FAILED
-    })
+    }
+}
+
+/// The state directory, or an error saying how to give one.
+pub(super) fn require_state_dir(state_dir: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    state_dir.context(
+        "cannot tell where to keep state: set --state-dir or CHARMBOX_STATE_DIR (HOME is not set)",
+    )
+}
+
+/// The units named by --unit / --num-units, or `<charm name>/0`.
+fn units(args: &RunArgs, charm: &Charm) -> anyhow::Result<Vec<UnitName>> {
+    if let Some(count) = args.num_units {
+        let app = default_unit(&charm.name, &args.charm)?;
+        return (0..count)
+            .map(|n| Ok(UnitName::new(app.application(), n)?))
+            .collect();
+    }
+    if args.unit.is_empty() {
+        return Ok(vec![default_unit(&charm.name, &args.charm)?]);
+    }
+    let mut units = args.unit.clone();
+    let mut seen = std::collections::HashSet::new();
+    units.retain(|u| seen.insert(u.clone()));
+    Ok(units)
 }
 
 /// `<charm name>/0`, when the name is a valid application name.

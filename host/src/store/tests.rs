@@ -75,12 +75,11 @@ fn unknown_task_ids_are_clear_errors() {
 #[test]
 fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let (dead_task, live_task) = {
+    let dead_task = {
         let mut dead = TaskStore::open(dir.path()).unwrap();
         let (_, tasks) = dead.enqueue(&new_op(&["a/0"])).unwrap();
-        (tasks[0].id.clone(), ())
+        tasks[0].id.clone()
     };
-    let _ = live_task;
     // The first store is dropped: its owner lock is gone, as if it died.
     let mut live = TaskStore::open(dir.path()).unwrap();
     let aborted = live.task(&dead_task).unwrap();

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# charmbox beside Python ops for the same small action (read params, log
+# once, set results). Installs ops into a virtualenv, builds charmbox and the
+# example charms, then prints medians, peak memory and ratios.
+#   BENCH_ROUNDS=30 bash bench/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+venv=target/bench/venv
+if ! "$venv/bin/python" -c 'import ops, ops.testing' 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet 'ops==3.9.0' 'ops[testing]==3.9.0'
+fi
+cargo build --release -p charmbox --example inprocess
+CARGO_TARGET_DIR=target/examples \
+  cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
+charm=target/bench/hello-charm
+mkdir -p "$charm"
+cp examples/hello/charmcraft.yaml "$charm/"
+cp target/examples/wasm32-wasip2/release/hello.wasm "$charm/charm.wasm"
+extra=()
+for lang in python js; do
+  dir=target/examples/hello-$lang-charm
+  if [ -f "$dir/charm.wasm" ]; then extra+=("$lang=$dir"); fi
+done
+BENCH_INPROCESS="target/release/examples/inprocess" \
+  "$venv/bin/python" bench/compare.py target/release/charmbox "$charm" "${extra[@]}"

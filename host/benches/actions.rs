@@ -1,0 +1,273 @@
+//! Benchmarks of running actions (`cargo bench -p charmbox`):
+//!
+//! - `in_process/greet`: one action of the Rust example, as charmbox runs it
+//!   in-process: fresh store, instantiate, call, results collected; with
+//!   on-demand and with pooled instance allocation.
+//! - `in_process/floor`: a bare wasmtime host instantiating the same
+//!   component and calling its empty `ping` export: the floor (a) is
+//!   measured against, in the same run.
+//! - `units/1000`: one operation on 1,000 units in one invocation, task
+//!   records included (throughput in actions/s).
+//! - `cli/*`: the `charmbox` binary end to end with a warm cache, for the
+//!   Rust example and, when they have been built, the Python and JavaScript
+//!   ones.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use charmbox::action::local::LocalBackend;
+use charmbox::charm::Charm;
+use charmbox::engine::{Engine, Pooling};
+use charmbox::operation::{run_tasks, Concurrency, OperationRun, Silent};
+use charmbox::run::{run_action, RunRequest};
+use charmbox::sandbox::SandboxLimits;
+use charmbox::store::{NewOperation, TaskStore};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use serde_json::json;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Builds examples/hello for wasm32-wasip2 and lays out a charm directory.
+fn hello_charm() -> tempfile::TempDir {
+    let target = repo().join("target/examples");
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(repo().join("examples/hello/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building examples/hello failed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("examples/hello/charmcraft.yaml"),
+        dir.path().join("charmcraft.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        target.join("wasm32-wasip2/release/hello.wasm"),
+        dir.path().join("charm.wasm"),
+    )
+    .unwrap();
+    dir
+}
+
+fn request(action: &str) -> RunRequest {
+    RunRequest {
+        action: action.into(),
+        unit: "hello/0".parse().unwrap(),
+        action_uuid: "bench".into(),
+        data_dir: None,
+        limits: SandboxLimits::default(),
+    }
+}
+
+fn pooled() -> Engine {
+    Engine::builder()
+        .pooling(Pooling {
+            instances: 64,
+            max_memory_bytes: SandboxLimits::default().memory_bytes,
+        })
+        .build()
+        .unwrap()
+}
+
+/// The bare host for the floor: WASI and do-nothing action imports.
+struct Bare {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Bare {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+fn bare_linker(engine: &wasmtime::Engine) -> Linker<Bare> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
+    action
+        .func_wrap("action-get", |_, (_,): (Option<String>,)| {
+            Ok((Some("{}".to_owned()),))
+        })
+        .unwrap();
+    action
+        .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
+            Ok((Ok::<(), String>(()),))
+        })
+        .unwrap();
+    action
+        .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
+        .unwrap();
+    action
+        .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
+        .unwrap();
+    linker
+}
+
+fn in_process(c: &mut Criterion) {
+    let charm_dir = hello_charm();
+    let mut group = c.benchmark_group("in_process");
+    let params =
+        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}});
+
+    for (label, engine) in [("on_demand", Engine::new().unwrap()), ("pooling", pooled())] {
+        let charm = Charm::load(&engine, charm_dir.path()).unwrap();
+        group.bench_function(BenchmarkId::new("greet", label), |b| {
+            b.iter(|| {
+                let backend = LocalBackend::new(params.clone());
+                let report =
+                    run_action(&charm.component, &request("greet"), Box::new(backend)).unwrap();
+                assert!(report.message.is_none());
+                report
+            })
+        });
+
+        // The floor: the same component, a bare host, an empty export.
+        let bytes = std::fs::read(charm_dir.path().join("charm.wasm")).unwrap();
+        let component = Component::new(engine.wasmtime(), &bytes).unwrap();
+        let pre = bare_linker(engine.wasmtime())
+            .instantiate_pre(&component)
+            .unwrap();
+        let ping = component
+            .get_export_index(None, "ping")
+            .expect("hello exports ping");
+        group.bench_function(BenchmarkId::new("floor", label), |b| {
+            b.iter(|| {
+                let mut store = wasmtime::Store::new(
+                    engine.wasmtime(),
+                    Bare {
+                        wasi: WasiCtx::builder().build(),
+                        table: ResourceTable::new(),
+                    },
+                );
+                store.set_epoch_deadline(u64::MAX / 4);
+                let instance = pre.instantiate(&mut store).unwrap();
+                let func = instance
+                    .get_typed_func::<(), (Result<(), String>,)>(&mut store, &ping)
+                    .unwrap();
+                func.call(&mut store, ()).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+fn units(c: &mut Criterion) {
+    let charm_dir = hello_charm();
+    let mut group = c.benchmark_group("units");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1000));
+    let params =
+        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}});
+    for (label, engine) in [("on_demand", Engine::new().unwrap()), ("pooling", pooled())] {
+        let charm = Charm::load(&engine, charm_dir.path()).unwrap();
+        group.bench_function(BenchmarkId::new("1000", label), |b| {
+            b.iter_with_setup(
+                || {
+                    let state = tempfile::tempdir().unwrap();
+                    let mut store = TaskStore::open(state.path()).unwrap();
+                    let (_, tasks) = store
+                        .enqueue(&NewOperation {
+                            action: "greet".into(),
+                            charm: charm_dir.path().to_owned(),
+                            params: params.clone(),
+                            units: (0..1000).map(|n| format!("hello/{n}")).collect(),
+                        })
+                        .unwrap();
+                    (state, store, tasks)
+                },
+                |(state, store, tasks)| {
+                    let writer = store.writer().unwrap();
+                    let done = run_tasks(
+                        &OperationRun {
+                            charm: &charm.component,
+                            state_dir: state.path(),
+                            action: "greet",
+                            params: &params,
+                            limits: SandboxLimits::default(),
+                            concurrency: Concurrency::default(),
+                            writer: &writer,
+                            progress: Arc::new(Silent),
+                            workers: None,
+                        },
+                        tasks,
+                    );
+                    writer.finish().unwrap();
+                    assert_eq!(done.len(), 1000);
+                    (state, store)
+                },
+            )
+        });
+    }
+    group.finish();
+}
+
+fn cli(c: &mut Criterion) {
+    let charm_dir = hello_charm();
+    let binary = repo().join("target/release/charmbox");
+    if !binary.exists() {
+        eprintln!("skipping cli benchmarks: build target/release/charmbox first (cargo build --release -p charmbox)");
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("cli");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
+    let mut charms = vec![("rust", charm_dir.path().to_owned())];
+    for (label, dir) in [
+        ("python", "target/examples/hello-python-charm"),
+        ("js", "target/examples/hello-js-charm"),
+    ] {
+        let dir = repo().join(dir);
+        if dir.join("charm.wasm").exists() {
+            charms.push((label, dir));
+        } else {
+            eprintln!("skipping cli/{label}: no charm at {}", dir.display());
+        }
+    }
+    for (label, dir) in charms {
+        let run = || {
+            let out = Command::new(&binary)
+                .args(["run"])
+                .arg(&dir)
+                .args(["greet", "name=Ada", "--format", "json"])
+                .env("CHARMBOX_CACHE_DIR", cache.path())
+                .env("CHARMBOX_STATE_DIR", state.path())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(); // warm the cache
+        group.bench_function(label, |b| b.iter(run));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, in_process, units, cli);
+criterion_main!(benches);
