@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Every test: unit tests of the host and the SDK, and the end-to-end tests
-# that build the example charms to wasm32-wasip2 and run them through the
-# real charmbox binary.
+# Every test: unit tests of the host and the SDK; end-to-end tests that build
+# the example charms (Rust, and Python and JavaScript with their toolchains
+# installed by scripts/build-lang-charms.sh) and run them through the real
+# charmbox binary; and the hello charm's own tests, written with
+# charmbox::testing as a charm author would write them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace
+(cd examples/hello && cargo test)
