@@ -253,7 +253,11 @@ fn a_file_that_is_not_a_component_is_a_clear_error() {
 
     let missing = charmbox.run(&charmbox.state_dir().join("absent.wasm"), "greet", &[]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("does not exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
