@@ -1,0 +1,94 @@
+"""`hello-python`: examples/hello's four actions, written in Python.
+
+Each action is a method of `WitWorld` (the class componentize-py looks for),
+named after the action with `-` turned into `_`, and decorated with
+`charmbox_ops.action` so it gets an ops-like `event`. Build with:
+
+    bash scripts/build-lang-charms.sh python
+"""
+
+import wit_world
+from charmbox_ops import ActionError, ActionEvent, action
+
+GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
+
+
+class WitWorld(wit_world.WitWorld):
+    @action
+    def greet(self, event: ActionEvent) -> None:
+        """`juju run hello-python/0 greet name=Ada language=fr`"""
+        params = event.params
+        name = params["name"]
+        # charmbox fills in the schema's defaults; do not rely on it.
+        language = params.get("language", "en")
+        if language not in GREETINGS:
+            raise ActionError(f"unknown language {language!r}")
+        style = params.get("style", {})
+        uppercase = style.get("uppercase", False)
+        punctuation = style.get("punctuation", "!")
+        event.log(f"greeting {name} in {language}")
+
+        text = f"{GREETINGS[language]}, {name}{punctuation}"
+        if uppercase:
+            text = text.upper()
+        # Nested dicts become dotted keys: greeting.text, greeting.language.
+        event.set_results(
+            {
+                "greeting": {"text": text, "language": language},
+                "length": len(text),
+            }
+        )
+
+    @action
+    def snapshot_database(self, event: ActionEvent) -> None:
+        """`juju run hello-python/0 snapshot-database filename=db.snap steps=3`
+
+        An example only: it writes no file.
+        """
+        filename = event.params["filename"]
+        steps = event.params.get("steps", 3)
+        # The schema says 1..=10 and charmbox checks it; check anyway.
+        if not 1 <= steps <= 10:
+            raise ActionError(f"steps must be between 1 and 10, not {steps}")
+        for step in range(1, steps + 1):
+            # Each log line reaches the operator while the action runs.
+            event.log(f"step {step}/{steps}: writing {filename}")
+        # What the handler prints is captured and returned with the results.
+        print(f"snapshot written to {filename}")
+        event.set_results({"snapshot": {"filename": filename, "steps": steps}})
+
+    @action
+    def restore_snapshot(self, event: ActionEvent) -> None:
+        """`juju run hello-python/0 restore-snapshot filename=db.snap`"""
+        filename = event.params["filename"]
+        if not filename.endswith(".snap"):
+            # Results set before failing are kept...
+            event.set_results({"checked": {"filename": filename}})
+            # ...`fail` marks the action failed but does not stop the handler...
+            event.fail(
+                f"cannot restore {filename}: not a snapshot (expected a .snap file)"
+            )
+            # ...and results set after failing are kept too.
+            event.set_results({"checked.valid": "false"})
+            return
+        event.log(f"restoring {filename}")
+        event.set_results({"restored": filename})
+
+    @action
+    def check_disk(self, event: ActionEvent) -> None:
+        """`juju run hello-python/0 check-disk path=/var/lib/db`
+
+        An example only: it checks that a path was given and reports it back.
+        """
+        path = event.params["path"]
+        if not path:
+            # Raising ActionError fails the action with this message.
+            raise ActionError("path must not be empty")
+        event.set_results({"path": path})
+
+    @action
+    def ping(self, event: ActionEvent) -> None:
+        """`juju run hello-python/0 ping`
+
+        Does nothing and succeeds: shows the charm answers.
+        """
