@@ -2,22 +2,41 @@
 //! and its `dispatch` runs each action as Juju would, talking to the
 //! stand-in hook tools in `tests/hook-tools/` (which record every call).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{example_charm_dir, repo_root, Charmbox, Run};
+use crate::languages::lang_component;
+use crate::support::{charm_dir_with, example_charm_dir, repo_root, Charmbox, Run};
 
 /// `examples/hello` packed once per test process with the real binary,
 /// under `target/` (the binary is large; one copy serves every test).
 fn packed_hello() -> &'static Path {
-    static PACKED: OnceLock<PathBuf> = OnceLock::new();
-    PACKED.get_or_init(|| {
-        let source = example_charm_dir("hello");
-        let out = repo_root().join("target").join("e2e-juju").join("hello");
+    packed("rust").expect("the Rust example always builds")
+}
+
+/// The hello charm in `language` (`rust`, `python`, `js`) packed once per
+/// test process; `None` when that language's toolchain is missing here.
+fn packed(language: &str) -> Option<&'static Path> {
+    static PACKED: OnceLock<Mutex<HashMap<String, Option<&'static Path>>>> = OnceLock::new();
+    let packed = PACKED.get_or_init(Default::default);
+    let mut packed = packed.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = packed.get(language) {
+        return *path;
+    }
+    let source = match language {
+        "rust" => Some(example_charm_dir("hello")),
+        other => lang_component(other).map(|c| charm_dir_with(&format!("hello-{other}"), &c)),
+    };
+    let path = source.map(|source| {
+        let out = repo_root()
+            .join("target")
+            .join("e2e-juju")
+            .join(format!("hello-{language}"));
         let run = Charmbox::new().cmd(&[
             "pack",
             source.path().to_str().unwrap(),
@@ -25,9 +44,15 @@ fn packed_hello() -> &'static Path {
             out.to_str().unwrap(),
             "--force",
         ]);
-        assert_eq!(run.code, 0, "pack failed: {}", run.stderr);
-        out
-    })
+        assert_eq!(
+            run.code, 0,
+            "pack of hello-{language} failed: {}",
+            run.stderr
+        );
+        &*Box::leak(out.into_boxed_path())
+    });
+    packed.insert(language.to_owned(), path);
+    path
 }
 
 fn hook_tools_dir() -> PathBuf {
@@ -80,13 +105,15 @@ impl Dispatch {
         Self { dir, command }
     }
 
-    /// An action run with `params`, as `action-get` will give them.
+    /// An action of the Rust hello run with `params`, as `action-get` will
+    /// give them.
     fn action(action: &str, params: Value) -> Self {
-        let mut dispatch = Self::new(
-            packed_hello(),
-            &format!("actions/{action}"),
-            &hook_tools_dir(),
-        );
+        Self::action_of(packed_hello(), action, params)
+    }
+
+    /// An action of the packed `charm` run with `params`.
+    fn action_of(charm: &Path, action: &str, params: Value) -> Self {
+        let mut dispatch = Self::new(charm, &format!("actions/{action}"), &hook_tools_dir());
         let file = dispatch.dir.path().join("params.json");
         std::fs::write(&file, params.to_string()).unwrap();
         dispatch.command.env("FAKE_JUJU_PARAMS", file);
@@ -120,6 +147,16 @@ fn calls(expected: &[&[&str]]) -> Vec<Vec<String>> {
 
 #[test]
 fn each_hello_action_makes_the_hook_tool_calls_juju_expects() {
+    // The same table for the charm in each language.
+    for language in ["rust", "python", "js"] {
+        match packed(language) {
+            Some(charm) => hello_actions_through_dispatch(language, charm),
+            None => eprintln!("skipping hello-{language} through dispatch: no toolchain"),
+        }
+    }
+}
+
+fn hello_actions_through_dispatch(language: &str, charm: &Path) {
     struct Case {
         action: &'static str,
         params: Value,
@@ -203,18 +240,22 @@ fn each_hello_action_makes_the_hook_tool_calls_juju_expects() {
         "every action examples/hello declares has a case here"
     );
     for case in cases {
-        let (run, made) = Dispatch::action(case.action, case.params).run();
+        let (run, made) = Dispatch::action_of(charm, case.action, case.params).run();
         assert_eq!(
             made, case.calls,
-            "hook tool calls of {}; stderr: {}",
+            "hook tool calls of {} in {language}; stderr: {}",
             case.action, run.stderr
         );
         assert_eq!(
             run.code, case.code,
-            "exit status of {}; stderr: {}",
+            "exit status of {} in {language}; stderr: {}",
             case.action, run.stderr
         );
-        assert_eq!(run.stdout, case.stdout, "stdout of {}", case.action);
+        assert_eq!(
+            run.stdout, case.stdout,
+            "stdout of {} in {language}",
+            case.action
+        );
     }
 }
 

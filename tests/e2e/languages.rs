@@ -272,7 +272,7 @@ fn missing_toolchain(language: &str) -> Option<String> {
 /// Builds `examples/hello-<language>` with scripts/build-lang-charms.sh and
 /// returns the component, or `None` (with a message) if the toolchain is
 /// missing. Panics with the script's output if the build fails.
-fn lang_component(language: &str) -> Option<PathBuf> {
+pub(crate) fn lang_component(language: &str) -> Option<PathBuf> {
     static BUILT: OnceLock<Mutex<HashMap<String, Option<PathBuf>>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
