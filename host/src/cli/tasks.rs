@@ -116,7 +116,7 @@ pub fn operations(args: OperationsArgs, state_dir: Option<PathBuf>) -> anyhow::R
                 println!(
                     "{:<6} {:<10} {:<30} {:<30} {:<12} {}",
                     op.id,
-                    op.status(),
+                    op.status().as_str(),
                     started.map(format_juju).unwrap_or_default(),
                     if op.status().is_final() {
                         finished.map(format_juju).unwrap_or_default()
