@@ -161,16 +161,7 @@ pub fn log_messages(task: &Value) -> Vec<String> {
 /// A charm directory for example `name`: its metadata and the built
 /// component as `charm.wasm`, in a temporary directory of its own.
 pub fn example_charm_dir(name: &str) -> tempfile::TempDir {
-    let component = example_component(name);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let source = repo_root().join("examples").join(name);
-    for file in ["charmcraft.yaml", "actions.yaml", "metadata.yaml"] {
-        if source.join(file).exists() {
-            std::fs::copy(source.join(file), dir.path().join(file)).expect("copy metadata");
-        }
-    }
-    std::fs::copy(component, dir.path().join("charm.wasm")).expect("copy component");
-    dir
+    charm_dir_with(name, &example_component(name))
 }
 
 /// A charm directory for example `name` with an already built `component`

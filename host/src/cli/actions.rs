@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::output::{print, Format};
+use super::output::{print, Format, ListFormat};
 use crate::charm::Charm;
 
 /// Arguments of `charmbox actions`.
@@ -21,17 +21,6 @@ pub struct ActionsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Tabular)]
     format: ListFormat,
-}
-
-/// `juju actions` formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ListFormat {
-    /// A table of names and descriptions.
-    Tabular,
-    /// YAML.
-    Yaml,
-    /// JSON.
-    Json,
 }
 
 /// Lists the actions; returns the exit status.

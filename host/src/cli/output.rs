@@ -21,3 +21,14 @@ pub fn print(value: &Value, format: Format) -> anyhow::Result<()> {
     print!("{text}");
     Ok(())
 }
+
+/// `juju actions` and `juju operations` formats: a table, or YAML or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Tabular,
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+}

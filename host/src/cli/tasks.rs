@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::output::{print, Format};
+use super::output::{print, Format, ListFormat};
 use super::run::require_state_dir;
 use crate::store::{OperationFilter, TaskStore};
 use crate::task::TaskStatus;
@@ -68,13 +68,6 @@ pub struct OperationsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Tabular)]
     format: ListFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ListFormat {
-    Tabular,
-    Yaml,
-    Json,
 }
 
 fn parse_status(text: &str) -> Result<TaskStatus, String> {
