@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::run::{parse_timeout, Timeout};
 use crate::action::juju::{HookTools, JujuContext, DEFAULT_TOOL_TIMEOUT};
 use crate::dispatch::{dispatch, DispatchOptions};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
@@ -18,8 +19,8 @@ use crate::sandbox::{CapturedOutput, SandboxLimits};
 #[derive(Debug, Args)]
 pub struct DispatchArgs {
     /// Deadline for the action's handler ("30s", "1h"); 0 for none.
-    #[arg(long, default_value = "5m", value_parser = parse_deadline, value_name = "DURATION")]
-    timeout: Deadline,
+    #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
+    timeout: Timeout,
 
     /// Deadline for each hook tool call (action-get, action-set, ...); a tool
     /// that misses it is killed and the action fails.
@@ -27,28 +28,11 @@ pub struct DispatchArgs {
     hook_tool_timeout: Duration,
 }
 
-/// A deadline, or none (`0`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Deadline(Option<Duration>);
-
-fn parse_deadline(text: &str) -> Result<Deadline, String> {
-    if text.trim() == "0" {
-        return Ok(Deadline(None));
-    }
-    match humantime::parse_duration(text) {
-        Ok(d) if d.is_zero() => Ok(Deadline(None)),
-        Ok(d) => Ok(Deadline(Some(d))),
-        Err(e) => Err(format!(
-            "{e}: expected a duration such as 30s, 5m or 1h30m, or 0 for none"
-        )),
-    }
-}
-
 /// A hook tool's deadline: never none, since a hung tool would hang Juju.
 fn parse_tool_deadline(text: &str) -> Result<Duration, String> {
-    match parse_deadline(text)? {
-        Deadline(Some(d)) => Ok(d),
-        Deadline(None) => Err(format!(
+    match parse_timeout(text)? {
+        Timeout(Some(d)) => Ok(d),
+        Timeout(None) => Err(format!(
             "a hook tool call needs a deadline (default {}): give a duration such as 60s",
             humantime::format_duration(DEFAULT_TOOL_TIMEOUT)
         )),
@@ -141,12 +125,12 @@ mod tests {
 
     #[test]
     fn parses_deadlines() {
-        assert_eq!(parse_deadline("0"), Ok(Deadline(None)));
+        assert_eq!(parse_timeout("0"), Ok(Timeout(None)));
         assert_eq!(
-            parse_deadline("90s"),
-            Ok(Deadline(Some(Duration::from_secs(90))))
+            parse_timeout("90s"),
+            Ok(Timeout(Some(Duration::from_secs(90))))
         );
-        assert!(parse_deadline("later").is_err());
+        assert!(parse_timeout("later").is_err());
         assert!(parse_tool_deadline("0").is_err());
     }
 }

@@ -372,9 +372,10 @@ fn read_params(
 
 /// A deadline, or none (`0`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Timeout(Option<Duration>);
+pub(super) struct Timeout(pub(super) Option<Duration>);
 
-fn parse_timeout(text: &str) -> Result<Timeout, String> {
+/// Parses a deadline such as `30s`, `5m` or `1h30m`; `0` means none.
+pub(super) fn parse_timeout(text: &str) -> Result<Timeout, String> {
     if text.trim() == "0" {
         return Ok(Timeout(None));
     }
