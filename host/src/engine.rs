@@ -12,7 +12,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings;
-use crate::cache::ComponentCache;
+use crate::cache::{ComponentCache, SourceFile};
 use crate::sandbox::RunState;
 
 /// How often the epoch advances: a deadline is enforced to within one tick.
@@ -127,6 +127,22 @@ impl Engine {
         match &self.cache {
             Some(cache) => Ok(cache.load_or_compile(&self.engine, bytes)?.0),
             None => Ok(wasmtime::component::Component::new(&self.engine, bytes)?),
+        }
+    }
+
+    /// Compiles the component `source` read from a file, through the cache
+    /// when there is one (which then indexes the file, so the next load
+    /// finds it with [`ComponentCache::lookup_file`] without reading it).
+    pub fn compile_file(
+        &self,
+        source: &SourceFile,
+    ) -> anyhow::Result<wasmtime::component::Component> {
+        match &self.cache {
+            Some(cache) => Ok(cache.load_or_compile_file(&self.engine, source)?.0),
+            None => Ok(wasmtime::component::Component::new(
+                &self.engine,
+                &source.bytes,
+            )?),
         }
     }
 

@@ -19,6 +19,7 @@ fn compile_warms_the_cache_and_a_corrupt_artifact_is_recompiled() {
     let artifacts: Vec<_> = std::fs::read_dir(cache.path())
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
         .collect();
     assert_eq!(artifacts.len(), 1, "{artifacts:?}");
     let artifact = &artifacts[0];

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 
+use crate::cache::SourceFile;
 use crate::engine::Engine;
 use crate::sandbox::RunState;
 
@@ -91,13 +92,28 @@ pub struct CharmComponent {
 }
 
 impl CharmComponent {
-    /// Reads, compiles and links the component at `path`.
+    /// Reads, compiles and links the component at `path`. With a cache that
+    /// has indexed the file, nothing is read or compiled: the artifact is
+    /// mapped.
     pub fn load(engine: &Engine, path: &Path) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        let cached = engine
+            .cache()
+            .and_then(|cache| cache.lookup_file(engine.wasmtime(), path));
+        if let Some(component) = cached {
+            return Ok(Self::link(engine, path, component));
+        }
+        let source = SourceFile::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_bytes(engine, path, &bytes)
+        check_component_header(path, &source.bytes)?;
+        let component = engine
+            .compile_file(&source)
+            .map_err(|reason| LoadError::Invalid {
+                path: path.to_owned(),
+                reason,
+            })?;
+        Ok(Self::link(engine, path, component))
     }
 
     /// Compiles and links component `bytes`; `path` names them in errors.
@@ -107,6 +123,12 @@ impl CharmComponent {
             path: path.to_owned(),
             reason,
         })?;
+        Ok(Self::link(engine, path, component))
+    }
+
+    /// Links a compiled component against the host's imports and finds its
+    /// handlers.
+    fn link(engine: &Engine, path: &Path, component: Component) -> Self {
         let (pre, missing_imports) = match engine.linker().instantiate_pre(&component) {
             Ok(pre) => (Some(pre), Vec::new()),
             Err(e) => (
@@ -115,14 +137,14 @@ impl CharmComponent {
             ),
         };
         let (handlers, others) = discover_exports(engine, &component);
-        Ok(Self {
+        Self {
             path: path.to_owned(),
             component,
             pre,
             missing_imports,
             handlers,
             others,
-        })
+        }
     }
 
     /// The file the component was loaded from.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::cache::CacheOutcome;
+use crate::cache::{CacheOutcome, SourceFile};
 use crate::charm::Charm;
 
 /// Arguments of `charmbox compile`.
@@ -22,8 +22,8 @@ pub fn compile(args: CompileArgs) -> anyhow::Result<u8> {
     };
     let cache = cache.clone();
     let charm = Charm::load(&engine, &args.charm)?;
-    let bytes = std::fs::read(charm.component.path())?;
-    let (_, outcome) = cache.load_or_compile(engine.wasmtime(), &bytes)?;
+    let source = SourceFile::read(charm.component.path())?;
+    let (_, outcome) = cache.load_or_compile_file(engine.wasmtime(), &source)?;
     let what = match outcome {
         CacheOutcome::Hit | CacheOutcome::Compiled => "compiled",
         CacheOutcome::Replaced => "recompiled (the cached artifact was unsound)",
@@ -31,7 +31,9 @@ pub fn compile(args: CompileArgs) -> anyhow::Result<u8> {
     println!(
         "{}: {what} into {}",
         charm.component.path().display(),
-        cache.artifact_path(engine.wasmtime(), &bytes).display()
+        cache
+            .artifact_path(engine.wasmtime(), &source.bytes)
+            .display()
     );
     Ok(0)
 }
