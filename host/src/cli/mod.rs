@@ -98,6 +98,21 @@ enum Command {
     Dispatch(dispatch::DispatchArgs),
 }
 
+impl Command {
+    /// Whether the command reads a charm's metadata (and so its schemas).
+    fn loads_a_charm(&self) -> bool {
+        matches!(
+            self,
+            Command::Run(_)
+                | Command::Actions(_)
+                | Command::Check(_)
+                | Command::Compile(_)
+                | Command::ExecOperation(_)
+                | Command::Dispatch(_)
+        )
+    }
+}
+
 /// Parses the process's arguments, runs the command and returns its exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(dispatch::effective_args(std::env::args_os().collect())) {
@@ -108,6 +123,9 @@ pub fn main() -> ExitCode {
         }
     };
     let _ = CACHE_DIR.set(cli.cache_dir.clone());
+    if cli.command.loads_a_charm() {
+        crate::charm::schema::prepare_in_background();
+    }
     let explicit_state_dir = cli.state_dir.clone();
     let state_dir = cli.state_dir.or_else(crate::paths::default_state_dir);
     let result = match cli.command {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use clap::Args;
 use serde_json::{Map, Value};
 
@@ -107,8 +107,16 @@ impl LimitArgs {
 pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
-    let engine = super::engine()?;
-    let charm = Charm::load(&engine, &args.charm)?;
+    // The store opens on the other core while the engine starts and the
+    // charm loads; a charm that cannot run is still reported first.
+    let (loaded, store) = std::thread::scope(|scope| {
+        let store = scope.spawn(|| TaskStore::open(&state_dir));
+        let loaded = super::engine()
+            .and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
+        (loaded, store.join())
+    });
+    // The engine lives as long as the runs: its thread enforces deadlines.
+    let (charm, _engine) = loaded?;
     refuse_unsound(&charm)?;
     if charm.component.handler(&args.action).is_none() {
         return Err(RunError::UnknownAction {
@@ -126,7 +134,7 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     }
     let params = charm.prepare_params(&args.action, Value::Object(params))?;
 
-    let mut store = TaskStore::open(&state_dir)?;
+    let mut store = store.map_err(|_| anyhow!("the thread opening the task store panicked"))??;
     let charm_path = std::path::absolute(&args.charm).unwrap_or_else(|_| args.charm.clone());
     let (operation, tasks) = store.enqueue(&NewOperation {
         action: args.action.clone(),
