@@ -79,6 +79,10 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, count.max(1));
+    if workers == 1 {
+        // One at a time: on this thread, sparing a thread's start-up.
+        return tasks.into_iter().map(|task| run_one(run, task)).collect();
+    }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
     std::thread::scope(|scope| {

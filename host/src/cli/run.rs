@@ -111,8 +111,8 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     // charm loads; a charm that cannot run is still reported first.
     let (loaded, store) = std::thread::scope(|scope| {
         let store = scope.spawn(|| TaskStore::open(&state_dir));
-        let loaded = super::engine()
-            .and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
+        let loaded =
+            super::engine().and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
         (loaded, store.join())
     });
     // The engine lives as long as the runs: its thread enforces deadlines.

@@ -29,11 +29,15 @@ pub struct TaskWriter {
 }
 
 impl TaskWriter {
-    pub(super) fn start(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+    /// Starts the writer thread, which opens its own connection to the
+    /// store at `path`: runs start meanwhile, and their first update waits
+    /// in the queue. If the connection cannot be opened, [`Self::finish`]
+    /// says so.
+    pub(super) fn start(path: PathBuf) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("charmbox-store".into())
-            .spawn(move || write_loop(conn, path, receiver))
+            .spawn(move || write_loop(super::open_connection(&path)?, path, receiver))
             .map_err(|source| StoreError::Io {
                 path: PathBuf::from("(task store writer thread)"),
                 source,
