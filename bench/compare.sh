@@ -18,10 +18,18 @@ charm=target/bench/hello-charm
 mkdir -p "$charm"
 cp examples/hello/charmcraft.yaml "$charm/"
 cp target/examples/wasm32-wasip2/release/hello.wasm "$charm/charm.wasm"
+# The Python and JavaScript charms, when their toolchains could build them
+# (scripts/build-lang-charms.sh), each as a charm directory.
+bash scripts/build-lang-charms.sh || echo "compare: Python/JS charms not built; comparing Rust only" >&2
 extra=()
 for lang in python js; do
-  dir=target/examples/hello-$lang-charm
-  if [ -f "$dir/charm.wasm" ]; then extra+=("$lang=$dir"); fi
+  wasm=target/examples/hello-$lang.wasm
+  [ -f "$wasm" ] || continue
+  dir=target/bench/hello-$lang-charm
+  mkdir -p "$dir"
+  cp "examples/hello-$lang/charmcraft.yaml" "$dir/"
+  cp "$wasm" "$dir/charm.wasm"
+  extra+=("$lang=$dir")
 done
 BENCH_INPROCESS="target/release/examples/inprocess" \
   "$venv/bin/python" bench/compare.py target/release/charmbox "$charm" "${extra[@]}"

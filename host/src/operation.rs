@@ -77,7 +77,7 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
     let count = tasks.len();
     let workers = run
         .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(|| workers_for(count))
         .clamp(1, count.max(1));
     if workers == 1 {
         // One at a time: on this thread, sparing a thread's start-up.
@@ -101,6 +101,14 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
         .into_iter()
         .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect()
+}
+
+/// How many tasks of an operation of `tasks` run at once by default: one
+/// per core, never more than there are tasks.
+pub fn workers_for(tasks: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, tasks.max(1))
 }
 
 fn run_one(run: &OperationRun<'_>, task: Task) -> Task {
@@ -173,8 +181,15 @@ impl UnitLocks {
         concurrency: &Concurrency,
     ) -> std::io::Result<Self> {
         let dir = unit_dir(state_dir, unit);
-        std::fs::create_dir_all(&dir)?;
-        let unit_lock = open_lock(&dir.join("unit.lock"))?;
+        let lock_path = dir.join("unit.lock");
+        // The unit's directory is made on its first run only.
+        let unit_lock = match open_lock(&lock_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(&dir)?;
+                open_lock(&lock_path)?
+            }
+            opened => opened?,
+        };
         if !concurrency.parallel {
             unit_lock.lock()?;
             return Ok(Self {

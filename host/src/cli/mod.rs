@@ -55,6 +55,13 @@ static CACHE_DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::ne
 /// The engine every command uses: with the compiled-component cache unless
 /// no cache directory can be found.
 pub(crate) fn engine() -> anyhow::Result<crate::engine::Engine> {
+    engine_with(None)
+}
+
+/// [`engine`], with instances pooled as `pooling` says.
+pub(crate) fn engine_with(
+    pooling: Option<crate::engine::Pooling>,
+) -> anyhow::Result<crate::engine::Engine> {
     use anyhow::Context as _;
     let dir = CACHE_DIR
         .get()
@@ -62,6 +69,9 @@ pub(crate) fn engine() -> anyhow::Result<crate::engine::Engine> {
         .flatten()
         .or_else(crate::cache::ComponentCache::default_dir);
     let mut builder = crate::engine::Engine::builder();
+    if let Some(pooling) = pooling {
+        builder = builder.pooling(pooling);
+    }
     if let Some(dir) = dir {
         builder = builder.cache(crate::cache::ComponentCache::new(dir));
     }

@@ -15,7 +15,8 @@ use super::progress::TerminalProgress;
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::action::params::{apply_args, ArgTyping};
 use crate::charm::Charm;
-use crate::operation::{run_tasks, Concurrency, OperationRun};
+use crate::engine::Pooling;
+use crate::operation::{run_tasks, workers_for, Concurrency, OperationRun};
 use crate::run::RunError;
 use crate::sandbox::SandboxLimits;
 use crate::store::{NewOperation, TaskStore};
@@ -102,6 +103,24 @@ impl LimitArgs {
     }
 }
 
+impl RunArgs {
+    /// How many tasks the run makes (one per unit), known before the charm
+    /// is loaded.
+    fn task_count(&self) -> usize {
+        match self.num_units {
+            Some(count) => count as usize,
+            None => self.unit.len().max(1),
+        }
+    }
+
+    /// A pooled engine for runs of many units, where it pays.
+    fn pooling(&self) -> Option<Pooling> {
+        let tasks = self.task_count();
+        (tasks >= Pooling::WORTH_IT_FROM_RUNS && !self.background)
+            .then(|| Pooling::for_workers(workers_for(tasks), self.limits.memory))
+    }
+}
+
 /// Runs the action on every unit and prints the tasks; returns the exit
 /// status.
 pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
@@ -111,8 +130,8 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     // charm loads; a charm that cannot run is still reported first.
     let (loaded, store) = std::thread::scope(|scope| {
         let store = scope.spawn(|| TaskStore::open(&state_dir));
-        let loaded =
-            super::engine().and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
+        let loaded = super::engine_with(args.pooling())
+            .and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
         (loaded, store.join())
     });
     // The engine lives as long as the runs: its thread enforces deadlines.

@@ -108,14 +108,20 @@ impl RunState {
             .stdout(stdout.clone())
             .stderr(stderr.clone());
         if let Some(dir) = &spec.data_dir {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("cannot create the unit's data directory {}", dir.display())
-            })?;
-            wasi.preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
-                .map_err(anyhow::Error::from)
-                .with_context(|| {
-                    format!("cannot open the unit's data directory {}", dir.display())
+            // Created on a unit's first run only: most runs find it there.
+            if wasi
+                .preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
+                .is_err()
+            {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the unit's data directory {}", dir.display())
                 })?;
+                wasi.preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| {
+                        format!("cannot open the unit's data directory {}", dir.display())
+                    })?;
+            }
         }
         Ok(Self {
             wasi: wasi.build(),

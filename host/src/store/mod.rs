@@ -348,7 +348,7 @@ impl TaskStore {
 
     /// A batching writer for task updates, on its own connection and thread.
     pub fn writer(&self) -> Result<TaskWriter, StoreError> {
-        TaskWriter::start(self.path.clone())
+        TaskWriter::start(open_connection(&self.path)?, self.path.clone())
     }
 
     /// One task by id.
