@@ -46,7 +46,7 @@ use crate::action::LogEntry;
 use crate::charm::metadata::{ACTIONS_YAML, CHARMCRAFT_YAML, METADATA_YAML};
 use crate::charm::schema::Violation;
 use crate::charm::{Charm, CharmComponent, ParamsError, COMPONENT_FILE};
-use crate::engine::Engine;
+use crate::engine::{Engine, Pooling};
 use crate::run::{run_action, RunEnd, RunError, RunRequest};
 use crate::sandbox::SandboxLimits;
 use crate::task::{results_with_output, TaskStatus};
@@ -371,8 +371,22 @@ impl Loaded {
 }
 
 fn new_engine() -> Result<Engine, TestError> {
-    Engine::new().map_err(|e| TestError::Engine(format!("{e:#}")))
+    // Tests run actions by the thousand: pool the sandboxes, one slot per
+    // test thread that may run at once, each able to hold a 32-bit guest's
+    // whole 4 GiB so `with_limits` can raise the memory cap freely.
+    let pooling = Pooling {
+        instances: TEST_POOL_INSTANCES,
+        max_memory_bytes: 4 << 30,
+    };
+    Engine::builder()
+        .pooling(pooling)
+        .build()
+        .map_err(|e| TestError::Engine(format!("{e:#}")))
 }
+
+/// Sandboxes the testing API's engine can hold at once (tests on that many
+/// threads, each running one action at a time).
+const TEST_POOL_INSTANCES: u32 = 32;
 
 /// What one completed (or failed) run reported.
 #[derive(Debug, Clone)]
