@@ -236,16 +236,27 @@ fn cli(c: &mut Criterion) {
         .sample_size(20)
         .measurement_time(Duration::from_secs(10));
     let mut charms = vec![("rust", charm_dir.path().to_owned())];
-    for (label, dir) in [
-        ("python", "target/examples/hello-python-charm"),
-        ("js", "target/examples/hello-js-charm"),
-    ] {
-        let dir = repo().join(dir);
-        if dir.join("charm.wasm").exists() {
-            charms.push((label, dir));
-        } else {
-            eprintln!("skipping cli/{label}: no charm at {}", dir.display());
+    // The Python and JavaScript charms, as scripts/build-lang-charms.sh
+    // leaves them, each laid out as a charm directory.
+    let lang_dirs = tempfile::tempdir().unwrap();
+    for label in ["python", "js"] {
+        let wasm = repo().join(format!("target/examples/hello-{label}.wasm"));
+        if !wasm.exists() {
+            eprintln!(
+                "skipping cli/{label}: no {} (run scripts/build-lang-charms.sh)",
+                wasm.display()
+            );
+            continue;
         }
+        let dir = lang_dirs.path().join(label);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(
+            repo().join(format!("examples/hello-{label}/charmcraft.yaml")),
+            dir.join("charmcraft.yaml"),
+        )
+        .unwrap();
+        std::fs::copy(&wasm, dir.join("charm.wasm")).unwrap();
+        charms.push((label, dir));
     }
     for (label, dir) in charms {
         let run = || {
