@@ -20,7 +20,7 @@ use std::time::Duration;
 use charmbox::action::local::LocalBackend;
 use charmbox::charm::Charm;
 use charmbox::engine::{Engine, Pooling};
-use charmbox::operation::{run_tasks, Concurrency, OperationRun, Silent};
+use charmbox::operation::{run_tasks, workers_for, Concurrency, OperationRun, Silent};
 use charmbox::run::{run_action, RunRequest};
 use charmbox::sandbox::SandboxLimits;
 use charmbox::store::{NewOperation, TaskStore};
@@ -179,12 +179,26 @@ fn units(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1000));
     let params =
         json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}});
-    for (label, engine) in [("on_demand", Engine::new().unwrap()), ("pooling", pooled())] {
+    // As `charmbox run --num-units 1000` builds it.
+    let operation_pool = Engine::builder()
+        .pooling(Pooling::for_workers(
+            workers_for(1000),
+            SandboxLimits::default().memory_bytes,
+        ))
+        .build()
+        .unwrap();
+    for (label, engine) in [
+        ("on_demand", Engine::new().unwrap()),
+        ("pooling", operation_pool),
+    ] {
         let charm = Charm::load(&engine, charm_dir.path()).unwrap();
+        // Units that exist already (a unit runs many actions in its life;
+        // its directory is made once): one store and state directory for
+        // every iteration, each a new operation on the same 1000 units.
+        let state = tempfile::tempdir().unwrap();
         group.bench_function(BenchmarkId::new("1000", label), |b| {
             b.iter_with_setup(
                 || {
-                    let state = tempfile::tempdir().unwrap();
                     let mut store = TaskStore::open(state.path()).unwrap();
                     let (_, tasks) = store
                         .enqueue(&NewOperation {
@@ -194,9 +208,9 @@ fn units(c: &mut Criterion) {
                             units: (0..1000).map(|n| format!("hello/{n}")).collect(),
                         })
                         .unwrap();
-                    (state, store, tasks)
+                    (store, tasks)
                 },
-                |(state, store, tasks)| {
+                |(store, tasks)| {
                     let writer = store.writer().unwrap();
                     let done = run_tasks(
                         &OperationRun {
@@ -214,7 +228,7 @@ fn units(c: &mut Criterion) {
                     );
                     writer.finish().unwrap();
                     assert_eq!(done.len(), 1000);
-                    (state, store)
+                    store
                 },
             )
         });
