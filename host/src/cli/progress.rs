@@ -46,12 +46,15 @@ impl TerminalProgress {
         }
     }
 
-    fn line(&self, text: String) {
+    fn line(&self, mut text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => {
+                // One write per line: stderr is unbuffered, and `writeln!`
+                // would make the newline a second system call.
+                text.push('\n');
                 let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = writeln!(std::io::stderr().lock(), "{text}");
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
         }
     }
