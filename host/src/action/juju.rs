@@ -493,6 +493,23 @@ mod tests {
         path.to_str().unwrap().to_owned()
     }
 
+    /// `tools.run(tool, args)`, retried while the freshly written script is
+    /// "busy": another test thread's fork can hold the write descriptor for
+    /// a moment before its exec closes it, and exec then fails with ETXTBSY.
+    #[cfg(unix)]
+    fn run_fresh_script(tools: &HookTools, tool: &str, args: &[String]) -> HookToolError {
+        for _ in 0..100 {
+            match tools.run(tool, args) {
+                Err(HookToolError::Spawn { reason, .. }) if reason.contains("busy") => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return e,
+                Ok(out) => panic!("{tool} succeeded: {out:?}"),
+            }
+        }
+        panic!("{tool} stayed busy")
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_tool_that_hangs_is_killed_at_its_deadline() {
@@ -500,7 +517,7 @@ mod tests {
         let tool = script(dir.path(), "slow", "echo starting >&2; exec sleep 30");
         let tools = HookTools::new().with_timeout(Duration::from_millis(300));
         let started = Instant::now();
-        let err = tools.run(&tool, &[]).unwrap_err();
+        let err = run_fresh_script(&tools, &tool, &[]);
         assert!(started.elapsed() < Duration::from_secs(10), "{err}");
         assert!(matches!(err, HookToolError::TimedOut { .. }), "{err:?}");
         let message = err.to_string();
@@ -515,7 +532,7 @@ mod tests {
     fn a_failing_tool_reports_its_exit_status_and_stderr() {
         let dir = tempfile::tempdir().unwrap();
         let tool = script(dir.path(), "bad", "echo 'ERROR no such thing' >&2; exit 2");
-        let err = HookTools::new().run(&tool, &[]).unwrap_err();
+        let err = run_fresh_script(&HookTools::new(), &tool, &[]);
         assert_eq!(
             err,
             HookToolError::Failed {
