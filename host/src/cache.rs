@@ -68,16 +68,21 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads the file at `path`, noting its identity for the cache's index.
     pub fn read(path: &Path) -> std::io::Result<Self> {
-        let mut file = File::open(path)?;
-        let before = FileIdentity::of(&file.metadata()?);
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)?;
-        let after = FileIdentity::of(&file.metadata()?);
-        // A file written while we read it gets no index entry: its bytes may
-        // be a mix of old and new.
-        let identity = before.filter(|b| Some(b) == after.as_ref());
+        let (bytes, identity) = read_whole(path)?;
         Ok(Self { bytes, identity })
     }
+}
+
+/// The contents of the file at `path`, and its identity if it did not
+/// change while being read: a file written meanwhile gets no identity (and
+/// so no index entry), since its bytes may be a mix of old and new.
+fn read_whole(path: &Path) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
+    let mut file = File::open(path)?;
+    let before = FileIdentity::of(&file.metadata()?);
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let after = FileIdentity::of(&file.metadata()?);
+    Ok((bytes, before.filter(|b| Some(b) == after.as_ref())))
 }
 
 /// What identifies a file's contents without reading them: a change to
@@ -349,11 +354,7 @@ fn trailer(content_hash: u128, image: &[u8]) -> [u8; TRAILER_LEN] {
 /// the component with `content_hash`, and its image matches its checksum.
 /// Returns the identity the file had while read, if it passed.
 fn verify(path: &Path, content_hash: u128) -> Option<VerifiedArtifact> {
-    let mut file = File::open(path).ok()?;
-    let before = FileIdentity::of(&file.metadata().ok()?);
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    let after = FileIdentity::of(&file.metadata().ok()?);
+    let (bytes, identity) = read_whole(path).ok()?;
     let image_len = bytes.len().checked_sub(TRAILER_LEN)?;
     let (image, found) = bytes.split_at(image_len);
     if found != trailer(content_hash, image) {
@@ -361,7 +362,7 @@ fn verify(path: &Path, content_hash: u128) -> Option<VerifiedArtifact> {
     }
     Some(VerifiedArtifact {
         path: path.to_owned(),
-        identity: before.filter(|b| Some(b) == after.as_ref()),
+        identity,
     })
 }
 
