@@ -371,11 +371,16 @@ impl Loaded {
 }
 
 fn new_engine() -> Result<Engine, TestError> {
-    // Tests run actions by the thousand: pool the sandboxes, one slot per
-    // test thread that may run at once, each able to hold a 32-bit guest's
-    // whole 4 GiB so `with_limits` can raise the memory cap freely.
+    // Tests run actions by the thousand: pool the sandboxes, with slots
+    // for every test thread that may run at once (cargo runs one per core)
+    // and to spare, each able to hold a 32-bit guest's whole 4 GiB so
+    // `with_limits` can raise the memory cap freely. A run that finds the
+    // pool full fails rather than waits, so the pool grows with the machine.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pooling = Pooling {
-        instances: TEST_POOL_INSTANCES,
+        instances: u32::try_from(cores.saturating_mul(4))
+            .unwrap_or(u32::MAX)
+            .max(TEST_POOL_MIN_INSTANCES),
         max_memory_bytes: 4 << 30,
     };
     Engine::builder()
@@ -384,9 +389,8 @@ fn new_engine() -> Result<Engine, TestError> {
         .map_err(|e| TestError::Engine(format!("{e:#}")))
 }
 
-/// Sandboxes the testing API's engine can hold at once (tests on that many
-/// threads, each running one action at a time).
-const TEST_POOL_INSTANCES: u32 = 32;
+/// The fewest sandboxes the testing API's engine can hold at once.
+const TEST_POOL_MIN_INSTANCES: u32 = 32;
 
 /// What one completed (or failed) run reported.
 #[derive(Debug, Clone)]
