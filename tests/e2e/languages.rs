@@ -318,20 +318,22 @@ fn hello_in_rust_matches_the_table() {
 
 #[test]
 fn hello_in_python_matches_the_table() {
-    let Some(component) = lang_component("python") else {
-        return;
-    };
-    let charm = charm_dir_with("hello-python", &component);
-    check_all_cases("hello-python", charm.path());
+    check_language_charm("python", "hello-python");
 }
 
 #[test]
 fn hello_in_javascript_matches_the_table() {
-    let Some(component) = lang_component("js") else {
+    check_language_charm("js", "hello-js");
+}
+
+/// The table against example `name`, built from `language` (skipped, as
+/// `lang_component` says, when its toolchain is missing).
+fn check_language_charm(language: &str, name: &str) {
+    let Some(component) = lang_component(language) else {
         return;
     };
-    let charm = charm_dir_with("hello-js", &component);
-    check_all_cases("hello-js", charm.path());
+    let charm = charm_dir_with(name, &component);
+    check_all_cases(name, charm.path());
 }
 
 #[test]
