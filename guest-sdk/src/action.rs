@@ -1,12 +1,12 @@
 //! The [`Action`] handle given to each action handler.
 
-use anyhow::{anyhow, Context, Result};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
+use std::cell::OnceCell;
 
 use crate::bindings::action as host;
 use crate::flatten::flatten;
+use anyhow::{anyhow, Context, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The running action, as its handler sees it: its identity, its params, and
 /// the hook tools to log progress, set results and fail.
@@ -15,40 +15,58 @@ use crate::flatten::flatten;
 /// in [`charm!`](crate::charm); authors never construct it.
 #[derive(Debug, Clone)]
 pub struct Action {
+    export_name: &'static str,
+    // Read from the environment on first use: most runs never ask, and the
+    // guest's first environment read copies the whole environment in from
+    // the host (a noticeable part of a small action's run).
+    identity: OnceCell<Identity>,
+}
+
+#[derive(Debug, Clone)]
+struct Identity {
     name: String,
     id: String,
     unit: String,
 }
 
 impl Action {
-    /// Builds the handle from the environment charmbox sets; `export_name`
-    /// stands in for the action name if `JUJU_ACTION_NAME` is unset.
-    pub(crate) fn from_env(export_name: &str) -> Self {
-        let var = |key: &str| std::env::var(key).unwrap_or_default();
-        let name = std::env::var("JUJU_ACTION_NAME").unwrap_or_else(|_| export_name.to_owned());
+    /// The handle for a call of the export `export_name`, which stands in
+    /// for the action name if `JUJU_ACTION_NAME` is unset.
+    pub(crate) fn new(export_name: &'static str) -> Self {
         Action {
-            name,
-            id: var("JUJU_ACTION_UUID"),
-            unit: var("JUJU_UNIT_NAME"),
+            export_name,
+            identity: OnceCell::new(),
         }
+    }
+
+    fn identity(&self) -> &Identity {
+        self.identity.get_or_init(|| {
+            let var = |key: &str| std::env::var(key).unwrap_or_default();
+            Identity {
+                name: std::env::var("JUJU_ACTION_NAME")
+                    .unwrap_or_else(|_| self.export_name.to_owned()),
+                id: var("JUJU_ACTION_UUID"),
+                unit: var("JUJU_UNIT_NAME"),
+            }
+        })
     }
 
     /// The action's name as the operator invoked it, e.g. `snapshot-database`
     /// (from `JUJU_ACTION_NAME`).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.identity().name
     }
 
     /// The id of this run of the action (from `JUJU_ACTION_UUID`); empty if
     /// the host did not set one.
     pub fn id(&self) -> &str {
-        &self.id
+        &self.identity().id
     }
 
     /// The unit the action runs on, e.g. `db/0` (from `JUJU_UNIT_NAME`); empty
     /// if the host did not set one.
     pub fn unit(&self) -> &str {
-        &self.unit
+        &self.identity().unit
     }
 
     /// All params the action was invoked with, deserialised into `T`.
@@ -63,7 +81,8 @@ impl Action {
     /// of the offending value and serde's reason, e.g.
     /// ``params of action "greet": style.uppercase: invalid type: string "yes", expected a boolean``.
     pub fn params<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_params(&self.name, host::action_get(None).as_deref())
+        decode_params(host::action_get(None).as_deref())
+            .map_err(|e| anyhow!("params of action {:?}: {e}", self.name()))
     }
 
     /// The param at a dotted `path` (e.g. `style.uppercase`), deserialised
@@ -73,7 +92,8 @@ impl Action {
     /// # Errors
     /// If the value does not fit `T`; the message names the action and path.
     pub fn param<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
-        decode_param(&self.name, path, host::action_get(Some(path)).as_deref())
+        decode_param(host::action_get(Some(path)).as_deref())
+            .map_err(|e| anyhow!("param {path:?} of action {:?}: {e}", self.name()))
     }
 
     /// Logs a progress message for the operator (Juju's `action-log`). It is
@@ -103,9 +123,9 @@ impl Action {
     /// key), or if the host refuses a key (the error carries its message).
     pub fn set_results<T: Serialize + ?Sized>(&self, results: &T) -> Result<()> {
         let value = serde_json::to_value(results)
-            .with_context(|| format!("cannot serialise results of action {:?}", self.name))?;
+            .with_context(|| format!("cannot serialise results of action {:?}", self.name()))?;
         let pairs = flatten(&value)
-            .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name))?;
+            .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name()))?;
         if pairs.is_empty() {
             return Ok(());
         }
@@ -134,54 +154,65 @@ impl Action {
 
     fn action_set(&self, pairs: &[(String, String)]) -> Result<()> {
         host::action_set(pairs)
-            .map_err(|msg| anyhow!("cannot set results of action {:?}: {msg}", self.name))
+            .map_err(|msg| anyhow!("cannot set results of action {:?}: {msg}", self.name()))
     }
 }
 
 /// Deserialises the whole params map (`json` as `action-get` returned it).
-pub(crate) fn decode_params<T: DeserializeOwned>(action: &str, json: Option<&str>) -> Result<T> {
-    let value = parse(action, json.unwrap_or("{}"))?;
-    from_value(value).map_err(|e| anyhow!("params of action {action:?}: {e}"))
+pub(crate) fn decode_params<T: DeserializeOwned>(json: Option<&str>) -> Result<T, String> {
+    from_json(json.unwrap_or("{}"))
 }
 
 /// Deserialises the param at `path`, if there is one.
-pub(crate) fn decode_param<T: DeserializeOwned>(
-    action: &str,
-    path: &str,
-    json: Option<&str>,
-) -> Result<Option<T>> {
-    let Some(json) = json else {
-        return Ok(None);
-    };
-    let value = parse(action, json)?;
-    from_value(value)
-        .map(Some)
-        .map_err(|e| anyhow!("param {path:?} of action {action:?}: {e}"))
+pub(crate) fn decode_param<T: DeserializeOwned>(json: Option<&str>) -> Result<Option<T>, String> {
+    json.map(from_json).transpose()
 }
 
-fn parse(action: &str, json: &str) -> Result<Value> {
-    serde_json::from_str(json)
-        .with_context(|| format!("the host gave invalid JSON for the params of action {action:?}"))
-}
-
-/// Deserialises `value` into `T`; the error starts with the path of the value
-/// that did not fit, when it is not the whole value.
-fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+/// Deserialises `json` straight into `T` (no intermediate `Value`: this runs
+/// in every action). The message starts with the path of the value that did
+/// not fit, when it is not the whole value.
+fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if path == "." {
-            inner.to_string()
-        } else {
-            format!("{path}: {inner}")
+        if inner.is_syntax() || inner.is_eof() {
+            return invalid_json(&inner);
         }
-    })
+        let reason = without_position(&inner);
+        if path == "." {
+            reason
+        } else {
+            format!("{path}: {reason}")
+        }
+    })?;
+    // Trailing characters after the value.
+    deserializer.end().map_err(|e| invalid_json(&e))?;
+    Ok(value)
+}
+
+/// Not the handler's mistake: the host sends JSON it produced itself.
+fn invalid_json(error: &serde_json::Error) -> String {
+    format!("the host gave invalid JSON: {error}")
+}
+
+/// serde_json's message without its " at line L column C" suffix: the
+/// position in one line of machine-written JSON means nothing to an author,
+/// and the path already says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&suffix) {
+        Some(reason) => reason.to_owned(),
+        None => message,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
+    use serde_json::Value;
     use std::collections::BTreeMap;
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -200,68 +231,55 @@ mod tests {
 
     #[test]
     fn params_deserialise() {
-        let p: Params = decode_params("greet", Some(r#"{"name": "Ann"}"#)).unwrap();
+        let p: Params = decode_params(Some(r#"{"name": "Ann"}"#)).unwrap();
         assert_eq!(p.name, "Ann");
         assert!(!p.style.uppercase);
-        let p: Params = decode_params(
-            "greet",
-            Some(r#"{"name": "Ann", "style": {"uppercase": true}}"#),
-        )
-        .unwrap();
+        let p: Params =
+            decode_params(Some(r#"{"name": "Ann", "style": {"uppercase": true}}"#)).unwrap();
         assert!(p.style.uppercase);
     }
 
     #[test]
     fn absent_params_map_is_empty() {
-        let p: BTreeMap<String, Value> = decode_params("x", None).unwrap();
+        let p: BTreeMap<String, Value> = decode_params(None).unwrap();
         assert!(p.is_empty());
     }
 
     #[test]
-    fn params_error_names_action_and_reason() {
-        let e = decode_params::<Params>("greet", Some("{}"))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(e, "params of action \"greet\": missing field `name`");
-        let e = decode_params::<Params>(
-            "greet",
-            Some(r#"{"name": "Ann", "style": {"uppercase": "yes"}}"#),
-        )
-        .unwrap_err()
-        .to_string();
+    fn params_error_names_path_and_reason_without_json_position() {
+        let e = decode_params::<Params>(Some("{}")).unwrap_err();
+        assert_eq!(e, "missing field `name`");
+        let e = decode_params::<Params>(Some(r#"{"name": "Ann", "style": {"uppercase": "yes"}}"#))
+            .unwrap_err();
         assert_eq!(
             e,
-            "params of action \"greet\": style.uppercase: invalid type: string \"yes\", expected a boolean"
+            "style.uppercase: invalid type: string \"yes\", expected a boolean"
         );
-        let e = decode_params::<Params>("greet", Some(r#"{"name": "Ann", "extra": 1}"#))
-            .unwrap_err()
-            .to_string();
+        let e = decode_params::<Params>(Some(r#"{"name": "Ann", "extra": 1}"#)).unwrap_err();
         assert!(e.contains("unknown field `extra`"), "{e}");
+        assert!(!e.contains("line 1"), "{e}");
     }
 
     #[test]
     fn invalid_json_from_host_is_an_error() {
-        let e = decode_params::<Value>("greet", Some("{")).unwrap_err();
-        assert!(format!("{e:#}").contains("invalid JSON"));
+        for json in ["{", "{} x", ""] {
+            let e = decode_params::<Value>(Some(json)).unwrap_err();
+            assert!(
+                e.starts_with("the host gave invalid JSON: "),
+                "{json:?}: {e}"
+            );
+        }
     }
 
     #[test]
     fn param_absent_is_none() {
-        assert_eq!(decode_param::<String>("a", "missing", None).unwrap(), None);
+        assert_eq!(decode_param::<String>(None).unwrap(), None);
     }
 
     #[test]
     fn param_present_and_mismatched() {
-        assert_eq!(
-            decode_param::<u8>("snap", "steps", Some("3")).unwrap(),
-            Some(3)
-        );
-        let e = decode_param::<u8>("snap", "steps", Some("\"many\""))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "param \"steps\" of action \"snap\": invalid type: string \"many\", expected u8"
-        );
+        assert_eq!(decode_param::<u8>(Some("3")).unwrap(), Some(3));
+        let e = decode_param::<u8>(Some("\"many\"")).unwrap_err();
+        assert_eq!(e, "invalid type: string \"many\", expected u8");
     }
 }

@@ -1,7 +1,7 @@
 //! Turning a results value into the `key=value` pairs `action-set` takes,
 //! exactly as Python `ops` does in `ActionEvent.set_results`.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -45,7 +45,9 @@ pub(crate) fn flatten(value: &Value) -> Result<Vec<(String, String)>, FlattenErr
         return Err(FlattenError::NotAnObject(kind(value)));
     };
     let mut pairs = Vec::new();
-    let mut seen = HashSet::new();
+    // A BTreeSet: a HashSet would seed its hasher from the host's random
+    // source on every run, and the pairs are few.
+    let mut seen = BTreeSet::new();
     flatten_into(map, None, &mut pairs, &mut seen)?;
     Ok(pairs)
 }
@@ -54,7 +56,7 @@ fn flatten_into(
     map: &Map<String, Value>,
     parent: Option<&str>,
     pairs: &mut Vec<(String, String)>,
-    seen: &mut HashSet<String>,
+    seen: &mut BTreeSet<String>,
 ) -> Result<(), FlattenError> {
     for (key, value) in map {
         let key = match parent {

@@ -158,12 +158,12 @@ pub mod __private {
 
     /// Runs one action handler: builds its [`Action`] and turns an error into
     /// the `string` the host expects, context chain included.
-    pub fn run_handler<F, E>(export_name: &str, handler: F) -> Result<(), String>
+    pub fn run_handler<F, E>(export_name: &'static str, handler: F) -> Result<(), String>
     where
         F: FnOnce(&Action) -> Result<(), E>,
         E: Into<Error>,
     {
-        let action = Action::from_env(export_name);
+        let action = Action::new(export_name);
         handler(&action).map_err(|e| format!("{:#}", e.into()))
     }
 
