@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 
 use crate::bindings::action as host;
 use crate::flatten::flatten;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -122,9 +122,7 @@ impl Action {
     /// the same dotted key (`{"a": {"b": 1}, "a.b": 2}`; the error names the
     /// key), or if the host refuses a key (the error carries its message).
     pub fn set_results<T: Serialize + ?Sized>(&self, results: &T) -> Result<()> {
-        let value = serde_json::to_value(results)
-            .with_context(|| format!("cannot serialise results of action {:?}", self.name()))?;
-        let pairs = flatten(&value)
+        let pairs = flatten(results)
             .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name()))?;
         if pairs.is_empty() {
             return Ok(());

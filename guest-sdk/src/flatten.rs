@@ -1,18 +1,27 @@
 //! Turning a results value into the `key=value` pairs `action-set` takes,
 //! exactly as Python `ops` does in `ActionEvent.set_results`.
+//!
+//! [`flatten`] is a serde [`Serializer`]: it writes pairs as the value
+//! serialises, without building a `serde_json::Value` first. Results are set
+//! in nearly every action, and the intermediate map (an ordered hash map
+//! seeded from the host's random source) was a large part of a small
+//! action's run.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::ser::{self, Impossible, Serialize, Serializer};
+use serde_json::Value;
 
 /// Why a results value could not be flattened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FlattenError {
-    /// The results did not serialise to a JSON object; holds what it was.
+    /// The results did not serialise to a map; holds what they were.
     NotAnObject(&'static str),
     /// Two entries flattened to the same dotted key.
     DuplicateKey(String),
+    /// The value's own `Serialize` failed, or a map key was not a string.
+    Custom(String),
 }
 
 impl fmt::Display for FlattenError {
@@ -26,75 +35,512 @@ impl fmt::Display for FlattenError {
                 f,
                 "duplicate result key {key:?}: two entries flatten to the same dotted key"
             ),
+            FlattenError::Custom(message) => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for FlattenError {}
 
-/// Flattens `value`, which must be a JSON object, into dotted `key=value`
-/// pairs in the object's order.
-///
-/// Nested objects become dotted keys (`{"a": {"b": 1}}` gives `a.b = "1"`); an
-/// empty nested object gives no pair at all, as in `ops`. Leaves become
-/// strings: strings as they are, numbers and booleans through their display
-/// form, arrays and `null` as JSON text. Keys are not checked here: the host
-/// checks them and reports a bad one.
-pub(crate) fn flatten(value: &Value) -> Result<Vec<(String, String)>, FlattenError> {
-    let Value::Object(map) = value else {
-        return Err(FlattenError::NotAnObject(kind(value)));
-    };
-    let mut pairs = Vec::new();
-    // A BTreeSet: a HashSet would seed its hasher from the host's random
-    // source on every run, and the pairs are few.
-    let mut seen = BTreeSet::new();
-    flatten_into(map, None, &mut pairs, &mut seen)?;
-    Ok(pairs)
+impl ser::Error for FlattenError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        FlattenError::Custom(msg.to_string())
+    }
 }
 
-fn flatten_into(
-    map: &Map<String, Value>,
-    parent: Option<&str>,
-    pairs: &mut Vec<(String, String)>,
-    seen: &mut BTreeSet<String>,
-) -> Result<(), FlattenError> {
-    for (key, value) in map {
-        let key = match parent {
-            Some(parent) => format!("{parent}.{key}"),
-            None => key.clone(),
+impl From<serde_json::Error> for FlattenError {
+    fn from(e: serde_json::Error) -> Self {
+        FlattenError::Custom(e.to_string())
+    }
+}
+
+/// Flattens `value`, which must serialise to a map (a struct, a map, or
+/// `serde_json::json!({...})`), into dotted `key=value` pairs in the order
+/// it serialises them.
+///
+/// Nested maps become dotted keys (`{"a": {"b": 1}}` gives `a.b = "1"`); an
+/// empty nested map gives no pair at all, as in `ops`. Leaves become
+/// strings: strings as they are, numbers and booleans in their JSON form,
+/// arrays and `null` as JSON text; enums as `serde_json` writes them. Keys
+/// are not checked here: the host checks them and reports a bad one.
+pub(crate) fn flatten<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<(String, String)>, FlattenError> {
+    let mut pairs = Pairs::default();
+    value.serialize(Root(&mut pairs))?;
+    Ok(pairs.list)
+}
+
+/// The pairs so far, and their keys to catch duplicates (a BTreeSet: a
+/// HashSet would seed its hasher from the host, and the keys are few).
+#[derive(Default)]
+struct Pairs {
+    list: Vec<(String, String)>,
+    seen: BTreeSet<String>,
+}
+
+impl Pairs {
+    fn push(&mut self, key: String, value: String) -> Result<(), FlattenError> {
+        if !self.seen.insert(key.clone()) {
+            return Err(FlattenError::DuplicateKey(key));
+        }
+        self.list.push((key, value));
+        Ok(())
+    }
+}
+
+fn join(prefix: Option<&str>, key: &str) -> String {
+    match prefix {
+        Some(prefix) => format!("{prefix}.{key}"),
+        None => key.to_owned(),
+    }
+}
+
+/// The top level: only a map is accepted.
+struct Root<'a>(&'a mut Pairs);
+
+/// Refuses a non-map at the top level, naming what it was.
+macro_rules! refuse {
+    ($($method:ident($($arg:ty),*) => $kind:literal;)*) => {
+        $(fn $method(self $(, _: $arg)*) -> Result<(), FlattenError> {
+            Err(FlattenError::NotAnObject($kind))
+        })*
+    };
+}
+
+impl<'a> Serializer for Root<'a> {
+    type Ok = ();
+    type Error = FlattenError;
+    type SerializeSeq = Impossible<(), FlattenError>;
+    type SerializeTuple = Impossible<(), FlattenError>;
+    type SerializeTupleStruct = Impossible<(), FlattenError>;
+    type SerializeTupleVariant = ArraySink<'a>;
+    type SerializeMap = MapSink<'a>;
+    type SerializeStruct = MapSink<'a>;
+    type SerializeStructVariant = MapSink<'a>;
+
+    refuse! {
+        serialize_bool(bool) => "a boolean";
+        serialize_i8(i8) => "a number";
+        serialize_i16(i16) => "a number";
+        serialize_i32(i32) => "a number";
+        serialize_i64(i64) => "a number";
+        serialize_i128(i128) => "a number";
+        serialize_u8(u8) => "a number";
+        serialize_u16(u16) => "a number";
+        serialize_u32(u32) => "a number";
+        serialize_u64(u64) => "a number";
+        serialize_u128(u128) => "a number";
+        serialize_f32(f32) => "a number";
+        serialize_f64(f64) => "a number";
+        serialize_char(char) => "a string";
+        serialize_str(&str) => "a string";
+        serialize_bytes(&[u8]) => "an array";
+        serialize_none() => "null";
+        serialize_unit() => "null";
+        serialize_unit_struct(&'static str) => "null";
+        serialize_unit_variant(&'static str, u32, &'static str) => "a string";
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), FlattenError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        // serde_json writes `{"variant": value}`.
+        value.serialize(Leaf {
+            pairs: self.0,
+            key: variant.to_owned(),
+        })
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, FlattenError> {
+        Err(FlattenError::NotAnObject("an array"))
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, FlattenError> {
+        Err(FlattenError::NotAnObject("an array"))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, FlattenError> {
+        Err(FlattenError::NotAnObject("an array"))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<ArraySink<'a>, FlattenError> {
+        // serde_json writes `{"variant": [..]}`: a map after all.
+        let leaf = Leaf {
+            pairs: self.0,
+            key: variant.to_owned(),
         };
-        match value {
-            Value::Object(inner) => flatten_into(inner, Some(&key), pairs, seen)?,
-            leaf => {
-                if !seen.insert(key.clone()) {
-                    return Err(FlattenError::DuplicateKey(key));
-                }
-                pairs.push((key, leaf_to_string(leaf)));
-            }
+        Ok(ArraySink::new(leaf, len))
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<MapSink<'a>, FlattenError> {
+        Ok(MapSink::new(self.0, None))
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapSink<'a>, FlattenError> {
+        Ok(MapSink::new(self.0, None))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<MapSink<'a>, FlattenError> {
+        Ok(MapSink::new(self.0, Some(variant.to_owned())))
+    }
+}
+
+/// The entries of one map, at `prefix`.
+struct MapSink<'a> {
+    pairs: &'a mut Pairs,
+    prefix: Option<String>,
+    key: Option<String>,
+}
+
+impl<'a> MapSink<'a> {
+    fn new(pairs: &'a mut Pairs, prefix: Option<String>) -> Self {
+        MapSink {
+            pairs,
+            prefix,
+            key: None,
         }
     }
-    Ok(())
-}
 
-/// The string `action-set` receives for a leaf value.
-pub(crate) fn leaf_to_string(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        // Arrays and null (and, never reached from `flatten`, objects).
-        other => other.to_string(),
+    fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), FlattenError> {
+        let key = join(self.prefix.as_deref(), key);
+        value.serialize(Leaf {
+            pairs: self.pairs,
+            key,
+        })
     }
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "a map",
+impl ser::SerializeMap for MapSink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), FlattenError> {
+        // Keys as serde_json writes them: strings, and numbers and booleans
+        // in their text form.
+        self.key = Some(match serde_json::to_value(key)? {
+            Value::String(key) => key,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                return Err(FlattenError::Custom(
+                    "result keys must be strings".to_owned(),
+                ))
+            }
+        });
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), FlattenError> {
+        let key = self
+            .key
+            .take()
+            .ok_or_else(|| FlattenError::Custom("a map value came before its key".to_owned()))?;
+        self.entry(&key, value)
+    }
+
+    fn end(self) -> Result<(), FlattenError> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for MapSink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        self.entry(key, value)
+    }
+
+    fn end(self) -> Result<(), FlattenError> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for MapSink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        self.entry(key, value)
+    }
+
+    fn end(self) -> Result<(), FlattenError> {
+        Ok(())
+    }
+}
+
+/// A value at a dotted `key`: a leaf pair, or a nested map to descend into.
+struct Leaf<'a> {
+    pairs: &'a mut Pairs,
+    key: String,
+}
+
+impl Leaf<'_> {
+    fn set(self, value: String) -> Result<(), FlattenError> {
+        self.pairs.push(self.key, value)
+    }
+
+    /// Numbers in their JSON form (`1.5`, `null` for a non-finite float).
+    fn json<T: Serialize>(self, value: T) -> Result<(), FlattenError> {
+        let text = serde_json::to_string(&value)?;
+        self.set(text)
+    }
+}
+
+impl<'a> Serializer for Leaf<'a> {
+    type Ok = ();
+    type Error = FlattenError;
+    type SerializeSeq = ArraySink<'a>;
+    type SerializeTuple = ArraySink<'a>;
+    type SerializeTupleStruct = ArraySink<'a>;
+    type SerializeTupleVariant = ArraySink<'a>;
+    type SerializeMap = MapSink<'a>;
+    type SerializeStruct = MapSink<'a>;
+    type SerializeStructVariant = MapSink<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), FlattenError> {
+        self.json(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), FlattenError> {
+        self.json(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), FlattenError> {
+        self.json(v)
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), FlattenError> {
+        self.json(v)
+    }
+    fn serialize_char(self, v: char) -> Result<(), FlattenError> {
+        self.set(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), FlattenError> {
+        self.set(v.to_owned())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), FlattenError> {
+        // serde_json writes bytes as an array of numbers.
+        self.json(v)
+    }
+    fn serialize_none(self) -> Result<(), FlattenError> {
+        self.set("null".to_owned())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), FlattenError> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), FlattenError> {
+        self.set("null".to_owned())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), FlattenError> {
+        self.set("null".to_owned())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), FlattenError> {
+        self.set(variant.to_owned())
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), FlattenError> {
+        let key = join(Some(&self.key), variant);
+        value.serialize(Leaf {
+            pairs: self.pairs,
+            key,
+        })
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<ArraySink<'a>, FlattenError> {
+        Ok(ArraySink::new(self, len.unwrap_or(0)))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<ArraySink<'a>, FlattenError> {
+        Ok(ArraySink::new(self, len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<ArraySink<'a>, FlattenError> {
+        Ok(ArraySink::new(self, len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<ArraySink<'a>, FlattenError> {
+        let key = join(Some(&self.key), variant);
+        Ok(ArraySink::new(
+            Leaf {
+                pairs: self.pairs,
+                key,
+            },
+            len,
+        ))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<MapSink<'a>, FlattenError> {
+        Ok(MapSink::new(self.pairs, Some(self.key)))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapSink<'a>, FlattenError> {
+        Ok(MapSink::new(self.pairs, Some(self.key)))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<MapSink<'a>, FlattenError> {
+        let key = join(Some(&self.key), variant);
+        Ok(MapSink::new(self.pairs, Some(key)))
+    }
+}
+
+/// An array leaf: its elements, written out as JSON text at the end.
+struct ArraySink<'a> {
+    leaf: Leaf<'a>,
+    items: Vec<Value>,
+}
+
+impl<'a> ArraySink<'a> {
+    fn new(leaf: Leaf<'a>, len: usize) -> Self {
+        ArraySink {
+            leaf,
+            items: Vec::with_capacity(len),
+        }
+    }
+
+    fn push<T: Serialize + ?Sized>(&mut self, item: &T) -> Result<(), FlattenError> {
+        self.items.push(serde_json::to_value(item)?);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), FlattenError> {
+        let text = Value::Array(self.items).to_string();
+        self.leaf.set(text)
+    }
+}
+
+impl ser::SerializeSeq for ArraySink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<(), FlattenError> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for ArraySink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<(), FlattenError> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleStruct for ArraySink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<(), FlattenError> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleVariant for ArraySink<'_> {
+    type Ok = ();
+    type Error = FlattenError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+        self.push(v)
+    }
+    fn end(self) -> Result<(), FlattenError> {
+        self.finish()
     }
 }
 
@@ -190,6 +636,113 @@ mod tests {
     #[test]
     fn keys_are_passed_through_unchecked() {
         assert_eq!(pairs(json!({"Bad_Key": 1})), vec![p("Bad_Key", "1")]);
+    }
+
+    #[test]
+    fn typed_values_flatten_as_their_json_would() {
+        use serde::Serialize;
+        use std::collections::BTreeMap;
+
+        #[derive(Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        enum Mode {
+            Fast,
+            Limited(u8),
+            Ranged { from: u8, to: u8 },
+            Pair(u8, u8),
+        }
+        #[derive(Serialize)]
+        struct Inner {
+            name: &'static str,
+            ratio: f64,
+            missing: Option<u32>,
+            present: Option<u32>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        struct Out {
+            inner: Inner,
+            modes: Vec<Mode>,
+            fast: Mode,
+            limited: Mode,
+            ranged: Mode,
+            pair: Mode,
+            big: u128,
+            not_a_number: f64,
+            by_port: BTreeMap<u16, &'static str>,
+            unit: (),
+        }
+        let out = Out {
+            inner: Inner {
+                name: "db",
+                ratio: 1.0,
+                missing: None,
+                present: Some(7),
+            },
+            modes: vec![Mode::Fast, Mode::Limited(3)],
+            fast: Mode::Fast,
+            limited: Mode::Limited(2),
+            ranged: Mode::Ranged { from: 1, to: 9 },
+            pair: Mode::Pair(4, 5),
+            big: u64::MAX.into(),
+            not_a_number: f64::NAN,
+            by_port: BTreeMap::from([(80, "http"), (443, "https")]),
+            unit: (),
+        };
+        let expected = vec![
+            p("inner.name", "db"),
+            p("inner.ratio", "1.0"),
+            p("inner.missing", "null"),
+            p("inner.present", "7"),
+            p("modes", r#"["fast",{"limited":3}]"#),
+            p("fast", "fast"),
+            p("limited.limited", "2"),
+            p("ranged.ranged.from", "1"),
+            p("ranged.ranged.to", "9"),
+            p("pair.pair", "[4,5]"),
+            p("big", &u64::MAX.to_string()),
+            p("not-a-number", "null"),
+            p("by-port.80", "http"),
+            p("by-port.443", "https"),
+            p("unit", "null"),
+        ];
+        assert_eq!(flatten(&out).unwrap(), expected);
+        // The same pairs as going through serde_json's Value, as before.
+        assert_eq!(
+            flatten(&serde_json::to_value(&out).unwrap()).unwrap(),
+            expected
+        );
+        // Beyond serde_json's Value, which refuses a u128 over u64::MAX.
+        assert_eq!(
+            flatten(&BTreeMap::from([("n", u128::MAX)])).unwrap(),
+            vec![p("n", &u128::MAX.to_string())]
+        );
+    }
+
+    #[test]
+    fn a_top_level_enum_variant_is_a_map() {
+        use serde::Serialize;
+        #[derive(Serialize)]
+        enum Outcome {
+            Done { files: u32 },
+            Skipped(&'static str),
+        }
+        assert_eq!(
+            flatten(&Outcome::Done { files: 2 }).unwrap(),
+            vec![p("Done.files", "2")]
+        );
+        assert_eq!(
+            flatten(&Outcome::Skipped("why")).unwrap(),
+            vec![p("Skipped", "why")]
+        );
+    }
+
+    #[test]
+    fn serialize_errors_and_bad_keys_are_reported() {
+        use std::collections::BTreeMap;
+        let by_list = BTreeMap::from([(vec![1], "x")]);
+        let err = flatten(&by_list).unwrap_err();
+        assert_eq!(err.to_string(), "result keys must be strings");
     }
 
     #[test]
