@@ -73,44 +73,69 @@ impl Results {
         for (key, _) in pairs {
             validate_result_key(key)?;
         }
-        let mut leaves = self.leaves.clone();
-        let mut bytes = self.bytes;
+        // Account in place, keeping what each step replaced so a refused
+        // call can be undone (cheaper than copying every leaf per call).
+        let bytes_before = self.bytes;
+        let mut undo: Vec<(String, Option<usize>)> = Vec::new();
         for (key, value) in pairs {
             // A key that becomes a map, or a map that becomes a leaf, drops
             // what was under or above it; account for that exactly.
-            let prefix = format!("{key}.");
-            let dropped: Vec<String> = leaves
-                .keys()
-                .filter(|k| {
-                    *k == key || k.starts_with(&prefix) || key.starts_with(&format!("{k}."))
-                })
-                .cloned()
-                .collect();
-            for k in dropped {
-                bytes -= leaves.remove(&k).unwrap_or(0);
+            for dropped in self.overlapping(key) {
+                let size = self.leaves.remove(&dropped).unwrap_or(0);
+                self.bytes -= size;
+                undo.push((dropped, Some(size)));
             }
             let size = key.len() + value.len();
-            leaves.insert(key.clone(), size);
-            bytes += size;
+            self.leaves.insert(key.clone(), size);
+            self.bytes += size;
+            undo.push((key.clone(), None));
         }
-        if leaves.len() > self.limits.max_keys {
-            return Err(SetError::TooManyKeys {
+        let refused = if self.leaves.len() > self.limits.max_keys {
+            Some(SetError::TooManyKeys {
                 max: self.limits.max_keys,
-                would_be: leaves.len(),
-            });
-        }
-        if bytes > self.limits.max_bytes {
-            return Err(SetError::TooLarge {
+                would_be: self.leaves.len(),
+            })
+        } else if self.bytes > self.limits.max_bytes {
+            Some(SetError::TooLarge {
                 max: self.limits.max_bytes,
-                would_be: bytes,
-            });
+                would_be: self.bytes,
+            })
+        } else {
+            None
+        };
+        if let Some(error) = refused {
+            for (key, previous) in undo.into_iter().rev() {
+                match previous {
+                    Some(size) => self.leaves.insert(key, size),
+                    None => self.leaves.remove(&key),
+                };
+            }
+            self.bytes = bytes_before;
+            return Err(error);
         }
         for (key, value) in pairs {
             insert_at(&mut self.tree, key, Value::String(value.clone()));
         }
-        self.leaves = leaves;
-        self.bytes = bytes;
         Ok(())
+    }
+
+    /// The stored leaves `key` replaces: itself, those under it (`key.*`)
+    /// and those above it (a leaf at a prefix of `key`).
+    fn overlapping(&self, key: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        if self.leaves.contains_key(key) {
+            found.push(key.to_owned());
+        }
+        // `key.` sorts just after `key` and before `key/`: '.' + 1 == '/'.
+        let below = format!("{key}.")..format!("{key}/");
+        found.extend(self.leaves.range(below).map(|(k, _)| k.clone()));
+        for (at, _) in key.match_indices('.') {
+            let above = &key[..at];
+            if self.leaves.contains_key(above) {
+                found.push(above.to_owned());
+            }
+        }
+        found
     }
 
     /// The nested results map.
@@ -190,6 +215,36 @@ mod tests {
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a": "3", "b": "2"})
+        );
+    }
+
+    #[test]
+    fn a_refused_call_leaves_the_accounting_as_it_was() {
+        let mut results = Results::new(ResultLimits {
+            max_keys: 3,
+            max_bytes: 1000,
+        });
+        results.set(&pairs(&[("a.x", "1"), ("a.y", "2")])).unwrap();
+        // Replaces a.x and a.y with a leaf, then adds three more: refused.
+        let err = results
+            .set(&pairs(&[("a", "flat"), ("b", "1"), ("c", "1"), ("d", "1")]))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            SetError::TooManyKeys {
+                max: 3,
+                would_be: 4
+            }
+        );
+        // Still a.x and a.y: one more key fits, two do not.
+        results.set(&pairs(&[("b", "1")])).unwrap();
+        assert!(results.set(&pairs(&[("c", "1")])).is_err());
+        // A leaf above, and keys that share a prefix but are not under it.
+        results.set(&pairs(&[("a.x.deep", "1")])).unwrap();
+        results.set(&pairs(&[("a-x", "1")])).unwrap_err();
+        assert_eq!(
+            Value::Object(results.into_map()),
+            json!({"a": {"x": {"deep": "1"}, "y": "2"}, "b": "1"})
         );
     }
 
