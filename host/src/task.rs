@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use base64::Engine as _;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::action::LogEntry;
@@ -117,39 +118,73 @@ pub struct Task {
 impl Task {
     /// The task as `juju run --format json` and `juju show-task` show it.
     pub fn to_juju_value(&self) -> Value {
-        let mut out = Map::new();
-        out.insert("id".into(), json!(self.id));
-        if let Some(operation) = &self.operation {
-            out.insert("operation".into(), json!(operation));
+        serde_json::to_value(self.juju_view()).expect("a task serialises to JSON")
+    }
+
+    /// The task in the shape `juju show-task` prints (as
+    /// [`to_juju_value`](Self::to_juju_value)), serialised straight from
+    /// the task: printing a thousand tasks need not copy each into a
+    /// `Value` first.
+    pub fn juju_view(&self) -> JujuTask<'_> {
+        JujuTask(self)
+    }
+}
+
+/// A [`Task`] serialised as Juju shows it; see [`Task::juju_view`].
+#[derive(Debug, Clone, Copy)]
+pub struct JujuTask<'a>(&'a Task);
+
+impl Serialize for JujuTask<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let task = self.0;
+        let mut out = serializer.serialize_map(None)?;
+        out.serialize_entry("id", &task.id)?;
+        if let Some(operation) = &task.operation {
+            out.serialize_entry("operation", operation)?;
         }
-        out.insert("unit".into(), json!(self.unit));
-        out.insert("action".into(), json!(self.action));
-        out.insert("status".into(), json!(self.status.as_str()));
-        if let Some(message) = &self.message {
-            out.insert("message".into(), json!(message));
+        out.serialize_entry("unit", &task.unit)?;
+        out.serialize_entry("action", &task.action)?;
+        out.serialize_entry("status", task.status.as_str())?;
+        if let Some(message) = &task.message {
+            out.serialize_entry("message", message)?;
         }
-        out.insert("results".into(), Value::Object(self.results.clone()));
-        out.insert(
-            "log".into(),
-            Value::Array(
-                self.log
-                    .iter()
-                    .map(|e| json!(format!("{} {}", format_juju(e.timestamp), e.message)))
-                    .collect(),
-            ),
-        );
-        let mut timing = Map::new();
+        out.serialize_entry("results", &task.results)?;
+        out.serialize_entry("log", &JujuLog(&task.log))?;
+        out.serialize_entry("timing", &JujuTiming(&task.timing))?;
+        out.end()
+    }
+}
+
+/// Log lines as Juju prints them: `<time> <message>`.
+struct JujuLog<'a>(&'a [LogEntry]);
+
+impl Serialize for JujuLog<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .map(|e| format!("{} {}", format_juju(e.timestamp), e.message)),
+        )
+    }
+}
+
+/// The times a task has reached so far, in Juju's format.
+struct JujuTiming<'a>(&'a Timing);
+
+impl Serialize for JujuTiming<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let timing = self.0;
+        let mut out = serializer.serialize_map(None)?;
         for (key, at) in [
-            ("enqueued", self.timing.enqueued),
-            ("started", self.timing.started),
-            ("completed", self.timing.completed),
+            ("enqueued", timing.enqueued),
+            ("started", timing.started),
+            ("completed", timing.completed),
         ] {
             if let Some(at) = at {
-                timing.insert(key.into(), json!(format_juju(at)));
+                out.serialize_entry(key, &format_juju(at))?;
             }
         }
-        out.insert("timing".into(), Value::Object(timing));
-        Value::Object(out)
+        out.end()
     }
 }
 

@@ -1,7 +1,9 @@
 //! Printing results as YAML or JSON.
 
 use clap::ValueEnum;
-use serde_json::Value;
+use std::io::Write as _;
+
+use serde::Serialize;
 
 /// Output formats, as `juju run --format` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -12,13 +14,18 @@ pub enum Format {
     Json,
 }
 
-/// Prints `value` to stdout in `format`.
-pub fn print(value: &Value, format: Format) -> anyhow::Result<()> {
-    let text = match format {
-        Format::Yaml => serde_norway::to_string(value)?,
-        Format::Json => serde_json::to_string_pretty(value)? + "\n",
-    };
-    print!("{text}");
+/// Prints `value` to stdout in `format`, serialising straight into a
+/// buffered stdout.
+pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        Format::Yaml => serde_norway::to_writer(&mut out, value)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, value)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 

@@ -184,12 +184,17 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         &store,
         tasks,
     )?;
-    let mut by_unit = Map::new();
-    for task in &finished {
-        by_unit.insert(task.unit.clone(), task.to_juju_value());
-    }
-    print(&Value::Object(by_unit), args.format)?;
+    print(&ByUnit(&finished), args.format)?;
     Ok(exit_status(&finished))
+}
+
+/// Tasks keyed by unit, as `juju run` prints them.
+struct ByUnit<'a>(&'a [crate::task::Task]);
+
+impl serde::Serialize for ByUnit<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|task| (&task.unit, task.juju_view())))
+    }
 }
 
 /// Runs enqueued tasks with live progress on stderr.

@@ -271,6 +271,35 @@ impl TaskStore {
         };
         let now = SystemTime::now();
         let params_text = operation.params.to_string();
+        // Many tasks fill the WAL past this connection's short autocheckpoint:
+        // leave the checkpoint (and its fsyncs) to the writer, which makes
+        // one when the operation ends.
+        let bulk = operation.units.len() > BULK_ENQUEUE_TASKS;
+        if bulk {
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(err)?;
+        }
+        let enqueued = self.insert_operation(operation, now, &params_text);
+        if bulk {
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+                .map_err(err)?;
+        }
+        enqueued
+    }
+
+    fn insert_operation(
+        &mut self,
+        operation: &NewOperation,
+        now: SystemTime,
+        params_text: &str,
+    ) -> Result<(String, Vec<Task>), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -521,6 +550,9 @@ impl TaskStore {
 
 /// WAL pages after which a commit checkpoints (see [`open_connection`]).
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 64;
+/// An operation of more tasks than this is enqueued without checkpointing
+/// (see [`TaskStore::enqueue`]).
+const BULK_ENQUEUE_TASKS: usize = 16;
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let err = |source| StoreError::Sqlite {
