@@ -151,3 +151,45 @@ fn reopening_does_not_migrate_again_and_a_newer_schema_is_refused() {
     let err = TaskStore::open(dir.path()).err().unwrap().to_string();
     assert!(err.contains("schema version 99"), "{err}");
 }
+
+#[test]
+fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    // A store as the first schema left it, holding one finished task and one
+    // pending task of a process that has gone.
+    {
+        let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO operations VALUES (1, 'greet', '/charms/hello', '{}', 0);
+             INSERT INTO tasks (id, operation, unit, action, params, status, results, enqueued, owner)
+               VALUES (2, 1, 'a/0', 'greet', '{}', 'completed', '{\"done\":\"yes\"}', 0, 'gone');
+             INSERT INTO tasks (id, operation, unit, action, params, status, enqueued, owner)
+               VALUES (3, 1, 'a/1', 'greet', '{}', 'pending', 0, 'gone');
+             UPDATE sequence SET next = 4;",
+        )
+        .unwrap();
+    }
+    let store = TaskStore::open(dir.path()).unwrap();
+    let version: i64 = store
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, schema::current_version());
+    let done = store.task("2").unwrap();
+    assert_eq!(done.status, TaskStatus::Completed);
+    assert_eq!(done.results.get("done"), Some(&json!("yes")));
+    assert_eq!(store.task("3").unwrap().status, TaskStatus::Aborted);
+    // The orphan query is served by the new partial index.
+    let plan: String = store
+        .conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT owner FROM tasks \
+             WHERE status IN ('pending', 'running')",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("tasks_unfinished"), "{plan}");
+}
