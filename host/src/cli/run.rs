@@ -181,7 +181,7 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         &args.action,
         &params,
         &args.limits,
-        &store,
+        store,
         tasks,
     )?;
     print(&ByUnit(&finished), args.format)?;
@@ -204,7 +204,7 @@ fn run_operation(
     action: &str,
     params: &Value,
     limits: &LimitArgs,
-    store: &TaskStore,
+    store: TaskStore,
     tasks: Vec<crate::task::Task>,
 ) -> anyhow::Result<Vec<crate::task::Task>> {
     let spec = charm.action_spec(action);
@@ -212,7 +212,7 @@ fn run_operation(
         parallel: spec.is_some_and(|s| s.parallel),
         execution_group: spec.and_then(|s| s.execution_group.clone()),
     };
-    let writer = store.writer()?;
+    let writer = store.into_writer(tasks.len())?;
     let progress = Arc::new(TerminalProgress::new(tasks.len()));
     let finished = run_tasks(
         &OperationRun {
@@ -271,7 +271,7 @@ pub fn execute_operation(
         &operation.action,
         &operation.params,
         &args.limits,
-        &store,
+        store,
         pending,
     )?;
     Ok(exit_status(&finished))

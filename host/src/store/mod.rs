@@ -380,6 +380,18 @@ impl TaskStore {
         TaskWriter::start(open_connection(&self.path)?, self.path.clone())
     }
 
+    /// A writer for an operation of `tasks` tasks that keeps this store,
+    /// and its claim on the tasks, until it is finished. One task is
+    /// written at once through this store's connection on the calling
+    /// thread; more are batched as [`writer`](Self::writer) batches them.
+    pub fn into_writer(self, tasks: usize) -> Result<TaskWriter, StoreError> {
+        if tasks <= 1 {
+            Ok(TaskWriter::inline(self))
+        } else {
+            Ok(self.writer()?.keeping(self))
+        }
+    }
+
     /// One task by id.
     pub fn task(&self, id: &str) -> Result<Task, StoreError> {
         let unknown = || StoreError::UnknownTask(id.to_owned());

@@ -63,6 +63,45 @@ fn the_writer_records_results_logs_and_timing() {
 }
 
 #[test]
+fn a_lone_task_is_written_at_once_and_its_store_kept_until_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (_, mut tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    let writer = store.into_writer(tasks.len()).unwrap();
+    // Another process sees each write as soon as it is made, with no flush.
+    let other = TaskStore::open(dir.path()).unwrap();
+    writer.started(&tasks[0], SystemTime::now());
+    assert_eq!(other.task("2").unwrap().status, TaskStatus::Running);
+    finish(&mut tasks[0], TaskStatus::Completed);
+    writer.finished(&tasks[0]);
+    let task = other.task("2").unwrap();
+    assert_eq!(task.status, TaskStatus::Completed);
+    assert_eq!(task.log.len(), 2);
+    // The writer still holds the store's claim on the task: not an orphan.
+    assert_eq!(other.abort_orphans().unwrap(), 0);
+    writer.finish().unwrap();
+}
+
+#[test]
+fn many_tasks_keep_their_store_while_the_writer_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (_, tasks) = store.enqueue(&new_op(&["a/0", "a/1"])).unwrap();
+    let writer = store.into_writer(tasks.len()).unwrap();
+    let other = TaskStore::open(dir.path()).unwrap();
+    // The enqueuing store was moved into the writer, not dropped: its
+    // pending tasks are not taken for a dead process's.
+    assert_eq!(other.abort_orphans().unwrap(), 0);
+    writer.started(&tasks[0], SystemTime::now());
+    writer.flush();
+    assert_eq!(
+        other.task(&tasks[0].id).unwrap().status,
+        TaskStatus::Running
+    );
+    writer.finish().unwrap();
+}
+
+#[test]
 fn unknown_task_ids_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = TaskStore::open(dir.path()).unwrap();

@@ -5,13 +5,13 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{params, Connection};
 
-use super::StoreError;
+use super::{StoreError, TaskStore};
 use crate::task::Task;
 use crate::time::to_micros;
 
@@ -21,12 +21,31 @@ enum Write {
     Flush(mpsc::SyncSender<()>),
 }
 
-/// Writes task updates in batches on a thread of its own. Share it by
-/// reference between the threads running tasks; [`TaskWriter::finish`] waits
-/// for every write.
+/// Writes task updates: in batches on a thread of its own, or, for a lone
+/// task, at once on the calling thread. Share it by reference between the
+/// threads running tasks; [`TaskWriter::finish`] waits for every write.
 pub struct TaskWriter {
-    sender: Option<mpsc::Sender<Write>>,
-    thread: Option<JoinHandle<Result<(), StoreError>>>,
+    mode: Mode,
+    /// For a batched writer made by [`TaskStore::into_writer`]: the store,
+    /// whose claim on its tasks must outlive every write (dropped after the
+    /// thread has stopped).
+    /// (In a Mutex only to keep the writer `Sync`: it is never locked.)
+    _store: Option<Mutex<TaskStore>>,
+}
+
+enum Mode {
+    /// A thread with its own connection commits what queues up together.
+    Batched {
+        sender: Option<mpsc::Sender<Write>>,
+        thread: Option<JoinHandle<Result<(), StoreError>>>,
+    },
+    /// Each write committed at once through the store's own connection: a
+    /// single task gains nothing from batching, and a second connection
+    /// and a thread cost a one-task run about half a millisecond.
+    Inline {
+        store: Box<Mutex<TaskStore>>,
+        error: Mutex<Option<StoreError>>,
+    },
 }
 
 impl TaskWriter {
@@ -41,9 +60,31 @@ impl TaskWriter {
                 source,
             })?;
         Ok(Self {
-            sender: Some(sender),
-            thread: Some(thread),
+            mode: Mode::Batched {
+                sender: Some(sender),
+                thread: Some(thread),
+            },
+            _store: None,
         })
+    }
+
+    /// Keeps `store` until this writer is finished.
+    pub(super) fn keeping(mut self, store: TaskStore) -> Self {
+        self._store = Some(Mutex::new(store));
+        self
+    }
+
+    /// A writer that commits each write at once through `store`'s own
+    /// connection, keeping the store (and its claim on its tasks) until
+    /// [`finish`](Self::finish).
+    pub(super) fn inline(store: TaskStore) -> Self {
+        Self {
+            mode: Mode::Inline {
+                store: Box::new(Mutex::new(store)),
+                error: Mutex::new(None),
+            },
+            _store: None,
+        }
     }
 
     /// Records that `task` started running.
@@ -60,40 +101,78 @@ impl TaskWriter {
 
     /// Waits until every write sent so far is committed.
     pub fn flush(&self) {
-        let (done, wait) = mpsc::sync_channel(1);
-        self.send(Write::Flush(done));
-        let _ = wait.recv();
+        if let Mode::Batched { .. } = self.mode {
+            let (done, wait) = mpsc::sync_channel(1);
+            self.send(Write::Flush(done));
+            let _ = wait.recv();
+        }
     }
 
     /// Commits what is queued, stops the thread and reports any error it had.
     pub fn finish(mut self) -> Result<(), StoreError> {
-        self.sender.take();
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(StoreError::Io {
-                path: PathBuf::from("(task store writer thread)"),
-                source: std::io::Error::other("the writer thread panicked"),
-            }),
-            None => Ok(()),
+        match &mut self.mode {
+            Mode::Batched { sender, thread } => {
+                sender.take();
+                match thread.take().map(JoinHandle::join) {
+                    Some(Ok(result)) => result,
+                    Some(Err(_)) => Err(StoreError::Io {
+                        path: PathBuf::from("(task store writer thread)"),
+                        source: std::io::Error::other("the writer thread panicked"),
+                    }),
+                    None => Ok(()),
+                }
+            }
+            Mode::Inline { error, .. } => match lock(error).take() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            },
         }
     }
 
     fn send(&self, write: Write) {
-        if let Some(sender) = &self.sender {
-            // A send fails only when the thread has stopped on an error,
-            // which `finish` reports.
-            let _ = sender.send(write);
+        match &self.mode {
+            Mode::Batched {
+                sender: Some(sender),
+                ..
+            } => {
+                // A send fails only when the thread has stopped on an error,
+                // which `finish` reports.
+                let _ = sender.send(write);
+            }
+            Mode::Batched { sender: None, .. } => {}
+            Mode::Inline { store, error } => {
+                let mut error = lock(error);
+                // After an error, later writes are dropped, as the thread
+                // drops them; `finish` reports the first.
+                if error.is_none() {
+                    let mut store = lock(store);
+                    let path = store.path.clone();
+                    if let Err(source) = apply(&mut store.conn, vec![write]) {
+                        *error = Some(StoreError::Sqlite { path, source });
+                    }
+                }
+            }
         }
     }
 }
 
 impl Drop for TaskWriter {
     fn drop(&mut self) {
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Mode::Batched { sender, thread } = &mut self.mode {
+            sender.take();
+            if let Some(thread) = thread.take() {
+                let _ = thread.join();
+            }
         }
     }
+}
+
+/// A lock that a panicking thread left poisoned is still sound here: each
+/// write is one transaction, committed or not.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write_loop(
@@ -115,73 +194,11 @@ fn write_loop(
     while let Ok(first) = receiver.recv() {
         let batch = gather(first, &receiver, busy);
         busy = batch.len() >= BUSY_BATCH;
-        // A task that started and finished within one batch needs only its
-        // final row: the finished update sets the start time too.
-        let skip_started: HashSet<i64> = batch
+        tasks_written += batch
             .iter()
-            .filter_map(|write| match write {
-                Write::Finished(task) => task.id.parse().ok(),
-                _ => None,
-            })
-            .collect();
-        let mut flushes = Vec::new();
-        let tx = conn.transaction().map_err(err)?;
-        {
-            let mut started = tx
-                .prepare_cached(
-                    "UPDATE tasks SET status = 'running', started = ?2 \
-                     WHERE id = ?1 AND status = 'pending'",
-                )
-                .map_err(err)?;
-            let mut finished = tx
-                .prepare_cached(
-                    "UPDATE tasks SET status = ?2, message = ?3, results = ?4, started = ?5, \
-                     completed = ?6 WHERE id = ?1",
-                )
-                .map_err(err)?;
-            let mut log = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO task_logs (task, seq, timestamp, message) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(err)?;
-            for write in batch {
-                match write {
-                    Write::Started { id, .. } if skip_started.contains(&id) => {}
-                    Write::Started { id, at } => {
-                        started.execute(params![id, to_micros(at)]).map_err(err)?;
-                    }
-                    Write::Finished(task) => {
-                        tasks_written += 1;
-                        let id: i64 = task.id.parse().unwrap_or_default();
-                        finished
-                            .execute(params![
-                                id,
-                                task.status.as_str(),
-                                task.message,
-                                serde_json::Value::Object(task.results.clone()).to_string(),
-                                task.timing.started.map(to_micros),
-                                task.timing.completed.map(to_micros),
-                            ])
-                            .map_err(err)?;
-                        for (seq, entry) in task.log.iter().enumerate() {
-                            log.execute(params![
-                                id,
-                                seq as i64,
-                                to_micros(entry.timestamp),
-                                entry.message
-                            ])
-                            .map_err(err)?;
-                        }
-                    }
-                    Write::Flush(done) => flushes.push(done),
-                }
-            }
-        }
-        tx.commit().map_err(err)?;
-        for done in flushes {
-            let _ = done.send(());
-        }
+            .filter(|w| matches!(w, Write::Finished(_)))
+            .count();
+        apply(&mut conn, batch).map_err(err)?;
     }
     if tasks_written > CHECKPOINT_AFTER_TASKS {
         // PASSIVE: never waits for readers; what it cannot copy now the
@@ -190,6 +207,68 @@ fn write_loop(
         // truncating and regrowing the file cost a 1000-unit run ~8 ms.)
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
             .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Commits `batch` in one transaction, then answers its flushes.
+fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error> {
+    // A task that started and finished within one batch needs only its
+    // final row: the finished update sets the start time too.
+    let skip_started: HashSet<i64> = batch
+        .iter()
+        .filter_map(|write| match write {
+            Write::Finished(task) => task.id.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    let mut flushes = Vec::new();
+    let tx = conn.transaction()?;
+    {
+        let mut started = tx.prepare_cached(
+            "UPDATE tasks SET status = 'running', started = ?2 \
+             WHERE id = ?1 AND status = 'pending'",
+        )?;
+        let mut finished = tx.prepare_cached(
+            "UPDATE tasks SET status = ?2, message = ?3, results = ?4, started = ?5, \
+             completed = ?6 WHERE id = ?1",
+        )?;
+        let mut log = tx.prepare_cached(
+            "INSERT OR REPLACE INTO task_logs (task, seq, timestamp, message) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for write in batch {
+            match write {
+                Write::Started { id, .. } if skip_started.contains(&id) => {}
+                Write::Started { id, at } => {
+                    started.execute(params![id, to_micros(at)])?;
+                }
+                Write::Finished(task) => {
+                    let id: i64 = task.id.parse().unwrap_or_default();
+                    finished.execute(params![
+                        id,
+                        task.status.as_str(),
+                        task.message,
+                        serde_json::Value::Object(task.results.clone()).to_string(),
+                        task.timing.started.map(to_micros),
+                        task.timing.completed.map(to_micros),
+                    ])?;
+                    for (seq, entry) in task.log.iter().enumerate() {
+                        log.execute(params![
+                            id,
+                            seq as i64,
+                            to_micros(entry.timestamp),
+                            entry.message
+                        ])?;
+                    }
+                }
+                Write::Flush(done) => flushes.push(done),
+            }
+        }
+    }
+    tx.commit()?;
+    for done in flushes {
+        let _ = done.send(());
     }
     Ok(())
 }
