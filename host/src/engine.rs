@@ -12,7 +12,7 @@ use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings;
-use crate::cache::{ComponentCache, SourceFile};
+use crate::cache::{CacheOutcome, ComponentCache, SourceFile};
 use crate::sandbox::RunState;
 
 /// How often the epoch advances: a deadline is enforced to within one tick.
@@ -163,16 +163,21 @@ impl Engine {
     /// Compiles the component `source` read from a file, through the cache
     /// when there is one (which then indexes the file, so the next load
     /// finds it with [`ComponentCache::lookup_file`] without reading it).
+    /// With a cache, also says whether the artifact was found, compiled, or
+    /// compiled again in place of an unsound one.
     pub fn compile_file(
         &self,
         source: &SourceFile,
-    ) -> anyhow::Result<wasmtime::component::Component> {
+    ) -> anyhow::Result<(wasmtime::component::Component, Option<CacheOutcome>)> {
         match &self.cache {
-            Some(cache) => Ok(cache.load_or_compile_file(&self.engine, source)?.0),
-            None => Ok(wasmtime::component::Component::new(
-                &self.engine,
-                &source.bytes,
-            )?),
+            Some(cache) => {
+                let (component, outcome) = cache.load_or_compile_file(&self.engine, source)?;
+                Ok((component, Some(outcome)))
+            }
+            None => Ok((
+                wasmtime::component::Component::new(&self.engine, &source.bytes)?,
+                None,
+            )),
         }
     }
 

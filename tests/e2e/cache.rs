@@ -56,6 +56,26 @@ fn compile_warms_the_cache_and_a_corrupt_artifact_is_recompiled() {
         "the artifact was rewritten whole"
     );
 
+    // `compile` says what it did: found it, or replaced an unsound one.
+    let again = with_cache(&["compile", charm.path().to_str().unwrap()]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stdout.contains("already compiled"),
+        "{}",
+        again.stdout
+    );
+    std::fs::write(artifact, &corrupt).unwrap();
+    let replaced = with_cache(&["compile", charm.path().to_str().unwrap()]);
+    assert_eq!(replaced.code, 0, "{}", replaced.stderr);
+    assert!(
+        replaced
+            .stdout
+            .contains("recompiled (the cached artifact was unsound)"),
+        "{}",
+        replaced.stdout
+    );
+    assert_eq!(std::fs::read(artifact).unwrap(), good);
+
     let clean = with_cache(&["cache", "clean"]);
     assert_eq!(clean.code, 0, "{}", clean.stderr);
     assert!(clean.stdout.contains("removed 1"), "{}", clean.stdout);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 
-use crate::cache::SourceFile;
+use crate::cache::{CacheOutcome, SourceFile};
 use crate::engine::Engine;
 use crate::sandbox::RunState;
 
@@ -89,6 +89,7 @@ pub struct CharmComponent {
     missing_imports: Vec<MissingImport>,
     handlers: BTreeMap<String, Handler>,
     others: Vec<OtherExport>,
+    cache_outcome: Option<CacheOutcome>,
 }
 
 impl CharmComponent {
@@ -100,20 +101,21 @@ impl CharmComponent {
             .cache()
             .and_then(|cache| cache.lookup_file(engine.wasmtime(), path));
         if let Some(component) = cached {
-            return Ok(Self::link(engine, path, component));
+            return Ok(Self::link(engine, path, component, Some(CacheOutcome::Hit)));
         }
         let source = SourceFile::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
         })?;
         check_component_header(path, &source.bytes)?;
-        let component = engine
-            .compile_file(&source)
-            .map_err(|reason| LoadError::Invalid {
-                path: path.to_owned(),
-                reason,
-            })?;
-        Ok(Self::link(engine, path, component))
+        let (component, outcome) =
+            engine
+                .compile_file(&source)
+                .map_err(|reason| LoadError::Invalid {
+                    path: path.to_owned(),
+                    reason,
+                })?;
+        Ok(Self::link(engine, path, component, outcome))
     }
 
     /// Compiles and links component `bytes`; `path` names them in errors.
@@ -123,12 +125,17 @@ impl CharmComponent {
             path: path.to_owned(),
             reason,
         })?;
-        Ok(Self::link(engine, path, component))
+        Ok(Self::link(engine, path, component, None))
     }
 
     /// Links a compiled component against the host's imports and finds its
     /// handlers.
-    fn link(engine: &Engine, path: &Path, component: Component) -> Self {
+    fn link(
+        engine: &Engine,
+        path: &Path,
+        component: Component,
+        cache_outcome: Option<CacheOutcome>,
+    ) -> Self {
         let (pre, missing_imports) = match engine.linker().instantiate_pre(&component) {
             Ok(pre) => (Some(pre), Vec::new()),
             Err(e) => (
@@ -144,7 +151,14 @@ impl CharmComponent {
             missing_imports,
             handlers,
             others,
+            cache_outcome,
         }
+    }
+
+    /// How the compiled cache served [`load`](Self::load): `None` when it
+    /// was not used (no cache, or [`from_bytes`](Self::from_bytes)).
+    pub fn cache_outcome(&self) -> Option<CacheOutcome> {
+        self.cache_outcome
     }
 
     /// The file the component was loaded from.

@@ -20,14 +20,15 @@ pub fn compile(args: CompileArgs) -> anyhow::Result<u8> {
     let Some(cache) = engine.cache() else {
         anyhow::bail!("no cache directory: pass --cache-dir or set CHARMBOX_CACHE_DIR");
     };
-    let cache = cache.clone();
+    // Loading through the engine's cache is the compile.
     let charm = Charm::load(&engine, &args.charm)?;
-    let source = SourceFile::read(charm.component.path())?;
-    let (_, outcome) = cache.load_or_compile_file(engine.wasmtime(), &source)?;
-    let what = match outcome {
-        CacheOutcome::Hit | CacheOutcome::Compiled => "compiled",
-        CacheOutcome::Replaced => "recompiled (the cached artifact was unsound)",
+    let what = match charm.component.cache_outcome() {
+        Some(CacheOutcome::Hit) => "already compiled",
+        Some(CacheOutcome::Compiled) | None => "compiled",
+        Some(CacheOutcome::Replaced) => "recompiled (the cached artifact was unsound)",
     };
+    // The artifact is named by the component's content hash.
+    let source = SourceFile::read(charm.component.path())?;
     println!(
         "{}: {what} into {}",
         charm.component.path().display(),
