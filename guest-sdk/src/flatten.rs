@@ -276,39 +276,27 @@ impl ser::SerializeMap for MapSink<'_> {
     }
 }
 
-impl ser::SerializeStruct for MapSink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), FlattenError> {
-        self.entry(key, value)
-    }
-
-    fn end(self) -> Result<(), FlattenError> {
-        Ok(())
-    }
+/// A struct and a struct variant's fields are map entries under their names.
+macro_rules! struct_sink {
+    ($($trait:ident),*) => {
+        $(impl ser::$trait for MapSink<'_> {
+            type Ok = ();
+            type Error = FlattenError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), FlattenError> {
+                self.entry(key, value)
+            }
+            fn end(self) -> Result<(), FlattenError> {
+                Ok(())
+            }
+        })*
+    };
 }
 
-impl ser::SerializeStructVariant for MapSink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), FlattenError> {
-        self.entry(key, value)
-    }
-
-    fn end(self) -> Result<(), FlattenError> {
-        Ok(())
-    }
-}
+struct_sink!(SerializeStruct, SerializeStructVariant);
 
 /// A value at a dotted `key`: a leaf pair, or a nested map to descend into.
 struct Leaf<'a> {
@@ -321,11 +309,24 @@ impl Leaf<'_> {
         self.pairs.push(self.key, value)
     }
 
+    fn set_text(self, value: impl ToString) -> Result<(), FlattenError> {
+        self.set(value.to_string())
+    }
+
     /// Numbers in their JSON form (`1.5`, `null` for a non-finite float).
     fn json<T: Serialize>(self, value: T) -> Result<(), FlattenError> {
         let text = serde_json::to_string(&value)?;
         self.set(text)
     }
+}
+
+/// Leaf scalars, each written by `$how`.
+macro_rules! leaves {
+    ($how:ident: $($method:ident($ty:ty)),*) => {
+        $(fn $method(self, v: $ty) -> Result<(), FlattenError> {
+            self.$how(v)
+        })*
+    };
 }
 
 impl<'a> Serializer for Leaf<'a> {
@@ -339,48 +340,15 @@ impl<'a> Serializer for Leaf<'a> {
     type SerializeStruct = MapSink<'a>;
     type SerializeStructVariant = MapSink<'a>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<(), FlattenError> {
-        self.json(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<(), FlattenError> {
-        self.json(v)
-    }
-    fn serialize_f32(self, v: f32) -> Result<(), FlattenError> {
-        self.json(v)
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), FlattenError> {
-        self.json(v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), FlattenError> {
-        self.set(v.to_string())
-    }
+    // Their text form, as serde_json writes them.
+    leaves!(set_text:
+        serialize_bool(bool), serialize_char(char),
+        serialize_i8(i8), serialize_i16(i16), serialize_i32(i32), serialize_i64(i64),
+        serialize_u8(u8), serialize_u16(u16), serialize_u32(u32), serialize_u64(u64));
+    // Through serde_json itself: wide integers, floats (`1.0`; `null` when
+    // not finite).
+    leaves!(json:
+        serialize_i128(i128), serialize_u128(u128), serialize_f32(f32), serialize_f64(f64));
     fn serialize_str(self, v: &str) -> Result<(), FlattenError> {
         self.set(v.to_owned())
     }
@@ -500,49 +468,29 @@ impl<'a> ArraySink<'a> {
     }
 }
 
-impl ser::SerializeSeq for ArraySink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        self.finish()
-    }
+/// The four array-like serde traits differ only in their names: each
+/// element goes to [`ArraySink::push`], the end to [`ArraySink::finish`].
+macro_rules! array_sink {
+    ($($trait:ident::$method:ident),*) => {
+        $(impl ser::$trait for ArraySink<'_> {
+            type Ok = ();
+            type Error = FlattenError;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+                self.push(v)
+            }
+            fn end(self) -> Result<(), FlattenError> {
+                self.finish()
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTuple for ArraySink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for ArraySink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for ArraySink<'_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        self.push(v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        self.finish()
-    }
-}
+array_sink!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 #[cfg(test)]
 mod tests {

@@ -146,8 +146,8 @@ impl TaskWriter {
                 // drops them; `finish` reports the first.
                 if error.is_none() {
                     let mut store = lock(store);
-                    let path = store.path.clone();
                     if let Err(source) = apply(&mut store.conn, vec![write]) {
+                        let path = store.path.clone();
                         *error = Some(StoreError::Sqlite { path, source });
                     }
                 }
