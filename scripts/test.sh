@@ -8,4 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace
-(cd examples/hello && cargo test)
+# The charm's tests build charmbox as a dev-dependency: sharing the
+# workspace's target directory reuses that build instead of a second copy.
+(cd examples/hello && CARGO_TARGET_DIR="$PWD/../../target" cargo test)
