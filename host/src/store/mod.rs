@@ -186,11 +186,8 @@ impl TaskStore {
         &self.path
     }
 
-    fn sqlite(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+    fn sqlite(&self) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+        sqlite_error(&self.path)
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -264,11 +261,6 @@ impl TaskStore {
     /// Records a new operation with one `pending` task per unit, in one
     /// transaction; returns the tasks (ids assigned, in unit order).
     pub fn enqueue(&mut self, operation: &NewOperation) -> Result<(String, Vec<Task>), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
         let now = SystemTime::now();
         let params_text = operation.params.to_string();
         // Many tasks fill the WAL past this connection's short autocheckpoint:
@@ -278,13 +270,13 @@ impl TaskStore {
         if bulk {
             self.conn
                 .pragma_update(None, "wal_autocheckpoint", 0)
-                .map_err(err)?;
+                .map_err(self.sqlite())?;
         }
         let enqueued = self.insert_operation(operation, now, &params_text);
         if bulk {
             self.conn
                 .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-                .map_err(err)?;
+                .map_err(self.sqlite())?;
         }
         enqueued
     }
@@ -295,11 +287,7 @@ impl TaskStore {
         now: SystemTime,
         params_text: &str,
     ) -> Result<(String, Vec<Task>), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_error(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -377,7 +365,7 @@ impl TaskStore {
 
     /// A batching writer for task updates, on its own connection and thread.
     pub fn writer(&self) -> Result<TaskWriter, StoreError> {
-        TaskWriter::start(open_connection(&self.path)?, self.path.clone())
+        TaskWriter::batched(open_connection(&self.path)?, self.path.clone(), None)
     }
 
     /// A writer for an operation of `tasks` tasks that keeps this store,
@@ -388,7 +376,8 @@ impl TaskStore {
         if tasks <= 1 {
             Ok(TaskWriter::inline(self))
         } else {
-            Ok(self.writer()?.keeping(self))
+            let conn = open_connection(&self.path)?;
+            TaskWriter::batched(conn, self.path.clone(), Some(self))
         }
     }
 
@@ -566,11 +555,16 @@ const WAL_AUTOCHECKPOINT_PAGES: i64 = 64;
 /// (see [`TaskStore::enqueue`]).
 const BULK_ENQUEUE_TASKS: usize = 16;
 
-fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let err = |source| StoreError::Sqlite {
+/// Wraps SQLite's errors with the database they came from.
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+    |source| StoreError::Sqlite {
         path: path.to_owned(),
         source,
-    };
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let err = sqlite_error(path);
     let conn = Connection::open(path).map_err(err)?;
     conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
     // WAL lets readers and one writer work at once across processes;

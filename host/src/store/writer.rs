@@ -24,67 +24,66 @@ enum Write {
 /// Writes task updates: in batches on a thread of its own, or, for a lone
 /// task, at once on the calling thread. Share it by reference between the
 /// threads running tasks; [`TaskWriter::finish`] waits for every write.
-pub struct TaskWriter {
-    mode: Mode,
-    /// For a batched writer made by [`TaskStore::into_writer`]: the store,
-    /// whose claim on its tasks must outlive every write (dropped after the
-    /// thread has stopped).
-    /// (In a Mutex only to keep the writer `Sync`: it is never locked.)
-    _store: Option<Mutex<TaskStore>>,
-}
+pub struct TaskWriter(Sink);
 
-enum Mode {
+enum Sink {
     /// A thread with its own connection commits what queues up together.
     Batched {
-        sender: Option<mpsc::Sender<Write>>,
-        thread: Option<JoinHandle<Result<(), StoreError>>>,
+        thread: WriterThread,
+        /// For a writer made by [`TaskStore::into_writer`]: the store,
+        /// whose claim on its tasks must outlive every write (dropped after
+        /// the thread has stopped). In a Mutex only to keep the writer
+        /// `Sync`: it is never locked.
+        _kept: Option<Mutex<TaskStore>>,
     },
     /// Each write committed at once through the store's own connection: a
     /// single task gains nothing from batching, and a second connection
     /// and a thread cost a one-task run about half a millisecond.
-    Inline {
-        store: Box<Mutex<TaskStore>>,
-        error: Mutex<Option<StoreError>>,
-    },
+    Inline(Mutex<InlineStore>),
+}
+
+/// A batching thread with its own connection, and the way to reach it.
+struct WriterThread {
+    sender: Option<mpsc::Sender<Write>>,
+    handle: Option<JoinHandle<Result<(), StoreError>>>,
+}
+
+/// The store an inline writer writes through, and its first error.
+struct InlineStore {
+    store: TaskStore,
+    error: Option<StoreError>,
 }
 
 impl TaskWriter {
-    /// Starts the writer thread on `conn`, the store at `path`.
-    pub(super) fn start(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+    /// Starts a batching thread on `conn`, the store at `path`, keeping
+    /// `store` (if any) until the thread has stopped.
+    pub(super) fn batched(
+        conn: Connection,
+        path: PathBuf,
+        store: Option<TaskStore>,
+    ) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("charmbox-store".into())
             .spawn(move || write_loop(conn, path, receiver))
             .map_err(|source| StoreError::Io {
                 path: PathBuf::from("(task store writer thread)"),
                 source,
             })?;
-        Ok(Self {
-            mode: Mode::Batched {
+        Ok(Self(Sink::Batched {
+            thread: WriterThread {
                 sender: Some(sender),
-                thread: Some(thread),
+                handle: Some(handle),
             },
-            _store: None,
-        })
-    }
-
-    /// Keeps `store` until this writer is finished.
-    pub(super) fn keeping(mut self, store: TaskStore) -> Self {
-        self._store = Some(Mutex::new(store));
-        self
+            _kept: store.map(Mutex::new),
+        }))
     }
 
     /// A writer that commits each write at once through `store`'s own
     /// connection, keeping the store (and its claim on its tasks) until
     /// [`finish`](Self::finish).
     pub(super) fn inline(store: TaskStore) -> Self {
-        Self {
-            mode: Mode::Inline {
-                store: Box::new(Mutex::new(store)),
-                error: Mutex::new(None),
-            },
-            _store: None,
-        }
+        Self(Sink::Inline(Mutex::new(InlineStore { store, error: None })))
     }
 
     /// Records that `task` started running.
@@ -101,28 +100,19 @@ impl TaskWriter {
 
     /// Waits until every write sent so far is committed.
     pub fn flush(&self) {
-        if let Mode::Batched { .. } = self.mode {
+        if let Sink::Batched { .. } = self.0 {
             let (done, wait) = mpsc::sync_channel(1);
             self.send(Write::Flush(done));
             let _ = wait.recv();
         }
     }
 
-    /// Commits what is queued, stops the thread and reports any error it had.
+    /// Commits what is queued, stops the thread and reports the first
+    /// error any write had.
     pub fn finish(mut self) -> Result<(), StoreError> {
-        match &mut self.mode {
-            Mode::Batched { sender, thread } => {
-                sender.take();
-                match thread.take().map(JoinHandle::join) {
-                    Some(Ok(result)) => result,
-                    Some(Err(_)) => Err(StoreError::Io {
-                        path: PathBuf::from("(task store writer thread)"),
-                        source: std::io::Error::other("the writer thread panicked"),
-                    }),
-                    None => Ok(()),
-                }
-            }
-            Mode::Inline { error, .. } => match lock(error).take() {
+        match &mut self.0 {
+            Sink::Batched { thread, .. } => thread.stop(),
+            Sink::Inline(inline) => match lock_mut(inline).error.take() {
                 Some(e) => Err(e),
                 None => Ok(()),
             },
@@ -130,25 +120,24 @@ impl TaskWriter {
     }
 
     fn send(&self, write: Write) {
-        match &self.mode {
-            Mode::Batched {
-                sender: Some(sender),
-                ..
-            } => {
+        match &self.0 {
+            Sink::Batched { thread, .. } => {
                 // A send fails only when the thread has stopped on an error,
                 // which `finish` reports.
-                let _ = sender.send(write);
+                if let Some(sender) = &thread.sender {
+                    let _ = sender.send(write);
+                }
             }
-            Mode::Batched { sender: None, .. } => {}
-            Mode::Inline { store, error } => {
-                let mut error = lock(error);
+            Sink::Inline(inline) => {
+                let mut inline = lock(inline);
                 // After an error, later writes are dropped, as the thread
                 // drops them; `finish` reports the first.
-                if error.is_none() {
-                    let mut store = lock(store);
-                    if let Err(source) = apply(&mut store.conn, vec![write]) {
-                        let path = store.path.clone();
-                        *error = Some(StoreError::Sqlite { path, source });
+                if inline.error.is_none() {
+                    if let Err(source) = apply(&mut inline.store.conn, vec![write]) {
+                        inline.error = Some(StoreError::Sqlite {
+                            path: inline.store.path.clone(),
+                            source,
+                        });
                     }
                 }
             }
@@ -158,11 +147,25 @@ impl TaskWriter {
 
 impl Drop for TaskWriter {
     fn drop(&mut self) {
-        if let Mode::Batched { sender, thread } = &mut self.mode {
-            sender.take();
-            if let Some(thread) = thread.take() {
-                let _ = thread.join();
-            }
+        // The thread stops before the kept store (dropped after this) goes.
+        if let Sink::Batched { thread, .. } = &mut self.0 {
+            let _ = thread.stop();
+        }
+    }
+}
+
+impl WriterThread {
+    /// Closes the queue, waits for the thread to commit what is in it and
+    /// returns its outcome (once; later calls return `Ok`).
+    fn stop(&mut self) -> Result<(), StoreError> {
+        self.sender.take();
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(StoreError::Io {
+                path: PathBuf::from("(task store writer thread)"),
+                source: std::io::Error::other("the writer thread panicked"),
+            }),
+            None => Ok(()),
         }
     }
 }
@@ -172,6 +175,13 @@ impl Drop for TaskWriter {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// [`lock`] for a writer held by `&mut`: no locking needed.
+fn lock_mut<T>(mutex: &mut Mutex<T>) -> &mut T {
+    mutex
+        .get_mut()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
