@@ -177,8 +177,9 @@ fn units(c: &mut Criterion) {
     let mut group = c.benchmark_group("units");
     group.sample_size(10);
     group.throughput(Throughput::Elements(1000));
-    let params =
-        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}});
+    let params = Arc::new(
+        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}),
+    );
     // As `charmbox run --num-units 1000` builds it.
     let operation_pool = Engine::builder()
         .pooling(Pooling::for_workers(
@@ -204,7 +205,7 @@ fn units(c: &mut Criterion) {
                         .enqueue(&NewOperation {
                             action: "greet".into(),
                             charm: charm_dir.path().to_owned(),
-                            params: params.clone(),
+                            params: serde_json::Value::clone(&params),
                             units: (0..1000).map(|n| format!("hello/{n}")).collect(),
                         })
                         .unwrap();

@@ -30,7 +30,7 @@
 //!             data_dir: None,
 //!             limits: Default::default(),
 //!         },
-//!         params: serde_json::json!({"name": "Ada"}),
+//!         params: serde_json::json!({"name": "Ada"}).into(),
 //!         task_id: "1".into(),
 //!         enqueued: std::time::SystemTime::now(),
 //!     },

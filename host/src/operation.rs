@@ -57,8 +57,8 @@ pub struct OperationRun<'a> {
     pub state_dir: &'a Path,
     /// The action.
     pub action: &'a str,
-    /// Its validated params.
-    pub params: &'a Value,
+    /// Its validated params, shared by every task.
+    pub params: &'a Arc<Value>,
     /// Sandbox limits for each task.
     pub limits: SandboxLimits,
     /// How it shares units.
@@ -116,22 +116,38 @@ pub fn workers_for(tasks: usize) -> usize {
     cores.clamp(1, tasks)
 }
 
+/// Runs one task whose unit the caller has claimed and which was enqueued
+/// already started ([`crate::store::TaskStore::enqueue_started`]); returns
+/// it finished, its unit free again.
+pub fn run_claimed(run: &OperationRun<'_>, task: Task, claim: UnitClaim) -> Task {
+    match task.unit.parse() {
+        Ok(unit) => run_locked(run, task, unit, claim.0),
+        Err(e) => errored(task, e.to_string(), run.writer),
+    }
+}
+
 fn run_one(run: &OperationRun<'_>, task: Task) -> Task {
     let unit: UnitName = match task.unit.parse() {
         Ok(unit) => unit,
         Err(e) => return errored(task, e.to_string(), run.writer),
     };
     run.progress.waiting(&task);
-    let _locks = match UnitLocks::acquire(run.state_dir, &unit, &run.concurrency) {
+    let locks = match UnitLocks::acquire(run.state_dir, &unit, &run.concurrency) {
         Ok(locks) => locks,
         Err(e) => return errored(task, format!("cannot lock unit {unit}: {e}"), run.writer),
     };
     let started = SystemTime::now();
-    let mut running = task.clone();
+    let mut running = task;
     running.status = TaskStatus::Running;
     running.timing.started = Some(started);
     run.writer.started(&running, started);
+    run_locked(run, running, unit, locks)
+}
+
+/// Runs `running` (recorded as started) on its unit, held by `_locks`.
+fn run_locked(run: &OperationRun<'_>, running: Task, unit: UnitName, _locks: UnitLocks) -> Task {
     run.progress.started(&running);
+    let started = running.timing.started.unwrap_or_else(SystemTime::now);
 
     let request = RunRequest {
         action: run.action.to_owned(),
@@ -146,15 +162,15 @@ fn run_one(run: &OperationRun<'_>, task: Task) -> Task {
         run.charm,
         LocalRun {
             request,
-            params: run.params.clone(),
-            task_id: task.id.clone(),
-            enqueued: task.timing.enqueued.unwrap_or(started),
+            params: Arc::clone(run.params),
+            task_id: running.id.clone(),
+            enqueued: running.timing.enqueued.unwrap_or(started),
         },
         move |entry| progress.log(&observed, entry),
     );
     let finished = match result {
         Ok(mut finished) => {
-            finished.operation = task.operation.clone();
+            finished.operation = running.operation.clone();
             finished
         }
         Err(e) => return errored(running, e.to_string(), run.writer),
@@ -173,6 +189,33 @@ fn errored(mut task: Task, message: String, writer: &TaskWriter) -> Task {
     task
 }
 
+/// A unit taken for a task before it is enqueued, so the task can be
+/// recorded as started at once; dropped, it frees the unit.
+pub struct UnitClaim(UnitLocks);
+
+impl UnitClaim {
+    /// Takes `unit` for an action sharing it as `concurrency` says, if that
+    /// is possible without waiting; `None` when another run holds it.
+    pub fn try_take(
+        state_dir: &Path,
+        unit: &UnitName,
+        concurrency: &Concurrency,
+    ) -> std::io::Result<Option<Self>> {
+        match UnitLocks::take(state_dir, unit, concurrency, Wait::No) {
+            Ok(locks) => Ok(Some(Self(locks))),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether taking a lock waits for it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Yes,
+    No,
+}
+
 /// The locks a task holds on its unit while it runs; dropped, they free it.
 struct UnitLocks {
     _unit: File,
@@ -185,6 +228,17 @@ impl UnitLocks {
         unit: &UnitName,
         concurrency: &Concurrency,
     ) -> std::io::Result<Self> {
+        Self::take(state_dir, unit, concurrency, Wait::Yes)
+    }
+
+    /// Takes the locks; with [`Wait::No`], fails with `WouldBlock` (holding
+    /// none) when one is held elsewhere.
+    fn take(
+        state_dir: &Path,
+        unit: &UnitName,
+        concurrency: &Concurrency,
+        wait: Wait,
+    ) -> std::io::Result<Self> {
         let dir = unit_dir(state_dir, unit);
         let lock_path = dir.join("unit.lock");
         // The unit's directory is made on its first run only.
@@ -196,17 +250,17 @@ impl UnitLocks {
             opened => opened?,
         };
         if !concurrency.parallel {
-            unit_lock.lock()?;
+            lock(&unit_lock, wait)?;
             return Ok(Self {
                 _unit: unit_lock,
                 _group: None,
             });
         }
-        unit_lock.lock_shared()?;
+        lock_shared(&unit_lock, wait)?;
         let group = match &concurrency.execution_group {
             Some(group) => {
                 let file = open_lock(&dir.join(format!("group-{}.lock", sanitize(group))))?;
-                file.lock()?;
+                lock(&file, wait)?;
                 Some(file)
             }
             None => None,
@@ -223,6 +277,20 @@ fn unit_dir(state_dir: &Path, unit: &UnitName) -> PathBuf {
         .parent()
         .expect("a data dir has a parent")
         .to_owned()
+}
+
+fn lock(file: &File, wait: Wait) -> std::io::Result<()> {
+    match wait {
+        Wait::Yes => file.lock(),
+        Wait::No => file.try_lock().map_err(std::io::Error::from),
+    }
+}
+
+fn lock_shared(file: &File, wait: Wait) -> std::io::Result<()> {
+    match wait {
+        Wait::Yes => file.lock_shared(),
+        Wait::No => file.try_lock_shared().map_err(std::io::Error::from),
+    }
 }
 
 fn open_lock(path: &Path) -> std::io::Result<File> {

@@ -4,6 +4,7 @@
 //! local case, returning a finished [`Task`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -336,7 +337,7 @@ pub struct LocalRun {
     /// What to run and where.
     pub request: RunRequest,
     /// The params, already validated.
-    pub params: Value,
+    pub params: Arc<Value>,
     /// The task id to record.
     pub task_id: String,
     /// When the task was enqueued.
@@ -349,13 +350,14 @@ pub fn run_local(
     run: LocalRun,
     on_log: impl FnMut(&LogEntry) + Send + 'static,
 ) -> Result<Task, RunError> {
-    let backend = LocalBackend::new(run.params.clone()).on_log(on_log);
-    let report = run_action(charm, &run.request, Box::new(backend))?;
+    let backend = LocalBackend::new(Value::clone(&run.params)).on_log(on_log);
+    let mut report = run_action(charm, &run.request, Box::new(backend))?;
     let status = match report.end {
         RunEnd::Completed => TaskStatus::Completed,
         _ => TaskStatus::Failed,
     };
-    let results = crate::task::results_with_output(&report);
+    let mut results = std::mem::take(&mut report.record.results);
+    crate::task::add_output(&mut results, &report);
     Ok(Task {
         id: run.task_id,
         operation: None,

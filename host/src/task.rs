@@ -1,6 +1,7 @@
 //! Tasks: the record of one action run on one unit, in the shape `juju run`
 //! and `juju show-task` print.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -101,8 +102,8 @@ pub struct Task {
     pub unit: String,
     /// The action name.
     pub action: String,
-    /// The params it ran with.
-    pub params: Value,
+    /// The params it ran with (shared by the tasks of an operation).
+    pub params: Arc<Value>,
     /// Its status.
     pub status: TaskStatus,
     /// The failure message, when failed.
@@ -193,11 +194,17 @@ impl Serialize for JujuTiming<'_> {
 /// UTF-8), each omitted when empty.
 pub fn results_with_output(report: &RunReport) -> Map<String, Value> {
     let mut results = report.record.results.clone();
+    add_output(&mut results, report);
+    results
+}
+
+/// Adds `report`'s `return-code` and captured output to `results` (the
+/// charm's own, taken from the report), as [`results_with_output`] does.
+pub(crate) fn add_output(results: &mut Map<String, Value>, report: &RunReport) {
     for (key, output) in [("stdout", &report.stdout), ("stderr", &report.stderr)] {
-        insert_output(&mut results, key, output);
+        insert_output(results, key, output);
     }
     results.insert("return-code".into(), json!(report.return_code()));
-    results
 }
 
 fn insert_output(results: &mut Map<String, Value>, key: &str, output: &CapturedOutput) {

@@ -1,6 +1,8 @@
 //! The results an action sets: a nested map of strings, filled by
 //! `action-set` calls that are validated all-or-nothing and bounded.
 
+use std::ops::Bound;
+
 use serde_json::{Map, Value};
 
 use super::keys::{validate_result_key, KeyError};
@@ -48,6 +50,14 @@ pub enum SetError {
     },
 }
 
+/// One step of a [`Results::set`] call, as it is undone.
+enum Undo {
+    /// Put back a leaf the call replaced, with its size.
+    Restore(String, usize),
+    /// Take out the leaf of the call's pair at this index.
+    Remove(usize),
+}
+
 /// Results collected during one action run.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
@@ -76,19 +86,19 @@ impl Results {
         // Account in place, keeping what each step replaced so a refused
         // call can be undone (cheaper than copying every leaf per call).
         let bytes_before = self.bytes;
-        let mut undo: Vec<(String, Option<usize>)> = Vec::new();
-        for (key, value) in pairs {
+        let mut undo: Vec<Undo> = Vec::new();
+        for (index, (key, value)) in pairs.iter().enumerate() {
             // A key that becomes a map, or a map that becomes a leaf, drops
             // what was under or above it; account for that exactly.
             for dropped in self.overlapping(key) {
                 let size = self.leaves.remove(&dropped).unwrap_or(0);
                 self.bytes -= size;
-                undo.push((dropped, Some(size)));
+                undo.push(Undo::Restore(dropped, size));
             }
             let size = key.len() + value.len();
             self.leaves.insert(key.clone(), size);
             self.bytes += size;
-            undo.push((key.clone(), None));
+            undo.push(Undo::Remove(index));
         }
         let refused = if self.leaves.len() > self.limits.max_keys {
             Some(SetError::TooManyKeys {
@@ -104,10 +114,10 @@ impl Results {
             None
         };
         if let Some(error) = refused {
-            for (key, previous) in undo.into_iter().rev() {
-                match previous {
-                    Some(size) => self.leaves.insert(key, size),
-                    None => self.leaves.remove(&key),
+            for step in undo.into_iter().rev() {
+                match step {
+                    Undo::Restore(key, size) => self.leaves.insert(key, size),
+                    Undo::Remove(index) => self.leaves.remove(&pairs[index].0),
                 };
             }
             self.bytes = bytes_before;
@@ -123,12 +133,24 @@ impl Results {
     /// and those above it (a leaf at a prefix of `key`).
     fn overlapping(&self, key: &str) -> Vec<String> {
         let mut found = Vec::new();
+        if self.leaves.is_empty() {
+            // The first call of a run: nothing to replace.
+            return found;
+        }
         if self.leaves.contains_key(key) {
             found.push(key.to_owned());
         }
-        // `key.` sorts just after `key` and before `key/`: '.' + 1 == '/'.
-        let below = format!("{key}.")..format!("{key}/");
-        found.extend(self.leaves.range(below).map(|(k, _)| k.clone()));
+        // Keys starting with `key` sort together right after it; of those,
+        // the ones under it go on with a dot.
+        let after = (Bound::Excluded(key), Bound::Unbounded);
+        found.extend(
+            self.leaves
+                .range::<str, _>(after)
+                .map(|(k, _)| k)
+                .take_while(|k| k.starts_with(key))
+                .filter(|k| k.as_bytes()[key.len()] == b'.')
+                .cloned(),
+        );
         for (at, _) in key.match_indices('.') {
             let above = &key[..at];
             if self.leaves.contains_key(above) {
@@ -245,6 +267,24 @@ mod tests {
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a": {"x": {"deep": "1"}, "y": "2"}, "b": "1"})
+        );
+    }
+
+    #[test]
+    fn a_leaf_replaces_only_the_keys_under_it() {
+        let mut results = Results::default();
+        results
+            .set(&pairs(&[
+                ("a-b", "1"),
+                ("a.b.c", "2"),
+                ("ab", "3"),
+                ("a0", "4"),
+            ]))
+            .unwrap();
+        results.set(&pairs(&[("a", "flat")])).unwrap();
+        assert_eq!(
+            Value::Object(results.into_map()),
+            json!({"a-b": "1", "a": "flat", "ab": "3", "a0": "4"})
         );
     }
 

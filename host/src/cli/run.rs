@@ -16,7 +16,7 @@ use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::action::params::{apply_args, ArgTyping};
 use crate::charm::Charm;
 use crate::engine::Pooling;
-use crate::operation::{run_tasks, workers_for, Concurrency, OperationRun};
+use crate::operation::{run_claimed, run_tasks, workers_for, Concurrency, OperationRun, UnitClaim};
 use crate::run::RunError;
 use crate::sandbox::SandboxLimits;
 use crate::store::{NewOperation, TaskStore};
@@ -155,12 +155,24 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
 
     let mut store = store.map_err(|_| anyhow!("the thread opening the task store panicked"))??;
     let charm_path = std::path::absolute(&args.charm).unwrap_or_else(|_| args.charm.clone());
-    let (operation, tasks) = store.enqueue(&NewOperation {
+    let new_operation = NewOperation {
         action: args.action.clone(),
         charm: charm_path,
         params: params.clone(),
         units: units.iter().map(ToString::to_string).collect(),
-    })?;
+    };
+    let concurrency = concurrency(&charm, &args.action);
+    // A lone task whose unit is free is recorded as running from the start:
+    // one write fewer than queueing it and then starting it.
+    let claim = match units.as_slice() {
+        [unit] if !args.background => UnitClaim::try_take(&state_dir, unit, &concurrency)
+            .with_context(|| format!("cannot lock unit {unit}"))?,
+        _ => None,
+    };
+    let (operation, tasks) = match claim {
+        Some(_) => store.enqueue_started(&new_operation)?,
+        None => store.enqueue(&new_operation)?,
+    };
 
     if args.background {
         start_background_worker(&state_dir, &operation, &args.limits)?;
@@ -179,10 +191,10 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         &charm,
         &state_dir,
         &args.action,
-        &params,
+        Arc::new(params),
         &args.limits,
         store,
-        tasks,
+        Scheduled { tasks, claim },
     )?;
     print(&ByUnit(&finished), args.format)?;
     Ok(exit_status(&finished))
@@ -198,36 +210,50 @@ impl serde::Serialize for ByUnit<'_> {
 }
 
 /// Runs enqueued tasks with live progress on stderr.
+/// How an action shares its unit, from the charm's metadata.
+fn concurrency(charm: &Charm, action: &str) -> Concurrency {
+    let spec = charm.action_spec(action);
+    Concurrency {
+        parallel: spec.is_some_and(|s| s.parallel),
+        execution_group: spec.and_then(|s| s.execution_group.clone()),
+    }
+}
+
+/// An operation's enqueued tasks; `claim` holds the unit of a lone task
+/// enqueued as started.
+struct Scheduled {
+    tasks: Vec<crate::task::Task>,
+    claim: Option<UnitClaim>,
+}
+
 fn run_operation(
     charm: &Charm,
     state_dir: &Path,
     action: &str,
-    params: &Value,
+    params: Arc<Value>,
     limits: &LimitArgs,
     store: TaskStore,
-    tasks: Vec<crate::task::Task>,
+    scheduled: Scheduled,
 ) -> anyhow::Result<Vec<crate::task::Task>> {
-    let spec = charm.action_spec(action);
-    let concurrency = Concurrency {
-        parallel: spec.is_some_and(|s| s.parallel),
-        execution_group: spec.and_then(|s| s.execution_group.clone()),
-    };
+    let Scheduled { tasks, claim } = scheduled;
     let writer = store.into_writer(tasks.len())?;
     let progress = Arc::new(TerminalProgress::new(tasks.len()));
-    let finished = run_tasks(
-        &OperationRun {
-            charm: &charm.component,
-            state_dir,
-            action,
-            params,
-            limits: limits.limits(),
-            concurrency,
-            writer: &writer,
-            progress: progress.clone(),
-            workers: None,
-        },
-        tasks,
-    );
+    let run = OperationRun {
+        charm: &charm.component,
+        state_dir,
+        action,
+        params: &params,
+        limits: limits.limits(),
+        concurrency: concurrency(charm, action),
+        writer: &writer,
+        progress: progress.clone(),
+        workers: None,
+    };
+    let finished = match (claim, <[_; 1]>::try_from(tasks)) {
+        (Some(claim), Ok([task])) => vec![run_claimed(&run, task, claim)],
+        (_, Ok(tasks)) => run_tasks(&run, tasks.into()),
+        (_, Err(tasks)) => run_tasks(&run, tasks),
+    };
     progress.done();
     writer.finish()?;
     Ok(finished)
@@ -269,10 +295,13 @@ pub fn execute_operation(
         &charm,
         &state_dir,
         &operation.action,
-        &operation.params,
+        Arc::new(operation.params),
         &args.limits,
         store,
-        pending,
+        Scheduled {
+            tasks: pending,
+            claim: None,
+        },
     )?;
     Ok(exit_status(&finished))
 }

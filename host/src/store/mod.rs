@@ -17,6 +17,7 @@ mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -261,7 +262,27 @@ impl TaskStore {
     /// Records a new operation with one `pending` task per unit, in one
     /// transaction; returns the tasks (ids assigned, in unit order).
     pub fn enqueue(&mut self, operation: &NewOperation) -> Result<(String, Vec<Task>), StoreError> {
+        self.enqueue_with(operation, false)
+    }
+
+    /// Records a new operation whose tasks start as they are enqueued
+    /// (`running`, started when enqueued): for a caller that already holds
+    /// their units (see [`crate::operation::UnitClaim`]), one transaction
+    /// instead of an enqueue and then a start for each task.
+    pub fn enqueue_started(
+        &mut self,
+        operation: &NewOperation,
+    ) -> Result<(String, Vec<Task>), StoreError> {
+        self.enqueue_with(operation, true)
+    }
+
+    fn enqueue_with(
+        &mut self,
+        operation: &NewOperation,
+        start: bool,
+    ) -> Result<(String, Vec<Task>), StoreError> {
         let now = SystemTime::now();
+        let started = start.then_some(now);
         let params_text = operation.params.to_string();
         // Many tasks fill the WAL past this connection's short autocheckpoint:
         // leave the checkpoint (and its fsyncs) to the writer, which makes
@@ -272,7 +293,7 @@ impl TaskStore {
                 .pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(self.sqlite())?;
         }
-        let enqueued = self.insert_operation(operation, now, &params_text);
+        let enqueued = self.insert_operation(operation, now, started, &params_text);
         if bulk {
             self.conn
                 .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
@@ -285,8 +306,13 @@ impl TaskStore {
         &mut self,
         operation: &NewOperation,
         now: SystemTime,
+        started: Option<SystemTime>,
         params_text: &str,
     ) -> Result<(String, Vec<Task>), StoreError> {
+        let status = match started {
+            Some(_) => TaskStatus::Running,
+            None => TaskStatus::Pending,
+        };
         let err = sqlite_error(&self.path);
         let tx = self
             .conn
@@ -310,11 +336,12 @@ impl TaskStore {
         )
         .map_err(err)?;
         let mut tasks = Vec::with_capacity(operation.units.len());
+        let shared_params = Arc::new(operation.params.clone());
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO tasks (id, operation, unit, action, params, status, enqueued, owner) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
+                    "INSERT INTO tasks (id, operation, unit, action, params, status, enqueued, \
+                     started, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(err)?;
             for (i, unit) in operation.units.iter().enumerate() {
@@ -326,7 +353,9 @@ impl TaskStore {
                         unit,
                         operation.action,
                         params_text,
+                        status.as_str(),
                         to_micros(now),
+                        started.map(to_micros),
                         self.owner.token
                     ])
                     .map_err(err)?;
@@ -335,14 +364,15 @@ impl TaskStore {
                     operation: Some(first.to_string()),
                     unit: unit.clone(),
                     action: operation.action.clone(),
-                    params: operation.params.clone(),
-                    status: TaskStatus::Pending,
+                    params: Arc::clone(&shared_params),
+                    status,
                     message: None,
                     results: Map::new(),
                     log: Vec::new(),
                     timing: Timing {
                         enqueued: Some(now),
-                        ..Timing::default()
+                        started,
+                        completed: None,
                     },
                 });
             }
@@ -514,7 +544,9 @@ impl TaskStore {
                     operation: Some(r.get::<_, i64>(1)?.to_string()),
                     unit: r.get(2)?,
                     action: r.get(3)?,
-                    params: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
+                    params: Arc::new(
+                        serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
+                    ),
                     status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Error),
                     message: r.get(6)?,
                     results: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),

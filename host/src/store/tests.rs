@@ -112,6 +112,31 @@ fn unknown_task_ids_are_clear_errors() {
 }
 
 #[test]
+fn a_task_enqueued_started_is_running_at_once_and_aborted_if_its_owner_dies() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut store = TaskStore::open(dir.path()).unwrap();
+        let (_, tasks) = store.enqueue_started(&new_op(&["a/0"])).unwrap();
+        let task = &tasks[0];
+        assert_eq!(task.status, TaskStatus::Running);
+        assert!(task.timing.started.is_some());
+        assert_eq!(task.timing.started, task.timing.enqueued);
+        // Another process sees it running, since its enqueue time.
+        let other = TaskStore::open(dir.path()).unwrap();
+        let seen = other.task(&task.id).unwrap();
+        assert_eq!(seen.status, TaskStatus::Running);
+        assert_eq!(
+            seen.timing.started.map(crate::time::to_micros),
+            task.timing.started.map(crate::time::to_micros)
+        );
+        task.id.clone()
+    };
+    // Its process is gone before it finished.
+    let store = TaskStore::open(dir.path()).unwrap();
+    assert_eq!(store.task(&id).unwrap().status, TaskStatus::Aborted);
+}
+
+#[test]
 fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
     let dir = tempfile::tempdir().unwrap();
     let dead_task = {

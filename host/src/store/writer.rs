@@ -17,8 +17,39 @@ use crate::time::to_micros;
 
 enum Write {
     Started { id: i64, at: SystemTime },
-    Finished(Box<Task>),
+    Finished(Box<FinishedRow>),
     Flush(mpsc::SyncSender<()>),
+}
+
+/// What a finished task's record is updated with: taken from the task on
+/// the thread that ran it, so the task itself need not be copied.
+struct FinishedRow {
+    id: i64,
+    status: &'static str,
+    message: Option<String>,
+    results: String,
+    started: Option<i64>,
+    completed: Option<i64>,
+    log: Vec<(i64, String)>,
+}
+
+impl FinishedRow {
+    fn of(task: &Task) -> Self {
+        Self {
+            id: task.id.parse().unwrap_or_default(),
+            status: task.status.as_str(),
+            message: task.message.clone(),
+            results: serde_json::to_string(&task.results)
+                .expect("a map with string keys always serialises"),
+            started: task.timing.started.map(to_micros),
+            completed: task.timing.completed.map(to_micros),
+            log: task
+                .log
+                .iter()
+                .map(|entry| (to_micros(entry.timestamp), entry.message.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Writes task updates: in batches on a thread of its own, or, for a lone
@@ -95,7 +126,7 @@ impl TaskWriter {
 
     /// Records `task`'s final status, message, results, log and timing.
     pub fn finished(&self, task: &Task) {
-        self.send(Write::Finished(Box::new(task.clone())));
+        self.send(Write::Finished(Box::new(FinishedRow::of(task))));
     }
 
     /// Waits until every write sent so far is committed.
@@ -228,7 +259,7 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
     let skip_started: HashSet<i64> = batch
         .iter()
         .filter_map(|write| match write {
-            Write::Finished(task) => task.id.parse().ok(),
+            Write::Finished(row) => Some(row.id),
             _ => None,
         })
         .collect();
@@ -253,23 +284,17 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
                 Write::Started { id, at } => {
                     started.execute(params![id, to_micros(at)])?;
                 }
-                Write::Finished(task) => {
-                    let id: i64 = task.id.parse().unwrap_or_default();
+                Write::Finished(row) => {
                     finished.execute(params![
-                        id,
-                        task.status.as_str(),
-                        task.message,
-                        serde_json::Value::Object(task.results.clone()).to_string(),
-                        task.timing.started.map(to_micros),
-                        task.timing.completed.map(to_micros),
+                        row.id,
+                        row.status,
+                        row.message,
+                        row.results,
+                        row.started,
+                        row.completed,
                     ])?;
-                    for (seq, entry) in task.log.iter().enumerate() {
-                        log.execute(params![
-                            id,
-                            seq as i64,
-                            to_micros(entry.timestamp),
-                            entry.message
-                        ])?;
+                    for (seq, (timestamp, message)) in row.log.iter().enumerate() {
+                        log.execute(params![row.id, seq as i64, timestamp, message])?;
                     }
                 }
                 Write::Flush(done) => flushes.push(done),
