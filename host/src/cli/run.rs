@@ -209,7 +209,6 @@ impl serde::Serialize for ByUnit<'_> {
     }
 }
 
-/// Runs enqueued tasks with live progress on stderr.
 /// How an action shares its unit, from the charm's metadata.
 fn concurrency(charm: &Charm, action: &str) -> Concurrency {
     let spec = charm.action_spec(action);
@@ -226,6 +225,7 @@ struct Scheduled {
     claim: Option<UnitClaim>,
 }
 
+/// Runs enqueued tasks with live progress on stderr.
 fn run_operation(
     charm: &Charm,
     state_dir: &Path,

@@ -1,7 +1,7 @@
 //! The task store: every operation and task, durably, in an embedded SQLite
 //! database under the state directory.
 //!
-//! - Writes are transactional; the schema is versioned ([`schema`]) and
+//! - Writes are transactional; the schema is versioned (numbered migrations) and
 //!   migrated when a store is opened.
 //! - Several processes may use one store at once: WAL journaling and a busy
 //!   timeout.
