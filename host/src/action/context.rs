@@ -88,7 +88,9 @@ impl ActionContext {
             None => &self.params,
             Some(path) => value_at(&self.params, path)?,
         };
-        Some(value.to_string())
+        // Straight into a buffer: `Display` goes through a formatter
+        // adapter, about twice as slow for a params map.
+        Some(serde_json::to_string(value).expect("a JSON value always serialises"))
     }
 
     /// `action-set`: validates every pair, then stores all or none.

@@ -122,7 +122,8 @@ impl RunArgs {
 }
 
 /// Runs the action on every unit and prints the tasks; returns the exit
-/// status.
+/// status. The process is expected to exit next: the engine and the
+/// compiled charm are left to the OS (see the end of the function).
 pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
@@ -135,7 +136,7 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         (loaded, store.join())
     });
     // The engine lives as long as the runs: its thread enforces deadlines.
-    let (charm, _engine) = loaded?;
+    let (charm, engine) = loaded?;
     refuse_unsound(&charm)?;
     if charm.component.handler(&args.action).is_none() {
         return Err(RunError::UnknownAction {
@@ -197,6 +198,11 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         Scheduled { tasks, claim },
     )?;
     print(&ByUnit(&finished), args.format)?;
+    // Leave the compiled charm and the engine to the process's exit, which
+    // reclaims them faster than their destructors would (unmapping code,
+    // unregistering unwind tables, stopping the epoch thread): ~0.15 ms of
+    // a one-task run.
+    std::mem::forget((charm, engine));
     Ok(exit_status(&finished))
 }
 
