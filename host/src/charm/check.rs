@@ -27,6 +27,8 @@ pub enum DiagnosticKind {
     WrongSignature,
     /// An import the host does not provide.
     MissingImport,
+    /// An action's params schema that cannot be compiled.
+    BadParamsSchema,
 }
 
 impl fmt::Display for Diagnostic {
@@ -58,6 +60,19 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                         "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
                          WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
                          action from {file}."
+                    ),
+                });
+            }
+        }
+        // Loading checked each schema; compiling is the last word on it.
+        for (action, spec) in &metadata.actions {
+            if let Err(problem) = spec.params.compile_now() {
+                found.push(Diagnostic {
+                    kind: DiagnosticKind::BadParamsSchema,
+                    problem: format!("action {action:?} in {file}: {problem}"),
+                    hint: format!(
+                        "fix the action's `params` in {file}: each must be a JSON Schema \
+                         (draft 4), such as `type: string`"
                     ),
                 });
             }
