@@ -54,6 +54,7 @@ pub mod paths;
 pub mod run;
 pub mod sandbox;
 pub mod store;
+mod sync;
 pub mod task;
 pub mod testing;
 pub mod time;

@@ -90,7 +90,7 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(slot) = slots.get(index) else { break };
-                let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+                let mut slot = crate::sync::lock(slot);
                 if let Some(task) = slot.take() {
                     *slot = Some(run_one(run, task));
                 }
@@ -99,7 +99,7 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
     });
     slots
         .into_iter()
-        .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .filter_map(crate::sync::into_inner)
         .collect()
 }
 

@@ -3,7 +3,7 @@
 //! terminal and a plain line per finished task when piped.
 
 use std::io::{IsTerminal as _, Write};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::action::LogEntry;
 use crate::operation::Progress;
+use crate::sync::lock;
 use crate::task::Task;
 use crate::time::format_clock;
 
@@ -66,7 +67,7 @@ impl TerminalProgress {
                 // One write per line: stderr is unbuffered, and `writeln!`
                 // would make the newline a second system call.
                 text.push('\n');
-                let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+                let _guard = lock(&self.lock);
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }
         }
@@ -187,7 +188,10 @@ impl Shared {
         loop {
             let mut pending = lock(&self.pending);
             while pending.text.is_empty() && !pending.finishing {
-                pending = self.wake.wait(pending).unwrap_or_else(|e| e.into_inner());
+                pending = self
+                    .wake
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
             if !pending.finishing {
                 // Let the lines that follow this one join it (`finish` ends
@@ -195,7 +199,7 @@ impl Shared {
                 pending = self
                     .wake
                     .wait_timeout_while(pending, COALESCE_WINDOW, |p| !p.finishing)
-                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(PoisonError::into_inner)
                     .0;
             }
             let text = std::mem::take(&mut pending.text);
@@ -212,11 +216,6 @@ impl Shared {
             }
         }
     }
-}
-
-/// A poisoned lock still holds whole lines.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ impl OutputCapture {
 
     /// What has been written so far.
     pub fn take(&self) -> CapturedOutput {
-        let mut buffer = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buffer = crate::sync::lock(&self.inner);
         CapturedOutput {
             bytes: std::mem::take(&mut buffer.kept),
             dropped: std::mem::take(&mut buffer.dropped),
@@ -53,7 +53,7 @@ impl OutputCapture {
     }
 
     fn push(&self, bytes: &[u8]) {
-        let mut buffer = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut buffer = crate::sync::lock(&self.inner);
         let room = buffer.capacity.saturating_sub(buffer.kept.len());
         let kept = bytes.len().min(room);
         buffer.kept.extend_from_slice(&bytes[..kept]);

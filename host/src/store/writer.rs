@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rusqlite::{params, Connection};
 
 use super::{StoreError, TaskStore};
+use crate::sync::{get_mut, lock};
 use crate::task::Task;
 use crate::time::to_micros;
 
@@ -143,7 +144,7 @@ impl TaskWriter {
     pub fn finish(mut self) -> Result<(), StoreError> {
         match &mut self.0 {
             Sink::Batched { thread, .. } => thread.stop(),
-            Sink::Inline(inline) => match lock_mut(inline).error.take() {
+            Sink::Inline(inline) => match get_mut(inline).error.take() {
                 Some(e) => Err(e),
                 None => Ok(()),
             },
@@ -199,21 +200,6 @@ impl WriterThread {
             None => Ok(()),
         }
     }
-}
-
-/// A lock that a panicking thread left poisoned is still sound here: each
-/// write is one transaction, committed or not.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// [`lock`] for a writer held by `&mut`: no locking needed.
-fn lock_mut<T>(mutex: &mut Mutex<T>) -> &mut T {
-    mutex
-        .get_mut()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write_loop(

@@ -85,10 +85,7 @@ pub fn build_crate(crate_dir: impl AsRef<Path>) -> Result<PathBuf, BuildError> {
         .unwrap_or_else(|_| crate_dir.to_owned());
     // Held while building: tests racing to build the same crate wait for the
     // first one instead of running cargo side by side.
-    let mut built = BUILT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut built = crate::sync::lock(BUILT.get_or_init(Default::default));
     if let Some(outcome) = built.get(&key) {
         return outcome.clone();
     }

@@ -357,10 +357,7 @@ impl Loaded {
         static LOADED: OnceLock<Mutex<HashMap<LoadKey, Arc<Loaded>>>> = OnceLock::new();
         let key = LoadKey::new(path, component, metadata_dir);
         // Held while compiling: tests starting together wait for one compile.
-        let mut loaded = LOADED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut loaded = crate::sync::lock(LOADED.get_or_init(Default::default));
         if let Some(found) = loaded.get(&key) {
             return Ok(found.clone());
         }
