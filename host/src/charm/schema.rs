@@ -100,7 +100,7 @@ impl ParamsSchema {
                     describe_json(schema)
                 ));
             }
-            if let Some(keyword) = forbidden_keyword(schema) {
+            if let Some(keyword) = find_key(schema, &["$ref", "$schema"]) {
                 return Err(format!(
                     "param {name:?}: {keyword:?} is not allowed in an action's params schema (Juju \
                      refuses it); inline the schema instead"
@@ -130,13 +130,14 @@ impl ParamsSchema {
         }
         schema.insert("additionalProperties".into(), json!(additional));
         let schema = Value::Object(schema);
-        jsonschema::draft4::meta::validate(&schema).map_err(|e| not_a_schema(&e))?;
-        let validator = OnceLock::new();
-        if needs_compiling_to_check(&schema) {
-            validator
-                .set(Ok(compile(&schema)?))
-                .expect("a new cell is empty");
-        }
+        // Compiling checks the schema against the meta-schema too; without
+        // compiling, that check alone.
+        let validator = if needs_compiling_to_check(&schema) {
+            OnceLock::from(Ok(compile(&schema)?))
+        } else {
+            jsonschema::draft4::meta::validate(&schema).map_err(|e| not_a_schema(&e))?;
+            OnceLock::new()
+        };
         Ok(Self {
             schema,
             validator: Arc::new(validator),
@@ -217,14 +218,7 @@ fn not_a_schema(error: &jsonschema::ValidationError<'_>) -> String {
 /// Keys are matched wherever they are, param names too: a false match only
 /// means compiling at load.
 fn needs_compiling_to_check(schema: &Value) -> bool {
-    match schema {
-        Value::Object(map) => map.iter().any(|(key, value)| {
-            matches!(key.as_str(), "pattern" | "patternProperties" | "id")
-                || needs_compiling_to_check(value)
-        }),
-        Value::Array(items) => items.iter().any(needs_compiling_to_check),
-        _ => false,
-    }
+    find_key(schema, &["pattern", "patternProperties", "id"]).is_some()
 }
 
 /// Inserts each absent property's `default`, recursing into objects present.
@@ -249,17 +243,16 @@ fn fill_defaults(schema: &Value, value: &mut Value) {
     }
 }
 
-fn forbidden_keyword(schema: &Value) -> Option<&'static str> {
+/// The first of `keys` found as a map key anywhere in `schema`: at each
+/// level in the order given, then in the values below.
+fn find_key(schema: &Value, keys: &[&'static str]) -> Option<&'static str> {
     match schema {
-        Value::Object(map) => {
-            for keyword in ["$ref", "$schema"] {
-                if map.contains_key(keyword) {
-                    return Some(keyword);
-                }
-            }
-            map.values().find_map(forbidden_keyword)
-        }
-        Value::Array(items) => items.iter().find_map(forbidden_keyword),
+        Value::Object(map) => keys
+            .iter()
+            .copied()
+            .find(|key| map.contains_key(*key))
+            .or_else(|| map.values().find_map(|value| find_key(value, keys))),
+        Value::Array(items) => items.iter().find_map(|item| find_key(item, keys)),
         _ => None,
     }
 }
