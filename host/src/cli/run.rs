@@ -19,7 +19,7 @@ use crate::engine::Pooling;
 use crate::operation::{run_claimed, run_tasks, workers_for, Concurrency, OperationRun, UnitClaim};
 use crate::run::RunError;
 use crate::sandbox::SandboxLimits;
-use crate::store::{NewOperation, TaskStore};
+use crate::store::{Checkpoint, NewOperation, TaskStore};
 use crate::task::TaskStatus;
 use crate::unit::{is_valid_application_name, UnitName};
 
@@ -188,7 +188,7 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         return Ok(EXIT_COMPLETED);
     }
 
-    let finished = run_operation(
+    let (finished, checkpoint) = run_operation(
         &charm,
         &state_dir,
         &args.action,
@@ -198,6 +198,8 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         Scheduled { tasks, claim },
     )?;
     print(&ByUnit(&finished), args.format)?;
+    // The store's closing checkpoint ran while the results were printed.
+    checkpoint.wait();
     // Leave the compiled charm and the engine to the process's exit, which
     // reclaims them faster than their destructors would (unmapping code,
     // unregistering unwind tables, stopping the epoch thread): ~0.15 ms of
@@ -231,7 +233,9 @@ struct Scheduled {
     claim: Option<UnitClaim>,
 }
 
-/// Runs enqueued tasks with live progress on stderr.
+/// Runs enqueued tasks with live progress on stderr; returns them finished,
+/// every record committed, and the store's checkpoint, which may still be
+/// running.
 fn run_operation(
     charm: &Charm,
     state_dir: &Path,
@@ -240,7 +244,7 @@ fn run_operation(
     limits: &LimitArgs,
     store: TaskStore,
     scheduled: Scheduled,
-) -> anyhow::Result<Vec<crate::task::Task>> {
+) -> anyhow::Result<(Vec<crate::task::Task>, Checkpoint)> {
     let Scheduled { tasks, claim } = scheduled;
     let writer = store.into_writer(tasks.len())?;
     let progress = Arc::new(TerminalProgress::new(tasks.len()));
@@ -261,8 +265,8 @@ fn run_operation(
         (_, Err(tasks)) => run_tasks(&run, tasks),
     };
     progress.done();
-    writer.finish()?;
-    Ok(finished)
+    let checkpoint = writer.finish()?;
+    Ok((finished, checkpoint))
 }
 
 /// `charmbox exec-operation`: the background half of `run --background`.
@@ -297,7 +301,7 @@ pub fn execute_operation(
         .into_iter()
         .filter(|t| t.status == TaskStatus::Pending)
         .collect();
-    let finished = run_operation(
+    let (finished, _checkpoint) = run_operation(
         &charm,
         &state_dir,
         &operation.action,

@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::{Map, Value};
 
-pub use writer::TaskWriter;
+pub use writer::{Checkpoint, TaskWriter};
 
 use crate::action::LogEntry;
 use crate::task::{Task, TaskStatus, Timing};

@@ -102,6 +102,38 @@ fn many_tasks_keep_their_store_while_the_writer_runs() {
 }
 
 #[test]
+fn finish_returns_with_every_record_committed_and_the_checkpoint_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let units: Vec<String> = (0..40).map(|n| format!("a/{n}")).collect();
+    let units: Vec<&str> = units.iter().map(String::as_str).collect();
+    let (_, tasks) = store.enqueue(&new_op(&units)).unwrap();
+    let db = dir.path().join("tasks.db");
+    let before = std::fs::metadata(&db).unwrap().len();
+    let writer = store.writer().unwrap();
+    for mut task in tasks {
+        finish(&mut task, TaskStatus::Completed);
+        writer.finished(&task);
+    }
+    let checkpoint = writer.finish().unwrap();
+    // Another process reads every record while the checkpoint may run.
+    let other = TaskStore::open(dir.path()).unwrap();
+    let done = other
+        .operations(&OperationFilter::default())
+        .unwrap()
+        .into_iter()
+        .flat_map(|op| op.tasks)
+        .filter(|t| t.status == TaskStatus::Completed && t.log.len() == 2)
+        .count();
+    assert_eq!(done, 40);
+    checkpoint.wait();
+    // The checkpoint copied the WAL, where the operation went, into the
+    // database file.
+    let after = std::fs::metadata(&db).unwrap().len();
+    assert!(after > before, "database file {before} -> {after} bytes");
+}
+
+#[test]
 fn unknown_task_ids_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = TaskStore::open(dir.path()).unwrap();

@@ -4,7 +4,7 @@
 //! that produced it is reported.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rusqlite::{params, Connection};
 
 use super::{StoreError, TaskStore};
-use crate::sync::{get_mut, lock};
+use crate::sync::{get_mut, into_inner, lock};
 use crate::task::Task;
 use crate::time::to_micros;
 
@@ -77,7 +77,33 @@ enum Sink {
 /// A batching thread with its own connection, and the way to reach it.
 struct WriterThread {
     sender: Option<mpsc::Sender<Write>>,
-    handle: Option<JoinHandle<Result<(), StoreError>>>,
+    /// Answers once, when everything sent is committed or a write failed.
+    /// In a Mutex only to keep the writer `Sync`: it is never locked.
+    committed: Option<Mutex<mpsc::Receiver<Result<(), StoreError>>>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// The checkpoint a batching writer makes after a large operation, which
+/// goes on after [`TaskWriter::finish`] has returned: every record is
+/// committed by then, and copying the WAL into the database (with its
+/// fsyncs, a few milliseconds after 1000 tasks) need not delay reporting
+/// the results. Dropping it waits for the checkpoint to end, so a process
+/// that keeps it until its output is written never cuts one short.
+pub struct Checkpoint(Option<JoinHandle<()>>);
+
+impl Checkpoint {
+    /// Waits for the checkpoint to end (as dropping it does).
+    pub fn wait(self) {}
+}
+
+impl Drop for Checkpoint {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            // The thread reports its own failures; a panic has nothing left
+            // to lose: every record was committed before it checkpoints.
+            let _ = handle.join();
+        }
+    }
 }
 
 /// The store an inline writer writes through, and its first error.
@@ -95,9 +121,10 @@ impl TaskWriter {
         store: Option<TaskStore>,
     ) -> Result<Self, StoreError> {
         let (sender, receiver) = mpsc::channel();
+        let (committed_sender, committed) = mpsc::sync_channel(1);
         let handle = std::thread::Builder::new()
             .name("charmbox-store".into())
-            .spawn(move || write_loop(conn, path, receiver))
+            .spawn(move || write_loop(conn, path, receiver, committed_sender))
             .map_err(|source| StoreError::Io {
                 path: PathBuf::from("(task store writer thread)"),
                 source,
@@ -105,6 +132,7 @@ impl TaskWriter {
         Ok(Self(Sink::Batched {
             thread: WriterThread {
                 sender: Some(sender),
+                committed: Some(Mutex::new(committed)),
                 handle: Some(handle),
             },
             _kept: store.map(Mutex::new),
@@ -132,21 +160,26 @@ impl TaskWriter {
 
     /// Waits until every write sent so far is committed.
     pub fn flush(&self) {
-        if let Sink::Batched { .. } = self.0 {
+        if let Sink::Batched { thread, .. } = &self.0 {
             let (done, wait) = mpsc::sync_channel(1);
             self.send(Write::Flush(done));
+            thread.wake();
             let _ = wait.recv();
         }
     }
 
-    /// Commits what is queued, stops the thread and reports the first
-    /// error any write had.
-    pub fn finish(mut self) -> Result<(), StoreError> {
+    /// Commits what is queued and reports the first error any write had;
+    /// returns the checkpoint the writer may go on to make (see
+    /// [`Checkpoint`]), which the caller keeps until its output is out.
+    pub fn finish(mut self) -> Result<Checkpoint, StoreError> {
         match &mut self.0 {
-            Sink::Batched { thread, .. } => thread.stop(),
+            Sink::Batched { thread, .. } => {
+                thread.commit_all()?;
+                Ok(Checkpoint(thread.handle.take()))
+            }
             Sink::Inline(inline) => match get_mut(inline).error.take() {
                 Some(e) => Err(e),
-                None => Ok(()),
+                None => Ok(Checkpoint(None)),
             },
         }
     }
@@ -179,19 +212,26 @@ impl TaskWriter {
 
 impl Drop for TaskWriter {
     fn drop(&mut self) {
-        // The thread stops before the kept store (dropped after this) goes.
+        // Every write is committed before the kept store (dropped after
+        // this) goes; an unfinished writer also waits for its checkpoint.
         if let Sink::Batched { thread, .. } = &mut self.0 {
-            let _ = thread.stop();
+            let _ = thread.commit_all();
+            drop(Checkpoint(thread.handle.take()));
         }
     }
 }
 
 impl WriterThread {
     /// Closes the queue, waits for the thread to commit what is in it and
-    /// returns its outcome (once; later calls return `Ok`).
-    fn stop(&mut self) -> Result<(), StoreError> {
+    /// returns the outcome (once; later calls return `Ok`).
+    fn commit_all(&mut self) -> Result<(), StoreError> {
         self.sender.take();
-        match self.handle.take().map(JoinHandle::join) {
+        self.wake();
+        match self
+            .committed
+            .take()
+            .map(|committed| into_inner(committed).recv())
+        {
             Some(Ok(result)) => result,
             Some(Err(_)) => Err(StoreError::Io {
                 path: PathBuf::from("(task store writer thread)"),
@@ -200,15 +240,55 @@ impl WriterThread {
             None => Ok(()),
         }
     }
+
+    /// Ends the thread's linger (see [`gather`]) so it takes what is queued
+    /// at once.
+    fn wake(&self) {
+        if let Some(handle) = &self.handle {
+            handle.thread().unpark();
+        }
+    }
 }
 
+/// The writer thread: commits batches until the queue closes, tells
+/// `committed` how that went, then checkpoints after a large operation.
 fn write_loop(
     mut conn: Connection,
     path: PathBuf,
     receiver: mpsc::Receiver<Write>,
-) -> Result<(), StoreError> {
+    committed: mpsc::SyncSender<Result<(), StoreError>>,
+) {
+    let tasks_written = match commit_batches(&mut conn, &path, &receiver) {
+        Ok(tasks_written) => {
+            let _ = committed.send(Ok(()));
+            tasks_written
+        }
+        Err(e) => {
+            let _ = committed.send(Err(e));
+            return;
+        }
+    };
+    if tasks_written > CHECKPOINT_AFTER_TASKS {
+        // PASSIVE: never waits for readers; what it cannot copy now the
+        // next checkpoint will. (TRUNCATE would also spare the next process
+        // reading the checkpointed WAL back, ~3.8 ms after 1000 units, but
+        // truncating and regrowing the file cost a 1000-unit run ~8 ms.)
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            // Nothing is lost: the records are in the WAL, which the next
+            // checkpoint copies.
+            tracing::warn!("task store {}: checkpoint failed: {e}", path.display());
+        }
+    }
+}
+
+/// Applies batches until the queue closes; returns how many tasks finished.
+fn commit_batches(
+    conn: &mut Connection,
+    path: &Path,
+    receiver: &mpsc::Receiver<Write>,
+) -> Result<usize, StoreError> {
     let err = |source| StoreError::Sqlite {
-        path: path.clone(),
+        path: path.to_owned(),
         source,
     };
     // Many tasks write many pages: checkpointing every 64 of them (see
@@ -219,23 +299,15 @@ fn write_loop(
     let mut tasks_written = 0;
     let mut busy = false;
     while let Ok(first) = receiver.recv() {
-        let batch = gather(first, &receiver, busy);
+        let batch = gather(first, receiver, busy);
         busy = batch.len() >= BUSY_BATCH;
         tasks_written += batch
             .iter()
             .filter(|w| matches!(w, Write::Finished(_)))
             .count();
-        apply(&mut conn, batch).map_err(err)?;
+        apply(conn, batch).map_err(err)?;
     }
-    if tasks_written > CHECKPOINT_AFTER_TASKS {
-        // PASSIVE: never waits for readers; what it cannot copy now the
-        // next checkpoint will. (TRUNCATE would also spare the next process
-        // reading the checkpointed WAL back, ~3.8 ms after 1000 units, but
-        // truncating and regrowing the file cost a 1000-unit run ~8 ms.)
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .map_err(err)?;
-    }
-    Ok(())
+    Ok(tasks_written)
 }
 
 /// Commits `batch` in one transaction, then answers its flushes.
@@ -303,7 +375,9 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
 /// writer sleeps through the linger and then takes what queued up, rather
 /// than waiting on the channel: a waiting receiver is woken by every send,
 /// two system calls and a context switch per write on the running units'
-/// cores.
+/// cores. A flush or the end of the writes cuts the sleep short
+/// ([`WriterThread::wake`]): the last writes of an operation wait for
+/// nothing.
 fn gather(first: Write, receiver: &mpsc::Receiver<Write>, busy: bool) -> Vec<Write> {
     let deadline = Instant::now() + BATCH_LINGER;
     let mut batch = vec![first];
@@ -311,7 +385,8 @@ fn gather(first: Write, receiver: &mpsc::Receiver<Write>, busy: bool) -> Vec<Wri
         batch.len() >= BATCH_MAX || matches!(batch.last(), Some(Write::Flush(_)))
     };
     if busy && !ends_batch(&batch) {
-        std::thread::sleep(BATCH_LINGER);
+        // A stray wake-up only makes this batch smaller.
+        std::thread::park_timeout(BATCH_LINGER);
         while !ends_batch(&batch) {
             match receiver.try_recv() {
                 Ok(write) => batch.push(write),
