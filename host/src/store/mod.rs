@@ -533,7 +533,7 @@ impl TaskStore {
         let err = self.sqlite();
         let sql = format!(
             "SELECT t.id, t.operation, t.unit, t.action, t.params, t.status, t.message, t.results, \
-             t.enqueued, t.started, t.completed FROM tasks t {clause} ORDER BY t.id"
+             t.enqueued, t.started, t.completed, t.log FROM tasks t {clause} ORDER BY t.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
         let rows = stmt
@@ -550,7 +550,7 @@ impl TaskStore {
                     status: TaskStatus::parse(&status).unwrap_or(TaskStatus::Error),
                     message: r.get(6)?,
                     results: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
-                    log: Vec::new(),
+                    log: log_from_json(&r.get::<_, String>(11)?),
                     timing: Timing {
                         enqueued: Some(from_micros(r.get(8)?)),
                         started: r.get::<_, Option<i64>>(9)?.map(from_micros),
@@ -559,26 +559,30 @@ impl TaskStore {
                 })
             })
             .map_err(&err)?;
-        let mut tasks: Vec<Task> = rows.collect::<Result<_, _>>().map_err(&err)?;
-        let mut logs = self
-            .conn
-            .prepare_cached("SELECT timestamp, message FROM task_logs WHERE task = ?1 ORDER BY seq")
-            .map_err(&err)?;
-        for task in &mut tasks {
-            let id: i64 = task.id.parse().unwrap_or_default();
-            task.log = logs
-                .query_map([id], |r| {
-                    Ok(LogEntry {
-                        timestamp: from_micros(r.get(0)?),
-                        message: r.get(1)?,
-                    })
-                })
-                .map_err(&err)?
-                .collect::<Result<_, _>>()
-                .map_err(&err)?;
-        }
-        Ok(tasks)
+        rows.collect::<Result<_, _>>().map_err(&err)
     }
+}
+
+/// A task's log as the `log` column keeps it: `[[timestamp, message], …]`,
+/// timestamps in microseconds since the epoch.
+pub(super) fn log_to_json(log: &[LogEntry]) -> String {
+    let pairs: Vec<(i64, &str)> = log
+        .iter()
+        .map(|entry| (to_micros(entry.timestamp), entry.message.as_str()))
+        .collect();
+    serde_json::to_string(&pairs).expect("numbers and strings always serialise")
+}
+
+/// Reads the `log` column back (see [`log_to_json`]).
+fn log_from_json(text: &str) -> Vec<LogEntry> {
+    let pairs: Vec<(i64, String)> = serde_json::from_str(text).unwrap_or_default();
+    pairs
+        .into_iter()
+        .map(|(timestamp, message)| LogEntry {
+            timestamp: from_micros(timestamp),
+            message,
+        })
+        .collect()
 }
 
 /// WAL pages after which a commit checkpoints (see [`open_connection`]).

@@ -48,6 +48,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
     DROP INDEX tasks_by_status;
     CREATE INDEX tasks_unfinished ON tasks(owner) WHERE status IN ('pending', 'running');
     "#,
+    // 3: a task's log in its own row, as a JSON array of
+    // `[timestamp, message]` pairs in order, as Juju keeps an action's
+    // messages in its record. A log is written once, when its task ends,
+    // and always read whole with it: a row per line cost two more B-tree
+    // inserts (the table and its primary key) and a foreign-key check per
+    // line.
+    r#"
+    ALTER TABLE tasks ADD COLUMN log TEXT NOT NULL DEFAULT '[]';
+    UPDATE tasks SET log = (
+        SELECT json_group_array(json_array(l.timestamp, l.message) ORDER BY l.seq)
+        FROM task_logs l WHERE l.task = tasks.id
+    ) WHERE id IN (SELECT task FROM task_logs);
+    DROP TABLE task_logs;
+    "#,
 ];
 
 /// The schema version this build writes.

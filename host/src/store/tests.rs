@@ -251,8 +251,9 @@ fn reopening_does_not_migrate_again_and_a_newer_schema_is_refused() {
 #[test]
 fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
     let dir = tempfile::tempdir().unwrap();
-    // A store as the first schema left it, holding one finished task and one
-    // pending task of a process that has gone.
+    // A store as the first schema left it, holding one finished task with
+    // its log (a row per line) and one pending task of a process that has
+    // gone.
     {
         let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
         conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
@@ -263,6 +264,8 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
                VALUES (2, 1, 'a/0', 'greet', '{}', 'completed', '{\"done\":\"yes\"}', 0, 'gone');
              INSERT INTO tasks (id, operation, unit, action, params, status, enqueued, owner)
                VALUES (3, 1, 'a/1', 'greet', '{}', 'pending', 0, 'gone');
+             INSERT INTO task_logs VALUES (2, 1, 2000000, 'second, \"quoted\"');
+             INSERT INTO task_logs VALUES (2, 0, 1000000, 'first');
              UPDATE sequence SET next = 4;",
         )
         .unwrap();
@@ -276,7 +279,20 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
     let done = store.task("2").unwrap();
     assert_eq!(done.status, TaskStatus::Completed);
     assert_eq!(done.results.get("done"), Some(&json!("yes")));
+    let log: Vec<_> = done
+        .log
+        .iter()
+        .map(|e| (e.timestamp, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            (from_micros(1_000_000), "first"),
+            (from_micros(2_000_000), "second, \"quoted\"")
+        ]
+    );
     assert_eq!(store.task("3").unwrap().status, TaskStatus::Aborted);
+    assert!(store.task("3").unwrap().log.is_empty());
     // The orphan query is served by the new partial index.
     let plan: String = store
         .conn

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{params, Connection};
 
-use super::{StoreError, TaskStore};
+use super::{log_to_json, StoreError, TaskStore};
 use crate::sync::{get_mut, into_inner, lock};
 use crate::task::Task;
 use crate::time::to_micros;
@@ -31,7 +31,8 @@ struct FinishedRow {
     results: String,
     started: Option<i64>,
     completed: Option<i64>,
-    log: Vec<(i64, String)>,
+    /// The whole log, as the `log` column keeps it.
+    log: String,
 }
 
 impl FinishedRow {
@@ -44,11 +45,7 @@ impl FinishedRow {
                 .expect("a map with string keys always serialises"),
             started: task.timing.started.map(to_micros),
             completed: task.timing.completed.map(to_micros),
-            log: task
-                .log
-                .iter()
-                .map(|entry| (to_micros(entry.timestamp), entry.message.clone()))
-                .collect(),
+            log: log_to_json(&task.log),
         }
     }
 }
@@ -330,11 +327,7 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
         )?;
         let mut finished = tx.prepare_cached(
             "UPDATE tasks SET status = ?2, message = ?3, results = ?4, started = ?5, \
-             completed = ?6 WHERE id = ?1",
-        )?;
-        let mut log = tx.prepare_cached(
-            "INSERT OR REPLACE INTO task_logs (task, seq, timestamp, message) \
-             VALUES (?1, ?2, ?3, ?4)",
+             completed = ?6, log = ?7 WHERE id = ?1",
         )?;
         for write in batch {
             match write {
@@ -350,10 +343,8 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
                         row.results,
                         row.started,
                         row.completed,
+                        row.log,
                     ])?;
-                    for (seq, (timestamp, message)) in row.log.iter().enumerate() {
-                        log.execute(params![row.id, seq as i64, timestamp, message])?;
-                    }
                 }
                 Write::Flush(done) => flushes.push(done),
             }
