@@ -168,6 +168,15 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
             ))
         }
     };
+    // The unit's data directory exists from its first action on, whether
+    // or not this charm reaches it (the run makes it only for one that does).
+    let data_dir = context.unit.data_dir(&state_dir);
+    if let Err(e) = std::fs::create_dir_all(&data_dir) {
+        return fail(format!(
+            "cannot create the unit's data directory {}: {e}",
+            data_dir.display()
+        ));
+    }
     let request = RunRequest {
         action: action.to_owned(),
         unit: context.unit.clone(),
@@ -175,7 +184,7 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
             .action_uuid
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        data_dir: Some(context.unit.data_dir(&state_dir)),
+        data_dir: Some(data_dir),
         limits: options.limits,
     };
     // Params come as Juju validated them (defaults filled in): Juju is the

@@ -9,7 +9,7 @@
 //! lock on that group, so actions of one group still run one at a time.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
@@ -239,12 +239,15 @@ impl UnitLocks {
         concurrency: &Concurrency,
         wait: Wait,
     ) -> std::io::Result<Self> {
-        let dir = unit_dir(state_dir, unit);
+        let data_dir = unit.data_dir(state_dir);
+        let dir = data_dir.parent().expect("a data dir has a parent");
         let lock_path = dir.join("unit.lock");
-        // The unit's directory is made on its first run only.
+        // The unit's directory, and its data directory in it, are made on
+        // its first run only (the data directory even for a charm that
+        // cannot reach it, which is then not opened at all).
         let unit_lock = match open_lock(&lock_path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&dir)?;
+                std::fs::create_dir_all(&data_dir)?;
                 open_lock(&lock_path)?
             }
             opened => opened?,
@@ -270,13 +273,6 @@ impl UnitLocks {
             _group: group,
         })
     }
-}
-
-fn unit_dir(state_dir: &Path, unit: &UnitName) -> PathBuf {
-    unit.data_dir(state_dir)
-        .parent()
-        .expect("a data dir has a parent")
-        .to_owned()
 }
 
 fn lock(file: &File, wait: Wait) -> std::io::Result<()> {

@@ -30,7 +30,9 @@ pub struct RunRequest {
     pub unit: UnitName,
     /// The id the guest sees as `JUJU_ACTION_UUID`.
     pub action_uuid: String,
-    /// The unit's data directory, preopened at `/data`; `None` for none.
+    /// The unit's data directory, preopened at `/data` (and made if it is
+    /// missing) for a charm that reaches the filesystem
+    /// ([`CharmComponent::reaches_filesystem`]); `None` for none.
     pub data_dir: Option<PathBuf>,
     /// The bounds the run is held to.
     pub limits: SandboxLimits,
@@ -170,7 +172,11 @@ pub fn run_action(
             action_uuid: request.action_uuid.clone(),
             unit: request.unit.to_string(),
         },
-        data_dir: request.data_dir.clone(),
+        // A guest that cannot reach a directory is not given one to reach.
+        data_dir: request
+            .data_dir
+            .clone()
+            .filter(|_| charm.reaches_filesystem()),
         limits: request.limits,
     };
     let state = RunState::new(&spec, action, &stdout, &stderr).map_err(RunError::Sandbox)?;

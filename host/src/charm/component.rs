@@ -89,6 +89,7 @@ pub struct CharmComponent {
     missing_imports: Vec<MissingImport>,
     handlers: BTreeMap<String, Handler>,
     others: Vec<OtherExport>,
+    reaches_filesystem: bool,
     cache_outcome: Option<CacheOutcome>,
 }
 
@@ -144,6 +145,10 @@ impl CharmComponent {
             ),
         };
         let (handlers, others) = discover_exports(engine, &component);
+        let reaches_filesystem = component
+            .component_type()
+            .imports(engine.wasmtime())
+            .any(|(name, _)| name.starts_with(PREOPENS));
         Self {
             path: path.to_owned(),
             component,
@@ -151,6 +156,7 @@ impl CharmComponent {
             missing_imports,
             handlers,
             others,
+            reaches_filesystem,
             cache_outcome,
         }
     }
@@ -184,6 +190,14 @@ impl CharmComponent {
     /// The compiled component.
     pub fn component(&self) -> &Component {
         &self.component
+    }
+
+    /// Whether the component imports `wasi:filesystem/preopens`, the only
+    /// way a guest reaches a directory. One that does not is run without
+    /// its unit's data directory opened: it could never see it, and opening
+    /// and closing it cost a run two system calls.
+    pub fn reaches_filesystem(&self) -> bool {
+        self.reaches_filesystem
     }
 
     /// Imports the host does not provide; empty when the component can run.
@@ -249,6 +263,9 @@ fn missing_imports(
         missing
     }
 }
+
+/// The interface that hands a guest its preopened directories, any version.
+const PREOPENS: &str = "wasi:filesystem/preopens@";
 
 /// Whether the host links an interface of this name: WASI 0.2 without HTTP,
 /// and `juju:charm/action` 0.1.

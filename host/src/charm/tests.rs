@@ -241,3 +241,15 @@ fn a_bare_component_passes_params_unvalidated() {
         params
     );
 }
+
+#[test]
+fn a_charm_reaches_the_filesystem_only_through_the_preopens_import() {
+    let engine = Engine::new().unwrap();
+    let load = |imports: &str| {
+        let wasm = component(imports, &[("greet", "plain")]);
+        CharmComponent::from_bytes(&engine, Path::new("fixture.wasm"), &wasm).unwrap()
+    };
+    assert!(!load("").reaches_filesystem());
+    assert!(!load(r#"(import "wasi:cli/environment@0.2.0" (instance))"#).reaches_filesystem());
+    assert!(load(r#"(import "wasi:filesystem/preopens@0.2.0" (instance))"#).reaches_filesystem());
+}
