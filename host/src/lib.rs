@@ -59,3 +59,4 @@ pub mod task;
 pub mod testing;
 pub mod time;
 pub mod unit;
+mod unit_lock;

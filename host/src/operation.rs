@@ -1,14 +1,15 @@
 //! Operations: one action on many units, each task in its own sandbox, spread
 //! over the machine's cores, serialised per unit as Juju serialises them.
 //!
-//! A unit runs one action at a time: a task takes an exclusive lock on its
-//! unit's lock file, so two runs on one unit wait for each other even from
-//! two charmbox processes. An action declared `parallel: true` takes the
-//! unit lock shared instead (it runs beside other parallel actions, never
-//! beside an exclusive one), and, with an `execution-group`, an exclusive
-//! lock on that group, so actions of one group still run one at a time.
+//! A unit runs one action at a time: a task takes its unit's lock
+//! ([`crate::unit_lock`]), so two runs on one unit wait for each other even
+//! from two charmbox processes. An action declared `parallel: true` takes
+//! the unit lock shared instead (it runs beside other parallel actions,
+//! never beside an exclusive one), and, with an `execution-group`, an
+//! exclusive lock on that group, so actions of one group still run one at
+//! a time.
 
-use std::fs::File;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +24,7 @@ use crate::sandbox::SandboxLimits;
 use crate::store::TaskWriter;
 use crate::task::{Task, TaskStatus};
 use crate::unit::UnitName;
+use crate::unit_lock::{UnitLocker, UnitLocks, Wait};
 
 /// How an action shares its unit with other actions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,20 +81,25 @@ pub fn run_tasks(run: &OperationRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
         .workers
         .unwrap_or_else(|| workers_for(count))
         .clamp(1, count.max(1));
+    let units = UnitDirs::listed(run.state_dir);
     if workers == 1 {
         // One at a time: on this thread, sparing a thread's start-up.
-        return tasks.into_iter().map(|task| run_one(run, task)).collect();
+        let worker = Worker::new(run, &units);
+        return tasks.into_iter().map(|task| worker.run(task)).collect();
     }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Task>>> = tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(slot) = slots.get(index) else { break };
-                let mut slot = crate::sync::lock(slot);
-                if let Some(task) = slot.take() {
-                    *slot = Some(run_one(run, task));
+            scope.spawn(|| {
+                let worker = Worker::new(run, &units);
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = slots.get(index) else { break };
+                    let mut slot = crate::sync::lock(slot);
+                    if let Some(task) = slot.take() {
+                        *slot = Some(worker.run(task));
+                    }
                 }
             });
         }
@@ -126,22 +133,79 @@ pub fn run_claimed(run: &OperationRun<'_>, task: Task, claim: UnitClaim) -> Task
     }
 }
 
-fn run_one(run: &OperationRun<'_>, task: Task) -> Task {
-    let unit: UnitName = match task.unit.parse() {
-        Ok(unit) => unit,
-        Err(e) => return errored(task, e.to_string(), run.writer),
-    };
-    run.progress.waiting(&task);
-    let locks = match UnitLocks::acquire(run.state_dir, &unit, &run.concurrency) {
-        Ok(locks) => locks,
-        Err(e) => return errored(task, format!("cannot lock unit {unit}: {e}"), run.writer),
-    };
-    let started = SystemTime::now();
-    let mut running = task;
-    running.status = TaskStatus::Running;
-    running.timing.started = Some(started);
-    run.writer.started(&running, started);
-    run_locked(run, running, unit, locks)
+/// One thread's share of an operation: its descriptor for unit locks,
+/// opened once for every task it runs (or the error opening it).
+struct Worker<'r, 'a> {
+    run: &'r OperationRun<'a>,
+    units: &'r UnitDirs,
+    locker: std::io::Result<Arc<UnitLocker>>,
+}
+
+impl<'r, 'a> Worker<'r, 'a> {
+    fn new(run: &'r OperationRun<'a>, units: &'r UnitDirs) -> Self {
+        Self {
+            run,
+            units,
+            locker: UnitLocker::open(run.state_dir),
+        }
+    }
+
+    /// Runs `task` once its unit is free; returns it finished.
+    fn run(&self, task: Task) -> Task {
+        let run = self.run;
+        let unit: UnitName = match task.unit.parse() {
+            Ok(unit) => unit,
+            Err(e) => return errored(task, e.to_string(), run.writer),
+        };
+        run.progress.waiting(&task);
+        if let Err(e) = self.units.make(run.state_dir, &unit) {
+            let message = format!("cannot create the directory of unit {unit}: {e}");
+            return errored(task, message, run.writer);
+        }
+        let locked = match &self.locker {
+            Ok(locker) => locker.lock(&unit, &run.concurrency, Wait::Yes),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        };
+        let locks = match locked {
+            Ok(locks) => locks,
+            Err(e) => return errored(task, format!("cannot lock unit {unit}: {e}"), run.writer),
+        };
+        let started = SystemTime::now();
+        let mut running = task;
+        running.status = TaskStatus::Running;
+        running.timing.started = Some(started);
+        run.writer.started(&running, started);
+        run_locked(run, running, unit, locks)
+    }
+}
+
+/// The units whose directories exist, from one listing of the state
+/// directory's `units` when an operation starts: a unit's directory (and
+/// the data directory in it) is made on its first run, and asking for each
+/// unit would cost a system call a task.
+struct UnitDirs(HashSet<std::ffi::OsString>);
+
+impl UnitDirs {
+    fn listed(state_dir: &Path) -> Self {
+        let names = std::fs::read_dir(state_dir.join(crate::unit::UNITS_DIR))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self(names)
+    }
+
+    /// Makes `unit`'s directories unless the listing found them.
+    fn make(&self, state_dir: &Path, unit: &UnitName) -> std::io::Result<()> {
+        let data_dir = unit.data_dir(state_dir);
+        let unit_dir = data_dir.parent().expect("a data dir has a parent");
+        match unit_dir.file_name() {
+            Some(name) if self.0.contains(name) => Ok(()),
+            _ => std::fs::create_dir_all(&data_dir),
+        }
+    }
 }
 
 /// Runs `running` (recorded as started) on its unit, held by `_locks`.
@@ -201,111 +265,11 @@ impl UnitClaim {
         unit: &UnitName,
         concurrency: &Concurrency,
     ) -> std::io::Result<Option<Self>> {
-        match UnitLocks::take(state_dir, unit, concurrency, Wait::No) {
+        std::fs::create_dir_all(unit.data_dir(state_dir))?;
+        match UnitLocker::open(state_dir)?.lock(unit, concurrency, Wait::No) {
             Ok(locks) => Ok(Some(Self(locks))),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
         }
     }
-}
-
-/// Whether taking a lock waits for it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Wait {
-    Yes,
-    No,
-}
-
-/// The locks a task holds on its unit while it runs; dropped, they free it.
-struct UnitLocks {
-    _unit: File,
-    _group: Option<File>,
-}
-
-impl UnitLocks {
-    fn acquire(
-        state_dir: &Path,
-        unit: &UnitName,
-        concurrency: &Concurrency,
-    ) -> std::io::Result<Self> {
-        Self::take(state_dir, unit, concurrency, Wait::Yes)
-    }
-
-    /// Takes the locks; with [`Wait::No`], fails with `WouldBlock` (holding
-    /// none) when one is held elsewhere.
-    fn take(
-        state_dir: &Path,
-        unit: &UnitName,
-        concurrency: &Concurrency,
-        wait: Wait,
-    ) -> std::io::Result<Self> {
-        let data_dir = unit.data_dir(state_dir);
-        let dir = data_dir.parent().expect("a data dir has a parent");
-        let lock_path = dir.join("unit.lock");
-        // The unit's directory, and its data directory in it, are made on
-        // its first run only (the data directory even for a charm that
-        // cannot reach it, which is then not opened at all).
-        let unit_lock = match open_lock(&lock_path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(&data_dir)?;
-                open_lock(&lock_path)?
-            }
-            opened => opened?,
-        };
-        if !concurrency.parallel {
-            lock(&unit_lock, wait)?;
-            return Ok(Self {
-                _unit: unit_lock,
-                _group: None,
-            });
-        }
-        lock_shared(&unit_lock, wait)?;
-        let group = match &concurrency.execution_group {
-            Some(group) => {
-                let file = open_lock(&dir.join(format!("group-{}.lock", sanitize(group))))?;
-                lock(&file, wait)?;
-                Some(file)
-            }
-            None => None,
-        };
-        Ok(Self {
-            _unit: unit_lock,
-            _group: group,
-        })
-    }
-}
-
-fn lock(file: &File, wait: Wait) -> std::io::Result<()> {
-    match wait {
-        Wait::Yes => file.lock(),
-        Wait::No => file.try_lock().map_err(std::io::Error::from),
-    }
-}
-
-fn lock_shared(file: &File, wait: Wait) -> std::io::Result<()> {
-    match wait {
-        Wait::Yes => file.lock_shared(),
-        Wait::No => file.try_lock_shared().map_err(std::io::Error::from),
-    }
-}
-
-fn open_lock(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-}
-
-fn sanitize(group: &str) -> String {
-    group
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

@@ -49,11 +49,14 @@ impl UnitName {
         // `app-0` cannot collide: an application name never ends in a part
         // that is only digits.
         state_dir
-            .join("units")
+            .join(UNITS_DIR)
             .join(format!("{}-{}", self.application, self.number))
             .join("data")
     }
 }
+
+/// The directory under a state directory holding each unit's own.
+pub(crate) const UNITS_DIR: &str = "units";
 
 impl fmt::Display for UnitName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
