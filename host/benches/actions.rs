@@ -6,6 +6,10 @@
 //! - `in_process/floor`: a bare wasmtime host instantiating the same
 //!   component and calling its empty `ping` export: the floor (a) is
 //!   measured against, in the same run.
+//! - `in_process/bare_greet`: that bare host calling `greet` itself, its
+//!   imports answering with canned params and storing nothing: the least
+//!   any host could spend on the action, to tell charmbox's own cost from
+//!   the action's.
 //! - `units/1000`: one operation on 1,000 units in one invocation, task
 //!   records included (throughput in actions/s).
 //! - `cli/*`: the `charmbox` binary end to end with a warm cache, for the
@@ -86,7 +90,8 @@ fn pooled() -> Engine {
         .unwrap()
 }
 
-/// The bare host for the floor: WASI and do-nothing action imports.
+/// The bare host for the floor: WASI and action imports that do nothing
+/// but answer `action-get` with fixed params.
 struct Bare {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -101,13 +106,13 @@ impl WasiView for Bare {
     }
 }
 
-fn bare_linker(engine: &wasmtime::Engine) -> Linker<Bare> {
+fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
     action
-        .func_wrap("action-get", |_, (_,): (Option<String>,)| {
-            Ok((Some("{}".to_owned()),))
+        .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
+            Ok((Some(params.to_owned()),))
         })
         .unwrap();
     action
@@ -124,11 +129,14 @@ fn bare_linker(engine: &wasmtime::Engine) -> Linker<Bare> {
     linker
 }
 
+/// The params every `greet` benchmark runs with, as JSON text.
+const GREET_PARAMS: &str =
+    r#"{"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}"#;
+
 fn in_process(c: &mut Criterion) {
     let charm_dir = hello_charm();
     let mut group = c.benchmark_group("in_process");
-    let params =
-        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}});
+    let params: serde_json::Value = serde_json::from_str(GREET_PARAMS).unwrap();
 
     for (label, engine) in [("on_demand", Engine::new().unwrap()), ("pooling", pooled())] {
         let charm = Charm::load(&engine, charm_dir.path()).unwrap();
@@ -145,7 +153,7 @@ fn in_process(c: &mut Criterion) {
         // The floor: the same component, a bare host, an empty export.
         let bytes = std::fs::read(charm_dir.path().join("charm.wasm")).unwrap();
         let component = Component::new(engine.wasmtime(), &bytes).unwrap();
-        let pre = bare_linker(engine.wasmtime())
+        let pre = bare_linker(engine.wasmtime(), "{}")
             .instantiate_pre(&component)
             .unwrap();
         let ping = component
@@ -166,6 +174,33 @@ fn in_process(c: &mut Criterion) {
                     .get_typed_func::<(), (Result<(), String>,)>(&mut store, &ping)
                     .unwrap();
                 func.call(&mut store, ()).unwrap()
+            })
+        });
+
+        // The same bare host running the action itself.
+        let greet_pre = bare_linker(engine.wasmtime(), GREET_PARAMS)
+            .instantiate_pre(&component)
+            .unwrap();
+        let greet = component
+            .get_export_index(None, "greet")
+            .expect("hello exports greet");
+        group.bench_function(BenchmarkId::new("bare_greet", label), |b| {
+            b.iter(|| {
+                let mut store = wasmtime::Store::new(
+                    engine.wasmtime(),
+                    Bare {
+                        wasi: WasiCtx::builder().build(),
+                        table: ResourceTable::new(),
+                    },
+                );
+                store.set_epoch_deadline(u64::MAX / 4);
+                let instance = greet_pre.instantiate(&mut store).unwrap();
+                let func = instance
+                    .get_typed_func::<(), (Result<(), String>,)>(&mut store, &greet)
+                    .unwrap();
+                let (result,) = func.call(&mut store, ()).unwrap();
+                assert!(result.is_ok());
+                result
             })
         });
     }
