@@ -133,6 +133,27 @@ fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> 
 const GREET_PARAMS: &str =
     r#"{"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}"#;
 
+/// One run on the bare host: a fresh store, instantiate, call `export`.
+fn bare_call(
+    engine: &Engine,
+    pre: &wasmtime::component::InstancePre<Bare>,
+    export: &wasmtime::component::ComponentExportIndex,
+) -> Result<(), String> {
+    let mut store = wasmtime::Store::new(
+        engine.wasmtime(),
+        Bare {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        },
+    );
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = pre.instantiate(&mut store).unwrap();
+    let func = instance
+        .get_typed_func::<(), (Result<(), String>,)>(&mut store, export)
+        .unwrap();
+    func.call(&mut store, ()).unwrap().0
+}
+
 fn in_process(c: &mut Criterion) {
     let charm_dir = hello_charm();
     let mut group = c.benchmark_group("in_process");
@@ -160,21 +181,7 @@ fn in_process(c: &mut Criterion) {
             .get_export_index(None, "ping")
             .expect("hello exports ping");
         group.bench_function(BenchmarkId::new("floor", label), |b| {
-            b.iter(|| {
-                let mut store = wasmtime::Store::new(
-                    engine.wasmtime(),
-                    Bare {
-                        wasi: WasiCtx::builder().build(),
-                        table: ResourceTable::new(),
-                    },
-                );
-                store.set_epoch_deadline(u64::MAX / 4);
-                let instance = pre.instantiate(&mut store).unwrap();
-                let func = instance
-                    .get_typed_func::<(), (Result<(), String>,)>(&mut store, &ping)
-                    .unwrap();
-                func.call(&mut store, ()).unwrap()
-            })
+            b.iter(|| bare_call(&engine, &pre, &ping))
         });
 
         // The same bare host running the action itself.
@@ -186,19 +193,7 @@ fn in_process(c: &mut Criterion) {
             .expect("hello exports greet");
         group.bench_function(BenchmarkId::new("bare_greet", label), |b| {
             b.iter(|| {
-                let mut store = wasmtime::Store::new(
-                    engine.wasmtime(),
-                    Bare {
-                        wasi: WasiCtx::builder().build(),
-                        table: ResourceTable::new(),
-                    },
-                );
-                store.set_epoch_deadline(u64::MAX / 4);
-                let instance = greet_pre.instantiate(&mut store).unwrap();
-                let func = instance
-                    .get_typed_func::<(), (Result<(), String>,)>(&mut store, &greet)
-                    .unwrap();
-                let (result,) = func.call(&mut store, ()).unwrap();
+                let result = bare_call(&engine, &greet_pre, &greet);
                 assert!(result.is_ok());
                 result
             })
