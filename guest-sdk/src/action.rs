@@ -170,6 +170,17 @@ pub(crate) fn decode_param<T: DeserializeOwned>(json: Option<&str>) -> Result<Op
 /// in every action). The message starts with the path of the value that did
 /// not fit, when it is not the whole value.
 fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, String> {
+    // Params nearly always fit: decode them without tracking the path, which
+    // costs about as much again, and track it only to explain a failure.
+    // Deserialising is deterministic, so the second pass fails the same way.
+    match serde_json::from_str(json) {
+        Ok(value) => Ok(value),
+        Err(_) => from_json_tracked(json),
+    }
+}
+
+/// [`from_json`] with the path of every value tracked, for its message.
+fn from_json_tracked<T: DeserializeOwned>(json: &str) -> Result<T, String> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

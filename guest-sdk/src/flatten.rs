@@ -7,7 +7,6 @@
 //! seeded from the host's random source) was a large part of a small
 //! action's run.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize, Serializer};
@@ -68,30 +67,54 @@ pub(crate) fn flatten<T: Serialize + ?Sized>(
 ) -> Result<Vec<(String, String)>, FlattenError> {
     let mut pairs = Pairs::default();
     value.serialize(Root(&mut pairs))?;
-    Ok(pairs.list)
+    pairs.finish()
 }
 
-/// The pairs so far, and their keys to catch duplicates (a BTreeSet: a
-/// HashSet would seed its hasher from the host, and the keys are few).
+/// The pairs so far.
 #[derive(Default)]
 struct Pairs {
     list: Vec<(String, String)>,
-    seen: BTreeSet<String>,
 }
 
 impl Pairs {
-    fn push(&mut self, key: String, value: String) -> Result<(), FlattenError> {
-        if !self.seen.insert(key.clone()) {
-            return Err(FlattenError::DuplicateKey(key));
-        }
+    fn push(&mut self, key: String, value: String) {
         self.list.push((key, value));
-        Ok(())
+    }
+
+    /// The pairs, once no two share a key; the error names the first key, in
+    /// serialisation order, that repeats an earlier one. Checked once at the
+    /// end on borrowed keys: a set of copied keys built pair by pair cost
+    /// more than the rest of a small action's flattening.
+    fn finish(self) -> Result<Vec<(String, String)>, FlattenError> {
+        if self.list.len() > 1 {
+            let mut keys: Vec<&str> = self.list.iter().map(|(key, _)| key.as_str()).collect();
+            keys.sort_unstable();
+            if keys.windows(2).any(|pair| pair[0] == pair[1]) {
+                let repeated = self
+                    .list
+                    .iter()
+                    .enumerate()
+                    .find(|(at, (key, _))| self.list[..*at].iter().any(|(k, _)| k == key))
+                    .map(|(_, (key, _))| key.clone())
+                    .expect("a key repeats");
+                return Err(FlattenError::DuplicateKey(repeated));
+            }
+        }
+        Ok(self.list)
     }
 }
 
+/// `prefix.key`, or `key` at the top level; without `format!`, whose
+/// machinery is most of the cost of so small a string.
 fn join(prefix: Option<&str>, key: &str) -> String {
     match prefix {
-        Some(prefix) => format!("{prefix}.{key}"),
+        Some(prefix) => {
+            let mut joined = String::with_capacity(prefix.len() + 1 + key.len());
+            joined.push_str(prefix);
+            joined.push('.');
+            joined.push_str(key);
+            joined
+        }
         None => key.to_owned(),
     }
 }
@@ -306,7 +329,8 @@ struct Leaf<'a> {
 
 impl Leaf<'_> {
     fn set(self, value: String) -> Result<(), FlattenError> {
-        self.pairs.push(self.key, value)
+        self.pairs.push(self.key, value);
+        Ok(())
     }
 
     fn set_text(self, value: impl ToString) -> Result<(), FlattenError> {
@@ -570,6 +594,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("\"a.b\""), "{message}");
+        // The first key to repeat an earlier one, in order, not in sorted
+        // order.
+        assert_eq!(
+            flatten(&json!({"y": {"b": 1}, "a": {"b": 1}, "y.b": 2, "a.b": 2})),
+            Err(FlattenError::DuplicateKey("y.b".to_owned()))
+        );
     }
 
     #[test]
