@@ -1,12 +1,9 @@
 //! The results an action sets: a nested map of strings, filled by
 //! `action-set` calls that are validated all-or-nothing and bounded.
 
-use std::ops::Bound;
-
 use serde_json::{Map, Value};
 
 use super::keys::{validate_result_key, KeyError};
-use super::params::insert_at;
 
 /// Bounds on what a guest may store as results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,21 +47,13 @@ pub enum SetError {
     },
 }
 
-/// One step of a [`Results::set`] call, as it is undone.
-enum Undo {
-    /// Put back a leaf the call replaced, with its size.
-    Restore(String, usize),
-    /// Take out the leaf of the call's pair at this index.
-    Remove(usize),
-}
-
 /// Results collected during one action run.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
     tree: Map<String, Value>,
-    /// Flat view of what is stored, for counting keys and bytes exactly as
-    /// overwrites happen.
-    leaves: std::collections::BTreeMap<String, usize>,
+    /// How many leaves (string values) the tree holds.
+    keys: usize,
+    /// Their keys' and values' bytes, a leaf's key counted whole (`a.b`).
     bytes: usize,
     limits: ResultLimits,
 }
@@ -83,27 +72,31 @@ impl Results {
         for (key, _) in pairs {
             validate_result_key(key)?;
         }
-        // Account in place, keeping what each step replaced so a refused
-        // call can be undone (cheaper than copying every leaf per call).
-        let bytes_before = self.bytes;
-        let mut undo: Vec<Undo> = Vec::new();
-        for (index, (key, value)) in pairs.iter().enumerate() {
-            // A key that becomes a map, or a map that becomes a leaf, drops
-            // what was under or above it; account for that exactly.
-            for dropped in self.overlapping(key) {
-                let size = self.leaves.remove(&dropped).unwrap_or(0);
-                self.bytes -= size;
-                undo.push(Undo::Restore(dropped, size));
+        // A pair adds at most one key and its own bytes; what it replaces
+        // only frees. Within both bounds (nearly every call) nothing can be
+        // refused: store straight away.
+        let added: usize = pairs
+            .iter()
+            .map(|(key, value)| key.len() + value.len())
+            .sum();
+        if self.keys + pairs.len() <= self.limits.max_keys
+            && self.bytes + added <= self.limits.max_bytes
+        {
+            for (key, value) in pairs {
+                self.store(key, value);
             }
-            let size = key.len() + value.len();
-            self.leaves.insert(key.clone(), size);
-            self.bytes += size;
-            undo.push(Undo::Remove(index));
+            return Ok(());
         }
-        let refused = if self.leaves.len() > self.limits.max_keys {
+        // Near a limit, replacing may be what makes the call fit: store,
+        // count exactly, and put back what was there if it does not fit.
+        let before = (self.tree.clone(), self.keys, self.bytes);
+        for (key, value) in pairs {
+            self.store(key, value);
+        }
+        let refused = if self.keys > self.limits.max_keys {
             Some(SetError::TooManyKeys {
                 max: self.limits.max_keys,
-                would_be: self.leaves.len(),
+                would_be: self.keys,
             })
         } else if self.bytes > self.limits.max_bytes {
             Some(SetError::TooLarge {
@@ -113,51 +106,49 @@ impl Results {
         } else {
             None
         };
-        if let Some(error) = refused {
-            for step in undo.into_iter().rev() {
-                match step {
-                    Undo::Restore(key, size) => self.leaves.insert(key, size),
-                    Undo::Remove(index) => self.leaves.remove(&pairs[index].0),
-                };
+        match refused {
+            Some(error) => {
+                (self.tree, self.keys, self.bytes) = before;
+                Err(error)
             }
-            self.bytes = bytes_before;
-            return Err(error);
+            None => Ok(()),
         }
-        for (key, value) in pairs {
-            insert_at(&mut self.tree, key, Value::String(value.clone()));
-        }
-        Ok(())
     }
 
-    /// The stored leaves `key` replaces: itself, those under it (`key.*`)
-    /// and those above it (a leaf at a prefix of `key`).
-    fn overlapping(&self, key: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        if self.leaves.is_empty() {
-            // The first call of a run: nothing to replace.
-            return found;
-        }
-        if self.leaves.contains_key(key) {
-            found.push(key.to_owned());
-        }
-        // Keys starting with `key` sort together right after it; of those,
-        // the ones under it go on with a dot.
-        let after = (Bound::Excluded(key), Bound::Unbounded);
-        found.extend(
-            self.leaves
-                .range::<str, _>(after)
-                .map(|(k, _)| k)
-                .take_while(|k| k.starts_with(key))
-                .filter(|k| k.as_bytes()[key.len()] == b'.')
-                .cloned(),
-        );
-        for (at, _) in key.match_indices('.') {
-            let above = &key[..at];
-            if self.leaves.contains_key(above) {
-                found.push(above.to_owned());
+    /// Stores one valid pair, nesting its dotted key, and accounts for what
+    /// it replaces: a leaf at the key itself, the leaves under it (a map
+    /// becomes a leaf) and a leaf above it (a leaf becomes a map).
+    fn store(&mut self, key: &str, value: &str) {
+        let (parents, name) = match key.rsplit_once('.') {
+            Some((parents, name)) => (Some(parents), name),
+            None => (None, key),
+        };
+        let mut map = &mut self.tree;
+        // Where the current segment ends in `key`: a leaf found there has
+        // `key[..end]` for its key.
+        let mut end = 0;
+        for segment in parents.into_iter().flat_map(|p| p.split('.')) {
+            end += if end == 0 { 0 } else { 1 } + segment.len();
+            if !map.contains_key(segment) {
+                map.insert(segment.to_owned(), Value::Object(Map::new()));
             }
+            let slot = map.get_mut(segment).expect("just made sure it is there");
+            if !slot.is_object() {
+                let (keys, bytes) = leaves_in(slot, end);
+                self.keys -= keys;
+                self.bytes -= bytes;
+                *slot = Value::Object(Map::new());
+            }
+            map = slot.as_object_mut().expect("just made a map");
         }
-        found
+        let leaf = Value::String(value.to_owned());
+        if let Some(replaced) = map.insert(name.to_owned(), leaf) {
+            let (keys, bytes) = leaves_in(&replaced, key.len());
+            self.keys -= keys;
+            self.bytes -= bytes;
+        }
+        self.keys += 1;
+        self.bytes += key.len() + value.len();
     }
 
     /// The nested results map.
@@ -168,6 +159,20 @@ impl Results {
     /// Takes the nested results map.
     pub fn into_map(self) -> Map<String, Value> {
         self.tree
+    }
+}
+
+/// The leaves in `value`, stored at a key `key_len` bytes long, and their
+/// bytes as [`Results`] counts them.
+fn leaves_in(value: &Value, key_len: usize) -> (usize, usize) {
+    match value {
+        Value::String(text) => (1, key_len + text.len()),
+        Value::Object(map) => map.iter().fold((0, 0), |(keys, bytes), (name, value)| {
+            let (k, b) = leaves_in(value, key_len + 1 + name.len());
+            (keys + k, bytes + b)
+        }),
+        // Results hold strings and maps of them only.
+        _ => (0, 0),
     }
 }
 
@@ -300,6 +305,38 @@ mod tests {
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a": "flat", "b": "1"})
+        );
+    }
+
+    #[test]
+    fn bytes_are_counted_exactly_through_replacements() {
+        let mut results = Results::new(ResultLimits {
+            max_keys: 100,
+            max_bytes: 16,
+        });
+        results.set(&pairs(&[("a", "12345")])).unwrap(); // 6 bytes
+        results.set(&pairs(&[("a.b", "1")])).unwrap(); // replaces leaf a: 4
+        results.set(&pairs(&[("a.b.c", "12")])).unwrap(); // replaces leaf a.b: 7
+        results.set(&pairs(&[("x", "1234567")])).unwrap(); // 15
+        assert_eq!(
+            results.set(&pairs(&[("y", "1")])),
+            Err(SetError::TooLarge {
+                max: 16,
+                would_be: 17
+            })
+        );
+        // A leaf replacing the map a (a.b.c, 7 bytes) makes room for y.
+        results.set(&pairs(&[("a", "1"), ("y", "1")])).unwrap(); // 12
+        assert_eq!(
+            results.set(&pairs(&[("z", "12345")])),
+            Err(SetError::TooLarge {
+                max: 16,
+                would_be: 18
+            })
+        );
+        assert_eq!(
+            Value::Object(results.into_map()),
+            json!({"a": "1", "x": "1234567", "y": "1"})
         );
     }
 }
