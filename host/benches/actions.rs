@@ -16,7 +16,8 @@
 //!   Rust example and, when they have been built, the Python and JavaScript
 //!   ones.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,139 +26,20 @@ use charmbox::action::local::LocalBackend;
 use charmbox::charm::Charm;
 use charmbox::engine::{Engine, Pooling};
 use charmbox::operation::{run_tasks, workers_for, Concurrency, OperationRun, Silent};
-use charmbox::run::{run_action, RunRequest};
+use charmbox::run::run_action;
 use charmbox::sandbox::SandboxLimits;
 use charmbox::store::{NewOperation, TaskStore};
+use common::{
+    bare_call, bare_linker, greet_params, hello_charm, pooled, repo, request, GREET_PARAMS,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use serde_json::json;
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-/// Builds examples/hello for wasm32-wasip2 and lays out a charm directory.
-fn hello_charm() -> tempfile::TempDir {
-    let target = repo().join("target/examples");
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(repo().join("examples/hello/Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building examples/hello failed");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo().join("examples/hello/charmcraft.yaml"),
-        dir.path().join("charmcraft.yaml"),
-    )
-    .unwrap();
-    std::fs::copy(
-        target.join("wasm32-wasip2/release/hello.wasm"),
-        dir.path().join("charm.wasm"),
-    )
-    .unwrap();
-    dir
-}
-
-fn request(action: &str) -> RunRequest {
-    RunRequest {
-        action: action.into(),
-        unit: "hello/0".parse().unwrap(),
-        action_uuid: "bench".into(),
-        data_dir: None,
-        limits: SandboxLimits::default(),
-    }
-}
-
-fn pooled() -> Engine {
-    Engine::builder()
-        .pooling(Pooling {
-            instances: 64,
-            max_memory_bytes: SandboxLimits::default().memory_bytes,
-        })
-        .build()
-        .unwrap()
-}
-
-/// The bare host for the floor: WASI and action imports that do nothing
-/// but answer `action-get` with fixed params.
-struct Bare {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Bare {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
-    action
-        .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
-            Ok((Some(params.to_owned()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
-            Ok((Ok::<(), String>(()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
-        .unwrap();
-    action
-        .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
-        .unwrap();
-    linker
-}
-
-/// The params every `greet` benchmark runs with, as JSON text.
-const GREET_PARAMS: &str =
-    r#"{"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}"#;
-
-/// One run on the bare host: a fresh store, instantiate, call `export`.
-fn bare_call(
-    engine: &Engine,
-    pre: &wasmtime::component::InstancePre<Bare>,
-    export: &wasmtime::component::ComponentExportIndex,
-) -> Result<(), String> {
-    let mut store = wasmtime::Store::new(
-        engine.wasmtime(),
-        Bare {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-        },
-    );
-    store.set_epoch_deadline(u64::MAX / 4);
-    let instance = pre.instantiate(&mut store).unwrap();
-    let func = instance
-        .get_typed_func::<(), (Result<(), String>,)>(&mut store, export)
-        .unwrap();
-    func.call(&mut store, ()).unwrap().0
-}
+use wasmtime::component::Component;
 
 fn in_process(c: &mut Criterion) {
     let charm_dir = hello_charm();
     let mut group = c.benchmark_group("in_process");
-    let params: serde_json::Value = serde_json::from_str(GREET_PARAMS).unwrap();
+    // Made once, as for every task of an operation.
+    let params = greet_params();
 
     for (label, engine) in [("on_demand", Engine::new().unwrap()), ("pooling", pooled())] {
         let charm = Charm::load(&engine, charm_dir.path()).unwrap();
@@ -207,9 +89,7 @@ fn units(c: &mut Criterion) {
     let mut group = c.benchmark_group("units");
     group.sample_size(10);
     group.throughput(Throughput::Elements(1000));
-    let params = Arc::new(
-        json!({"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}),
-    );
+    let params = greet_params();
     // As `charmbox run --num-units 1000` builds it.
     let operation_pool = Engine::builder()
         .pooling(Pooling::for_workers(
@@ -235,7 +115,7 @@ fn units(c: &mut Criterion) {
                         .enqueue(&NewOperation {
                             action: "greet".into(),
                             charm: charm_dir.path().to_owned(),
-                            params: serde_json::Value::clone(&params),
+                            params: serde_json::Value::clone(params.value()),
                             units: (0..1000).map(|n| format!("hello/{n}")).collect(),
                         })
                         .unwrap();

@@ -15,9 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
-use serde_json::Value;
-
-use crate::action::LogEntry;
+use crate::action::{ActionParams, LogEntry};
 use crate::charm::CharmComponent;
 use crate::run::{run_local, LocalRun, RunRequest};
 use crate::sandbox::SandboxLimits;
@@ -60,7 +58,7 @@ pub struct OperationRun<'a> {
     /// The action.
     pub action: &'a str,
     /// Its validated params, shared by every task.
-    pub params: &'a Arc<Value>,
+    pub params: &'a ActionParams,
     /// Sandbox limits for each task.
     pub limits: SandboxLimits,
     /// How it shares units.
@@ -226,7 +224,7 @@ fn run_locked(run: &OperationRun<'_>, running: Task, unit: UnitName, _locks: Uni
         run.charm,
         LocalRun {
             request,
-            params: Arc::clone(run.params),
+            params: run.params.clone(),
             task_id: running.id.clone(),
             enqueued: running.timing.enqueued.unwrap_or(started),
         },

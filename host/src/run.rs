@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use serde_json::Value;
 use wasmtime::component::TypedFunc;
 use wasmtime::{Store, Trap};
 
 use crate::action::local::LocalBackend;
-use crate::action::{ActionBackend, ActionContext, ActionRecord, LogEntry};
+use crate::action::{ActionBackend, ActionContext, ActionParams, ActionRecord, LogEntry};
 use crate::charm::{CharmComponent, HandlerSignature};
 use crate::engine::Engine;
 use crate::sandbox::{
@@ -343,7 +342,7 @@ pub struct LocalRun {
     /// What to run and where.
     pub request: RunRequest,
     /// The params, already validated.
-    pub params: Arc<Value>,
+    pub params: ActionParams,
     /// The task id to record.
     pub task_id: String,
     /// When the task was enqueued.
@@ -356,7 +355,7 @@ pub fn run_local(
     run: LocalRun,
     on_log: impl FnMut(&LogEntry) + Send + 'static,
 ) -> Result<Task, RunError> {
-    let backend = LocalBackend::new(Value::clone(&run.params)).on_log(on_log);
+    let backend = LocalBackend::new(run.params.clone()).on_log(on_log);
     let mut report = run_action(charm, &run.request, Box::new(backend))?;
     let status = match report.end {
         RunEnd::Completed => TaskStatus::Completed,
@@ -369,7 +368,7 @@ pub fn run_local(
         operation: None,
         unit: run.request.unit.to_string(),
         action: run.request.action,
-        params: run.params,
+        params: Arc::clone(run.params.value()),
         status,
         message: report.message,
         results,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::params::value_at;
 use super::results::{ResultLimits, Results};
-use super::{ActionBackend, LogEntry};
+use super::{ActionBackend, ActionParams, LogEntry};
 
 /// Bounds on what one action run may report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub struct ActionRecord {
 /// The action API's state for one run: params, results, log and failure,
 /// with a backend behind them.
 pub struct ActionContext {
-    params: Value,
+    params: ActionParams,
     results: Results,
     log: Vec<LogEntry>,
     dropped_log_entries: usize,
@@ -64,13 +64,8 @@ impl ActionContext {
         mut backend: Box<dyn ActionBackend>,
         limits: ActionLimits,
     ) -> Result<Self, super::BackendError> {
-        let params = match backend.params()? {
-            // Juju gives `{}` rather than null when there are no params.
-            Value::Null => Value::Object(Map::new()),
-            params => params,
-        };
         Ok(Self {
-            params,
+            params: backend.params()?,
             results: Results::new(limits.results),
             log: Vec::new(),
             dropped_log_entries: 0,
@@ -84,13 +79,13 @@ impl ActionContext {
     /// `action-get`: JSON text of the whole params map, or of the value at a
     /// dotted path; `None` for an absent path.
     pub fn get(&self, key: Option<&str>) -> Option<String> {
-        let value = match key {
-            None => &self.params,
-            Some(path) => value_at(&self.params, path)?,
-        };
-        // Straight into a buffer: `Display` goes through a formatter
-        // adapter, about twice as slow for a params map.
-        Some(serde_json::to_string(value).expect("a JSON value always serialises"))
+        match key {
+            None => Some(self.params.json().to_owned()),
+            Some(path) => {
+                let value = value_at(self.params.value(), path)?;
+                Some(serde_json::to_string(value).expect("a JSON value always serialises"))
+            }
+        }
     }
 
     /// `action-set`: validates every pair, then stores all or none.
@@ -137,7 +132,7 @@ impl ActionContext {
 
     /// The params the run sees.
     pub fn params(&self) -> &Value {
-        &self.params
+        self.params.value()
     }
 
     /// Ends the run's action state, returning what it recorded.

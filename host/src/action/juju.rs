@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{ActionBackend, BackendError, LogEntry};
+use super::{ActionBackend, ActionParams, BackendError, LogEntry};
 use crate::unit::UnitName;
 
 /// How long one hook tool call may take before it is killed.
@@ -300,7 +300,7 @@ impl JujuBackend {
 }
 
 impl ActionBackend for JujuBackend {
-    fn params(&mut self) -> Result<Value, BackendError> {
+    fn params(&mut self) -> Result<ActionParams, BackendError> {
         let tool = "action-get";
         let stdout = self.tools.run(tool, &["--format=json".to_owned()])?;
         let text = std::str::from_utf8(&stdout).map_err(|_| HookToolError::BadOutput {
@@ -309,14 +309,14 @@ impl ActionBackend for JujuBackend {
         })?;
         if text.trim().is_empty() {
             // Juju prints `{}` for no params; take nothing to mean the same.
-            return Ok(Value::Null);
+            return Ok(ActionParams::from(Value::Null));
         }
         let params: Value = serde_json::from_str(text).map_err(|e| HookToolError::BadOutput {
             tool: tool.into(),
             problem: format!("output that is not JSON ({e}); was it given --format=json?"),
         })?;
         match params {
-            Value::Object(_) | Value::Null => Ok(params),
+            Value::Object(_) | Value::Null => Ok(ActionParams::from(params)),
             other => Err(HookToolError::BadOutput {
                 tool: tool.into(),
                 problem: format!("{other} where a map of params was expected"),

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{ActionBackend, BackendError, LogEntry};
+use super::{ActionBackend, ActionParams, BackendError, LogEntry};
 
 /// Called with each log line as the action writes it.
 pub type LogObserver = Box<dyn FnMut(&LogEntry) + Send>;
@@ -11,15 +11,16 @@ pub type LogObserver = Box<dyn FnMut(&LogEntry) + Send>;
 /// Runs an action with params from the caller; results and the log are
 /// collected by [`super::ActionContext`] and returned when the run ends.
 pub struct LocalBackend {
-    params: Option<Value>,
+    params: Option<ActionParams>,
     on_log: Option<LogObserver>,
 }
 
 impl LocalBackend {
-    /// A backend that hands the guest `params`.
-    pub fn new(params: Value) -> Self {
+    /// A backend that hands the guest `params` (a [`Value`], or
+    /// [`ActionParams`] made once for many runs).
+    pub fn new(params: impl Into<ActionParams>) -> Self {
         Self {
-            params: Some(params),
+            params: Some(params.into()),
             on_log: None,
         }
     }
@@ -32,8 +33,11 @@ impl LocalBackend {
 }
 
 impl ActionBackend for LocalBackend {
-    fn params(&mut self) -> Result<Value, BackendError> {
-        Ok(self.params.take().unwrap_or(Value::Null))
+    fn params(&mut self) -> Result<ActionParams, BackendError> {
+        Ok(self
+            .params
+            .take()
+            .unwrap_or_else(|| ActionParams::from(Value::Null)))
     }
 
     fn set_results(&mut self, _pairs: &[(String, String)]) -> Result<(), BackendError> {

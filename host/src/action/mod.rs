@@ -19,6 +19,7 @@ pub mod results;
 use std::time::SystemTime;
 
 pub use context::{ActionContext, ActionLimits, ActionRecord};
+pub use params::ActionParams;
 
 /// A log line an action wrote with `action-log`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,7 +44,7 @@ pub struct BackendError(pub String);
 pub trait ActionBackend: Send + 'static {
     /// The whole params map the action was invoked with. Called once per run,
     /// before the guest starts.
-    fn params(&mut self) -> Result<serde_json::Value, BackendError>;
+    fn params(&mut self) -> Result<ActionParams, BackendError>;
     /// Stores validated result pairs (dotted keys, string values).
     fn set_results(&mut self, pairs: &[(String, String)]) -> Result<(), BackendError>;
     /// Shows and records one progress message.

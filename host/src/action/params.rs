@@ -1,9 +1,61 @@
 //! Params: reading a value at a dotted path, and building a params map from
 //! `key=value` arguments typed as `juju run` types them.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::keys::{validate_param_key, ParamKeyError};
+
+/// An action's params, made once and shared by every run of the operation:
+/// the map, and the JSON text `action-get` hands a guest, written once
+/// rather than on every call of every run. Cloning shares both.
+#[derive(Debug, Clone)]
+pub struct ActionParams {
+    value: Arc<Value>,
+    json: Arc<str>,
+}
+
+impl ActionParams {
+    /// Params from a map; `null` reads as the empty map, as Juju gives `{}`
+    /// to an action invoked without params.
+    pub fn new(value: Arc<Value>) -> Self {
+        let value = if value.is_null() {
+            Arc::new(Value::Object(Map::new()))
+        } else {
+            value
+        };
+        // Straight into a buffer: `Display` goes through a formatter
+        // adapter, about twice as slow for a params map.
+        let json = serde_json::to_string(&*value).expect("a JSON value always serialises");
+        Self {
+            value,
+            json: json.into(),
+        }
+    }
+
+    /// The params map.
+    pub fn value(&self) -> &Arc<Value> {
+        &self.value
+    }
+
+    /// The whole map as JSON text.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+}
+
+impl From<Value> for ActionParams {
+    fn from(value: Value) -> Self {
+        Self::new(Arc::new(value))
+    }
+}
+
+impl From<Arc<Value>> for ActionParams {
+    fn from(value: Arc<Value>) -> Self {
+        Self::new(value)
+    }
+}
 
 /// The value at a dotted `path` in `params`, or `None` when any segment is
 /// absent or descends into something that is not a map (Juju's `action-get`).

@@ -14,6 +14,7 @@ use super::output::{print, Format};
 use super::progress::TerminalProgress;
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use crate::action::params::{apply_args, ArgTyping};
+use crate::action::ActionParams;
 use crate::charm::Charm;
 use crate::engine::Pooling;
 use crate::operation::{run_claimed, run_tasks, workers_for, Concurrency, OperationRun, UnitClaim};
@@ -192,7 +193,7 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         &charm,
         &state_dir,
         &args.action,
-        Arc::new(params),
+        ActionParams::from(params),
         &args.limits,
         store,
         Scheduled { tasks, claim },
@@ -240,7 +241,7 @@ fn run_operation(
     charm: &Charm,
     state_dir: &Path,
     action: &str,
-    params: Arc<Value>,
+    params: ActionParams,
     limits: &LimitArgs,
     store: TaskStore,
     scheduled: Scheduled,
@@ -305,7 +306,7 @@ pub fn execute_operation(
         &charm,
         &state_dir,
         &operation.action,
-        Arc::new(operation.params),
+        ActionParams::from(operation.params),
         &args.limits,
         store,
         Scheduled {
