@@ -1,5 +1,6 @@
-//! Params: reading a value at a dotted path, and building a params map from
-//! `key=value` arguments typed as `juju run` types them.
+//! Params: the params an operation's runs share ([`ActionParams`]), reading
+//! a value at a dotted path, and building a params map from `key=value`
+//! arguments typed as `juju run` types them.
 
 use std::sync::Arc;
 
