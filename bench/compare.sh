@@ -11,7 +11,8 @@ if ! "$venv/bin/python" -c 'import ops, ops.testing' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'ops==3.9.0' 'ops[testing]==3.9.0'
 fi
-cargo build --release -p charmbox --example inprocess
+cargo build --release -p charmbox-cli
+cargo build --release -p charmbox-bench --example inprocess
 CARGO_TARGET_DIR=target/examples \
   cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
 charm=target/bench/hello-charm

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --release -p charmbox
+cargo build --release -p charmbox-cli
 CARGO_TARGET_DIR=target/examples \
   cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
 cp target/examples/wasm32-wasip2/release/hello.wasm examples/hello/charm.wasm

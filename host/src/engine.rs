@@ -9,9 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 
-use crate::bindings;
 use crate::cache::{CacheOutcome, ComponentCache, SourceFile};
 use crate::sandbox::RunState;
 
@@ -129,13 +128,7 @@ impl Engine {
         let engine = wasmtime::Engine::new(&config)?;
 
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        // No link out of a unit's data directory, even one never followed.
-        crate::sandbox::guard_symlinks(&mut linker)?;
-        bindings::juju::charm::action::add_to_linker::<RunState, HasSelf<RunState>>(
-            &mut linker,
-            |state| state,
-        )?;
+        crate::imports::add_to_linker::<RunState>(&mut linker)?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone())?;

@@ -4,52 +4,55 @@
 //! fresh sandbox, with Juju's action semantics (`action-get`, `action-set`,
 //! `action-log`, `action-fail`) as the component's imports.
 //!
+//! This crate is the whole of charmbox but its command line (the
+//! `charmbox-cli` crate, which parses, calls one function here, and prints).
 //! The pieces, per process and per run:
+//!
 //! - [`engine::Engine`]: one per process; the wasmtime engine and the linker
-//!   that wires every host import.
-//! - [`charm::CharmComponent`]: a compiled, linked component and the action
-//!   handlers it exports.
-//! - [`run::run_action`]: one run in a fresh [`sandbox`], reporting through an
-//!   [`action::ActionBackend`]; [`run::run_local`] returns a [`task::Task`].
+//!   that wires every host import ([`imports`]), with the compiled-component
+//!   [`cache`].
+//! - [`charm::Charm`]: metadata and a compiled, linked component.
+//! - [`run::run_action`]: one run in a fresh [`sandbox`], reporting through
+//!   an [`action::ActionBackend`].
+//! - [`operation::Operations`]: one action on many units, recorded as
+//!   [`task`]s in the [`store`].
+//! - [`juju`]: running on a Juju unit (`dispatch`, the hook tools, `pack`).
+//! - [`testing`]: charm authors' tests, in the manner of `ops.testing`.
 //!
 //! # Example
 //!
 //! ```no_run
-//! use charmbox::{charm::CharmComponent, engine::Engine, run};
+//! use charmbox::action::local::LocalBackend;
+//! use charmbox::charm::Charm;
+//! use charmbox::engine::Engine;
+//! use charmbox::run::{run_action, RunRequest};
 //!
 //! # fn main() -> anyhow::Result<()> {
 //! let engine = Engine::new()?;
-//! let charm = CharmComponent::load(&engine, "hello.wasm".as_ref())?;
-//! let task = run::run_local(
-//!     &charm,
-//!     run::LocalRun {
-//!         request: run::RunRequest {
-//!             action: "greet".into(),
-//!             unit: "hello/0".parse()?,
-//!             action_uuid: "1".into(),
-//!             data_dir: None,
-//!             limits: Default::default(),
-//!         },
-//!         params: serde_json::json!({"name": "Ada"}).into(),
-//!         task_id: "1".into(),
-//!         enqueued: std::time::SystemTime::now(),
-//!     },
-//!     |entry| eprintln!("{}", entry.message),
-//! )?;
-//! println!("{}", task.to_juju_value());
+//! let charm = Charm::load(&engine, "examples/hello".as_ref())?;
+//! let request = RunRequest {
+//!     action: "greet".into(),
+//!     unit: charm.default_unit()?,
+//!     action_id: "1".into(),
+//!     data_dir: None,
+//!     limits: Default::default(),
+//! };
+//! let params = charm.prepare_params("greet", serde_json::json!({"name": "Ada"}))?;
+//! let report = run_action(&charm.component, &request, Box::new(LocalBackend::new(params)))?;
+//! println!("{:?}: {}", report.end, serde_json::Value::Object(report.juju_results()));
 //! # Ok(())
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod action;
-mod bindings;
 pub mod cache;
 pub mod charm;
-pub mod cli;
-pub mod dispatch;
 pub mod engine;
+pub mod imports;
+pub mod juju;
 pub mod operation;
-pub mod pack;
 pub mod paths;
 pub mod run;
 pub mod sandbox;
@@ -59,4 +62,3 @@ pub mod task;
 pub mod testing;
 pub mod time;
 pub mod unit;
-mod unit_lock;

@@ -1,17 +1,117 @@
 //! Tasks: the record of one action run on one unit, in the shape `juju run`
-//! and `juju show-task` print.
+//! and `juju show-task` print, and the typed ids of tasks and operations.
+//!
+//! Operations and tasks are numbered from one sequence, as in Juju: an
+//! operation of two tasks takes ids 1, 2 and 3.
+//!
+//! ```
+//! use charmbox::task::{OperationId, TaskId};
+//!
+//! let task: TaskId = "2".parse().unwrap();
+//! assert_eq!(task.to_string(), "2");
+//! assert!("two".parse::<TaskId>().is_err());
+//! assert!("0".parse::<OperationId>().is_err(), "ids start at 1");
+//! ```
 
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use base64::Engine as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::action::LogEntry;
-use crate::run::RunReport;
-use crate::sandbox::CapturedOutput;
+use crate::run::{LimitHints, RunReport};
 use crate::time::format_juju;
+use crate::unit::UnitName;
+
+/// An id that is not a task or operation id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{given:?} is not {what} id: ids are whole numbers from 1 (`charmbox operations` lists them)"
+)]
+pub struct IdError {
+    /// `a task` or `an operation`.
+    pub what: &'static str,
+    /// What was given.
+    pub given: String,
+}
+
+macro_rules! numbered_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// The id numbered `n` (from 1), if `n` can be one.
+            pub fn new(n: u64) -> Option<Self> {
+                (n >= 1 && i64::try_from(n).is_ok()).then_some(Self(n))
+            }
+
+            /// Its number.
+            pub fn get(self) -> u64 {
+                self.0
+            }
+
+            /// The id as the store keeps it.
+            pub(crate) fn to_sql(self) -> i64 {
+                // `new` admits only numbers that fit.
+                self.0 as i64
+            }
+
+            /// An id read back from the store, which only ever holds valid
+            /// ones; anything else is reported, never defaulted.
+            pub(crate) fn from_sql(n: i64) -> Result<Self, IdError> {
+                u64::try_from(n).ok().and_then(Self::new).ok_or_else(|| IdError {
+                    what: $what,
+                    given: n.to_string(),
+                })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                let err = || IdError {
+                    what: $what,
+                    given: s.to_owned(),
+                };
+                // Digits only: no sign, no spaces.
+                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err());
+                }
+                s.parse().ok().and_then(Self::new).ok_or_else(err)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                // Juju prints ids as strings.
+                serializer.collect_str(self)
+            }
+        }
+    };
+}
+
+numbered_id!(
+    /// A task's id.
+    TaskId,
+    "a task"
+);
+numbered_id!(
+    /// An operation's id.
+    OperationId,
+    "an operation"
+);
 
 /// A task's status, as Juju names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +135,18 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Every status, in Juju's order.
+    pub const ALL: [TaskStatus; 8] = [
+        Self::Pending,
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Aborting,
+        Self::Aborted,
+        Self::Error,
+    ];
+
     /// Juju's name for the status.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,20 +160,6 @@ impl TaskStatus {
             Self::Error => "error",
         }
     }
-}
-
-impl TaskStatus {
-    /// Every status, in Juju's order.
-    pub const ALL: [TaskStatus; 8] = [
-        Self::Pending,
-        Self::Running,
-        Self::Completed,
-        Self::Failed,
-        Self::Cancelled,
-        Self::Aborting,
-        Self::Aborted,
-        Self::Error,
-    ];
 
     /// The status Juju names `name`.
     pub fn parse(name: &str) -> Option<Self> {
@@ -74,8 +172,8 @@ impl TaskStatus {
     }
 }
 
-impl std::fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for TaskStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
     }
 }
@@ -95,11 +193,11 @@ pub struct Timing {
 #[derive(Debug, Clone)]
 pub struct Task {
     /// The task id.
-    pub id: String,
-    /// The operation it belongs to, when recorded.
-    pub operation: Option<String>,
-    /// The unit, `app/N`.
-    pub unit: String,
+    pub id: TaskId,
+    /// The operation it belongs to.
+    pub operation: OperationId,
+    /// The unit.
+    pub unit: UnitName,
     /// The action name.
     pub action: String,
     /// The params it ran with (shared by the tasks of an operation).
@@ -117,6 +215,29 @@ pub struct Task {
 }
 
 impl Task {
+    /// Records how the run in `report` ended: status, message (with `hints`
+    /// on raising a limit it hit), results with Juju's output keys, log and
+    /// times.
+    pub fn finish(&mut self, mut report: RunReport, hints: &LimitHints) {
+        self.status = if report.end.is_completed() {
+            TaskStatus::Completed
+        } else {
+            TaskStatus::Failed
+        };
+        self.message = report.message_with(hints);
+        self.results = report.take_juju_results();
+        self.log = std::mem::take(&mut report.record.log);
+        self.timing.started = Some(report.started);
+        self.timing.completed = Some(report.completed);
+    }
+
+    /// Marks the task `error`: it could not be run at all, for `message`.
+    pub fn error(&mut self, message: String) {
+        self.status = TaskStatus::Error;
+        self.message = Some(message);
+        self.timing.completed = Some(SystemTime::now());
+    }
+
     /// The task as `juju run --format json` and `juju show-task` show it.
     pub fn to_juju_value(&self) -> Value {
         serde_json::to_value(self.juju_view()).expect("a task serialises to JSON")
@@ -140,10 +261,8 @@ impl Serialize for JujuTask<'_> {
         let task = self.0;
         let mut out = serializer.serialize_map(None)?;
         out.serialize_entry("id", &task.id)?;
-        if let Some(operation) = &task.operation {
-            out.serialize_entry("operation", operation)?;
-        }
-        out.serialize_entry("unit", &task.unit)?;
+        out.serialize_entry("operation", &task.operation)?;
+        out.serialize_entry("unit", &task.unit.to_string())?;
         out.serialize_entry("action", &task.action)?;
         out.serialize_entry("status", task.status.as_str())?;
         if let Some(message) = &task.message {
@@ -170,7 +289,7 @@ impl Serialize for JujuLog<'_> {
 }
 
 /// The times a task has reached so far, in Juju's format.
-struct JujuTiming<'a>(&'a Timing);
+pub struct JujuTiming<'a>(pub &'a Timing);
 
 impl Serialize for JujuTiming<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -189,47 +308,21 @@ impl Serialize for JujuTiming<'_> {
     }
 }
 
-/// The results as Juju reports them: what the charm set, plus `return-code`
-/// and the captured `stdout`/`stderr` (base64 with an `-encoding` key when not
-/// UTF-8), each omitted when empty.
-pub fn results_with_output(report: &RunReport) -> Map<String, Value> {
-    let mut results = report.record.results.clone();
-    add_output(&mut results, report);
-    results
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Adds `report`'s `return-code` and captured output to `results` (the
-/// charm's own, taken from the report), as [`results_with_output`] does.
-pub(crate) fn add_output(results: &mut Map<String, Value>, report: &RunReport) {
-    for (key, output) in [("stdout", &report.stdout), ("stderr", &report.stderr)] {
-        insert_output(results, key, output);
-    }
-    results.insert("return-code".into(), json!(report.return_code()));
-}
-
-fn insert_output(results: &mut Map<String, Value>, key: &str, output: &CapturedOutput) {
-    if output.bytes.is_empty() && output.dropped == 0 {
-        return;
-    }
-    let text = match std::str::from_utf8(&output.bytes) {
-        Ok(text) if output.dropped > 0 => format!(
-            "{text}\n[charmbox: {} more bytes of {key} dropped; at most {} are kept]",
-            output.dropped,
-            output.bytes.len()
-        ),
-        Ok(text) => text.to_owned(),
-        // Not text: encode it as Juju does; a marker would spoil the encoding,
-        // so a cut is told by `<key>-truncated` instead.
-        Err(_) => {
-            results.insert(format!("{key}-encoding"), json!("base64"));
-            if output.dropped > 0 {
-                results.insert(
-                    format!("{key}-truncated"),
-                    json!(output.dropped.to_string()),
-                );
-            }
-            base64::engine::general_purpose::STANDARD.encode(&output.bytes)
+    #[test]
+    fn ids_are_whole_numbers_from_one() {
+        for good in ["1", "42", "9223372036854775807"] {
+            assert_eq!(good.parse::<TaskId>().unwrap().to_string(), good);
         }
-    };
-    results.insert(key.into(), json!(text));
+        for bad in ["", "0", "-1", "+1", " 1", "1.0", "x", "9223372036854775808"] {
+            let err = bad.parse::<TaskId>().unwrap_err();
+            assert_eq!(err.given, bad);
+            assert!(err.to_string().contains("not a task id"), "{err}");
+        }
+        assert!(TaskId::from_sql(-3).is_err());
+        assert_eq!(OperationId::from_sql(7).unwrap().get(), 7);
+    }
 }

@@ -1,4 +1,13 @@
 //! Unit names (`app/0`) with Juju's rules, and where a unit keeps its data.
+//!
+//! ```
+//! use charmbox::unit::UnitName;
+//!
+//! let unit: UnitName = "my-app2/17".parse().unwrap();
+//! assert_eq!((unit.application(), unit.number()), ("my-app2", 17));
+//! assert!("app-1/0".parse::<UnitName>().is_err(), "no part of a name is only digits");
+//! assert!("hello/01".parse::<UnitName>().is_err(), "no leading zeros");
+//! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -61,6 +70,22 @@ pub(crate) const UNITS_DIR: &str = "units";
 impl fmt::Display for UnitName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.application, self.number)
+    }
+}
+
+/// A unit compares equal to its name written out, so a test can say
+/// `assert_eq!(output.unit, "hello/0")`.
+impl PartialEq<str> for UnitName {
+    fn eq(&self, other: &str) -> bool {
+        other
+            .rsplit_once('/')
+            .is_some_and(|(app, n)| app == self.application && n == self.number.to_string())
+    }
+}
+
+impl PartialEq<&str> for UnitName {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
     }
 }
 

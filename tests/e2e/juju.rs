@@ -597,7 +597,7 @@ fn pack_refuses_a_charm_that_fails_check() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("does not pass `charmbox check`, so it is not packed"),
+            .contains("does not pass `charmbox check`, so charmbox neither runs nor packs it"),
         "{}",
         run.stderr
     );

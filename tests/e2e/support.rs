@@ -3,56 +3,26 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{Mutex, OnceLock};
 
+use charmbox::testing::CrateBuild;
 use serde_json::Value;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("host/ has a parent")
+        .expect("cli/ has a parent")
         .to_owned()
 }
 
 /// Builds `examples/<name>` for `wasm32-wasip2` (cargo caches it) and returns
 /// the component's path. Panics with cargo's output if the build fails.
 pub fn example_component(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<std::collections::HashMap<String, PathBuf>>> = OnceLock::new();
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = built.get(name) {
-        return path.clone();
-    }
     let root = repo_root();
-    let target_dir = root.join("target").join("examples");
-    let manifest = root.join("examples").join(name).join("Cargo.toml");
-    let output = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "building example {name} failed (is the wasm32-wasip2 target installed? \
-         `rustup target add wasm32-wasip2`):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let artifact = name.replace('-', "_");
-    let path = target_dir
-        .join("wasm32-wasip2")
-        .join("release")
-        .join(format!("{artifact}.wasm"));
-    assert!(path.exists(), "cargo built no {}", path.display());
-    built.insert(name.to_owned(), path.clone());
-    path
+    CrateBuild::new(root.join("examples").join(name))
+        .target_dir(root.join("target").join("examples"))
+        .build()
+        .unwrap_or_else(|e| panic!("building example {name} failed: {e}"))
 }
 
 /// A `charmbox` invocation with its own state directory.

@@ -82,7 +82,7 @@ impl ActionContext {
         match key {
             None => Some(self.params.json().to_owned()),
             Some(path) => {
-                let value = value_at(self.params.value(), path)?;
+                let value = value_at(self.params.value().as_object()?, path)?;
                 Some(serde_json::to_string(value).expect("a JSON value always serialises"))
             }
         }

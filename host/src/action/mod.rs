@@ -1,16 +1,16 @@
-//! The action API a charm calls: `action-get`, `action-set`, `action-log` and
+//! The action contract: `action-get`, `action-set`, `action-log` and
 //! `action-fail`, with Juju's semantics.
 //!
 //! Where the params come from and where results, log lines and failures go is
 //! an [`ActionBackend`]: the local one ([`local::LocalBackend`]) keeps them for
-//! the task record and the terminal; a Juju one forwards them to Juju's hook
-//! tools. Everything a guest sends is checked here first, by
-//! [`ActionContext`], the same way whichever backend is in use: key rules,
-//! all-or-nothing `action-set`, and the bounds in [`ActionLimits`].
+//! the task record and the terminal; the Juju one ([`crate::juju::backend`])
+//! forwards them to Juju's hook tools. Everything a guest sends is checked
+//! here first, by [`ActionContext`], the same way whichever backend is in
+//! use: key rules ([`keys`]), all-or-nothing `action-set` ([`results`]), and
+//! the bounds in [`ActionLimits`]. Params are built from `key=value`
+//! arguments and read at dotted paths in [`params`].
 
 mod context;
-mod host;
-pub mod juju;
 pub mod keys;
 pub mod local;
 pub mod params;

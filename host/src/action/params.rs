@@ -1,6 +1,19 @@
 //! Params: the params an operation's runs share ([`ActionParams`]), reading
 //! a value at a dotted path, and building a params map from `key=value`
 //! arguments typed as `juju run` types them.
+//!
+//! ```
+//! use charmbox::action::params::{apply_args, ArgTyping};
+//! use serde_json::{json, Map};
+//!
+//! let mut params = Map::new();
+//! apply_args(&mut params, ["outfile.name=x.tar", "steps=3", "fast=true"], ArgTyping::Yaml)
+//!     .unwrap();
+//! assert_eq!(
+//!     serde_json::Value::Object(params),
+//!     json!({"outfile": {"name": "x.tar"}, "steps": 3, "fast": true})
+//! );
+//! ```
 
 use std::sync::Arc;
 
@@ -58,11 +71,22 @@ impl From<Arc<Value>> for ActionParams {
     }
 }
 
-/// The value at a dotted `path` in `params`, or `None` when any segment is
+/// The value at a dotted `path` in `map`, or `None` when any segment is
 /// absent or descends into something that is not a map (Juju's `action-get`).
-pub fn value_at<'a>(params: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(params, |value, segment| value.as_object()?.get(segment))
+///
+/// ```
+/// use charmbox::action::params::value_at;
+/// use serde_json::json;
+///
+/// let params = json!({"outfile": {"name": "x.tar"}, "n": 1});
+/// let params = params.as_object().unwrap();
+/// assert_eq!(value_at(params, "outfile.name"), Some(&json!("x.tar")));
+/// assert_eq!(value_at(params, "n.deeper"), None);
+/// ```
+pub fn value_at<'a>(map: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut segments = path.split('.');
+    let first = map.get(segments.next()?)?;
+    segments.try_fold(first, |value, segment| value.as_object()?.get(segment))
 }
 
 /// Sets `value` at a dotted `path` in `map`, creating maps on the way and
@@ -159,15 +183,16 @@ mod tests {
 
     #[test]
     fn value_at_follows_dotted_paths() {
-        let params = json!({"outfile": {"name": "x.tar", "size": 3}, "n": 1});
-        assert_eq!(value_at(&params, "outfile.name"), Some(&json!("x.tar")));
-        assert_eq!(value_at(&params, "outfile"), Some(&params["outfile"]));
-        assert_eq!(value_at(&params, "n"), Some(&json!(1)));
-        assert_eq!(value_at(&params, "missing"), None);
-        assert_eq!(value_at(&params, "outfile.missing"), None);
+        let value = json!({"outfile": {"name": "x.tar", "size": 3}, "n": 1});
+        let params = value.as_object().unwrap();
+        assert_eq!(value_at(params, "outfile.name"), Some(&json!("x.tar")));
+        assert_eq!(value_at(params, "outfile"), Some(&value["outfile"]));
+        assert_eq!(value_at(params, "n"), Some(&json!(1)));
+        assert_eq!(value_at(params, "missing"), None);
+        assert_eq!(value_at(params, "outfile.missing"), None);
         // Descending into a non-map gives nothing, not an error.
-        assert_eq!(value_at(&params, "n.deeper"), None);
-        assert_eq!(value_at(&params, "outfile.name.x"), None);
+        assert_eq!(value_at(params, "n.deeper"), None);
+        assert_eq!(value_at(params, "outfile.name.x"), None);
     }
 
     #[test]

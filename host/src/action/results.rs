@@ -1,5 +1,20 @@
 //! The results an action sets: a nested map of strings, filled by
 //! `action-set` calls that are validated all-or-nothing and bounded.
+//!
+//! ```
+//! use charmbox::action::results::Results;
+//! use serde_json::json;
+//!
+//! let mut results = Results::default();
+//! let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+//! results.set(&[pair("outfile.name", "x"), pair("outfile.size", "3")]).unwrap();
+//! // One bad key and the call stores nothing.
+//! assert!(results.set(&[pair("done", "yes"), pair("Bad", "x")]).is_err());
+//! assert_eq!(
+//!     serde_json::Value::Object(results.into_map()),
+//!     json!({"outfile": {"name": "x", "size": "3"}})
+//! );
+//! ```
 
 use serde_json::{Map, Value};
 

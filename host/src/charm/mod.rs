@@ -30,6 +30,7 @@ pub use metadata::{ActionSpec, CharmMetadata, MetadataError};
 pub use schema::{ParamsError, Violation};
 
 use crate::engine::Engine;
+use crate::unit::UnitName;
 
 /// The component file a charm directory holds, beside its metadata.
 pub const COMPONENT_FILE: &str = "charm.wasm";
@@ -56,6 +57,27 @@ pub enum CharmError {
     /// The component could not be loaded.
     #[error(transparent)]
     Component(#[from] LoadError),
+    /// The charm fails `charmbox check`: charmbox does not run or pack it.
+    #[error("{}", unsound_message(.0))]
+    Unsound(Vec<Diagnostic>),
+    /// No unit can be named after the charm.
+    #[error(
+        "cannot name a unit after the charm {name:?}: it is not a valid application name \
+         (lowercase letters, digits and single hyphens, starting with a letter); choose a unit \
+         yourself, such as my-app/0"
+    )]
+    NoDefaultUnit {
+        /// The charm's name.
+        name: String,
+    },
+}
+
+fn unsound_message(problems: &[Diagnostic]) -> String {
+    let listed: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
+    format!(
+        "the charm does not pass `charmbox check`, so charmbox neither runs nor packs it:\n{}",
+        listed.join("\n")
+    )
 }
 
 /// A loaded charm: its name, its declared actions (if it has metadata) and
@@ -74,17 +96,47 @@ impl Charm {
     pub fn load(engine: &Engine, path: &Path) -> Result<Self, CharmError> {
         let (metadata, component_path) = Self::locate(path)?;
         let component = CharmComponent::load(engine, &component_path)?;
+        Ok(Self::new(metadata, component))
+    }
+
+    /// A charm of `component` with `metadata` (`None` for a bare
+    /// component). Its name is the metadata's, else the component file's
+    /// stem (`hello.wasm` is `hello`).
+    pub fn new(metadata: Option<CharmMetadata>, component: CharmComponent) -> Self {
         let name = match &metadata {
             Some(m) => m.name.clone(),
-            None => component_path
+            None => component
+                .path()
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         };
-        Ok(Self {
+        Self {
             name,
             metadata,
             component,
+        }
+    }
+
+    /// Refuses a charm that `charmbox check` would fail, with its problems.
+    pub fn ensure_runnable(&self) -> Result<(), CharmError> {
+        let problems = self.check();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(CharmError::Unsound(problems))
+        }
+    }
+
+    /// The unit actions run on when none is chosen: `<charm name>/0`.
+    pub fn default_unit(&self) -> Result<UnitName, CharmError> {
+        self.unit(0)
+    }
+
+    /// Unit `number` of the application named after the charm.
+    pub fn unit(&self, number: u32) -> Result<UnitName, CharmError> {
+        UnitName::new(&self.name, number).map_err(|_| CharmError::NoDefaultUnit {
+            name: self.name.clone(),
         })
     }
 

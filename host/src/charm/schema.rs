@@ -75,11 +75,16 @@ impl fmt::Display for ParamsError {
             "invalid params for action {:?}: JSON validation failed:",
             self.action
         )?;
-        for v in &self.violations {
-            write!(f, "\n  - {}: {}", v.param, v.problem)?;
-        }
-        Ok(())
+        write_violations(f, &self.violations)
     }
+}
+
+/// Writes each violation on a line of its own, `  - param: problem`.
+pub fn write_violations(f: &mut fmt::Formatter<'_>, violations: &[Violation]) -> fmt::Result {
+    for v in violations {
+        write!(f, "\n  - {}: {}", v.param, v.problem)?;
+    }
+    Ok(())
 }
 
 impl ParamsSchema {

@@ -7,7 +7,6 @@
 //! each run and dropped with it, so nothing leaks from one run to the next.
 
 mod limiter;
-mod links;
 mod output;
 
 use std::path::PathBuf;
@@ -20,7 +19,6 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::action::{ActionContext, ActionLimits};
 
 pub use limiter::MemoryLimiter;
-pub(crate) use links::guard_symlinks;
 pub use output::{CapturedOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
@@ -55,8 +53,8 @@ impl Default for SandboxLimits {
 pub struct GuestIdentity {
     /// `JUJU_ACTION_NAME`.
     pub action: String,
-    /// `JUJU_ACTION_UUID`.
-    pub action_uuid: String,
+    /// `JUJU_ACTION_UUID`: the task's id.
+    pub action_id: String,
     /// `JUJU_UNIT_NAME`.
     pub unit: String,
 }
@@ -67,6 +65,12 @@ pub struct RunState {
     pub(crate) table: ResourceTable,
     pub(crate) action: ActionContext,
     pub(crate) limiter: MemoryLimiter,
+}
+
+impl crate::imports::HostView for RunState {
+    fn action(&mut self) -> &mut ActionContext {
+        &mut self.action
+    }
 }
 
 impl WasiView for RunState {
@@ -100,7 +104,7 @@ impl RunState {
         // Nothing of the host's environment, network or filesystem: only what
         // Juju would set for an action, and the unit's own data directory.
         wasi.env("JUJU_ACTION_NAME", &spec.identity.action)
-            .env("JUJU_ACTION_UUID", &spec.identity.action_uuid)
+            .env("JUJU_ACTION_UUID", &spec.identity.action_id)
             .env("JUJU_UNIT_NAME", &spec.identity.unit)
             .allow_tcp(false)
             .allow_udp(false)

@@ -62,6 +62,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ) WHERE id IN (SELECT task FROM task_logs);
     DROP TABLE task_logs;
     "#,
+    // 4: each operation's sandbox limits, so a worker that runs it in
+    // another process (`run --background`) holds its tasks to the limits
+    // it was queued with. Operations recorded before kept charmbox's
+    // defaults of the time: 5 minutes and 256 MiB.
+    r#"
+    ALTER TABLE operations ADD COLUMN timeout_ms INTEGER DEFAULT 300000;
+    ALTER TABLE operations ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 268435456;
+    "#,
 ];
 
 /// The schema version this build writes.

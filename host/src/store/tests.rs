@@ -3,14 +3,24 @@ use std::time::SystemTime;
 use serde_json::json;
 
 use super::*;
+use crate::action::LogEntry;
+use crate::sandbox::SandboxLimits;
+use crate::task::{Task, TaskStatus};
+use crate::time::from_micros;
+use rusqlite::Connection;
 
 fn new_op(units: &[&str]) -> NewOperation {
     NewOperation {
         action: "greet".into(),
         charm: PathBuf::from("/charms/hello"),
         params: json!({"name": "Ada"}),
-        units: units.iter().map(|u| u.to_string()).collect(),
+        units: units.iter().map(|u| u.parse().unwrap()).collect(),
+        limits: SandboxLimits::default(),
     }
+}
+
+fn tid(n: u64) -> TaskId {
+    TaskId::new(n).unwrap()
 }
 
 fn finish(task: &mut Task, status: TaskStatus) {
@@ -33,12 +43,12 @@ fn operations_and_tasks_share_one_id_sequence() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = TaskStore::open(dir.path()).unwrap();
     let (op, tasks) = store.enqueue(&new_op(&["a/0", "a/1"])).unwrap();
-    assert_eq!(op, "1");
-    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(op.get(), 1);
+    let ids: Vec<String> = tasks.iter().map(|t| t.id.to_string()).collect();
     assert_eq!(ids, ["2", "3"]);
     let (op, tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
-    assert_eq!((op.as_str(), tasks[0].id.as_str()), ("4", "5"));
-    assert_eq!(store.task("2").unwrap().status, TaskStatus::Pending);
+    assert_eq!((op.get(), tasks[0].id.get()), (4, 5));
+    assert_eq!(store.task(tid(2)).unwrap().status, TaskStatus::Pending);
 }
 
 #[test]
@@ -49,17 +59,17 @@ fn the_writer_records_results_logs_and_timing() {
     let writer = store.writer().unwrap();
     writer.started(&tasks[0], SystemTime::now());
     writer.flush();
-    assert_eq!(store.task("2").unwrap().status, TaskStatus::Running);
+    assert_eq!(store.task(tid(2)).unwrap().status, TaskStatus::Running);
     finish(&mut tasks[0], TaskStatus::Completed);
     writer.finished(&tasks[0]);
     writer.finish().unwrap();
-    let task = store.task("2").unwrap();
+    let task = store.task(tid(2)).unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
     assert_eq!(task.results["done"], "yes");
     let messages: Vec<_> = task.log.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(messages, ["one", "two"]);
     assert!(task.timing.completed.is_some());
-    assert_eq!(task.operation.as_deref(), Some("1"));
+    assert_eq!(task.operation.get(), 1);
 }
 
 #[test]
@@ -71,10 +81,10 @@ fn a_lone_task_is_written_at_once_and_its_store_kept_until_finish() {
     // Another process sees each write as soon as it is made, with no flush.
     let other = TaskStore::open(dir.path()).unwrap();
     writer.started(&tasks[0], SystemTime::now());
-    assert_eq!(other.task("2").unwrap().status, TaskStatus::Running);
+    assert_eq!(other.task(tid(2)).unwrap().status, TaskStatus::Running);
     finish(&mut tasks[0], TaskStatus::Completed);
     writer.finished(&tasks[0]);
-    let task = other.task("2").unwrap();
+    let task = other.task(tid(2)).unwrap();
     assert_eq!(task.status, TaskStatus::Completed);
     assert_eq!(task.log.len(), 2);
     // The writer still holds the store's claim on the task: not an orphan.
@@ -94,10 +104,7 @@ fn many_tasks_keep_their_store_while_the_writer_runs() {
     assert_eq!(other.abort_orphans().unwrap(), 0);
     writer.started(&tasks[0], SystemTime::now());
     writer.flush();
-    assert_eq!(
-        other.task(&tasks[0].id).unwrap().status,
-        TaskStatus::Running
-    );
+    assert_eq!(other.task(tasks[0].id).unwrap().status, TaskStatus::Running);
     writer.finish().unwrap();
 }
 
@@ -137,10 +144,47 @@ fn finish_returns_with_every_record_committed_and_the_checkpoint_follows() {
 fn unknown_task_ids_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = TaskStore::open(dir.path()).unwrap();
-    for id in ["42", "x"] {
-        let err = store.task(id).unwrap_err().to_string();
-        assert!(err.contains(&format!("task {id} not found")), "{err}");
+    let err = store.task(tid(42)).unwrap_err().to_string();
+    assert!(err.contains("task 42 not found"), "{err}");
+}
+
+#[test]
+fn a_record_that_cannot_be_read_back_is_an_error_never_a_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (_, tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    for (column, value, field) in [
+        ("results", "{not json", "results"),
+        ("status", "sleeping", "status"),
+        ("log", "[[1]]", "log"),
+        ("unit", "Not A Unit", "unit"),
+    ] {
+        let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        let good: String = conn
+            .query_row(
+                &format!("SELECT {column} FROM tasks WHERE id = 2"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        conn.execute(
+            &format!("UPDATE tasks SET {column} = ?1 WHERE id = 2"),
+            [value],
+        )
+        .unwrap();
+        let err = store.task(tasks[0].id).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::BadRecord { field: f, .. } if *f == field),
+            "{column}: {err}"
+        );
+        assert!(err.to_string().contains("task 2"), "{err}");
+        conn.execute(
+            &format!("UPDATE tasks SET {column} = ?1 WHERE id = 2"),
+            [good],
+        )
+        .unwrap();
     }
+    assert_eq!(store.task(tasks[0].id).unwrap().status, TaskStatus::Pending);
 }
 
 #[test]
@@ -155,17 +199,17 @@ fn a_task_enqueued_started_is_running_at_once_and_aborted_if_its_owner_dies() {
         assert_eq!(task.timing.started, task.timing.enqueued);
         // Another process sees it running, since its enqueue time.
         let other = TaskStore::open(dir.path()).unwrap();
-        let seen = other.task(&task.id).unwrap();
+        let seen = other.task(task.id).unwrap();
         assert_eq!(seen.status, TaskStatus::Running);
         assert_eq!(
             seen.timing.started.map(crate::time::to_micros),
             task.timing.started.map(crate::time::to_micros)
         );
-        task.id.clone()
+        task.id
     };
     // Its process is gone before it finished.
     let store = TaskStore::open(dir.path()).unwrap();
-    assert_eq!(store.task(&id).unwrap().status, TaskStatus::Aborted);
+    assert_eq!(store.task(id).unwrap().status, TaskStatus::Aborted);
 }
 
 #[test]
@@ -174,11 +218,11 @@ fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
     let dead_task = {
         let mut dead = TaskStore::open(dir.path()).unwrap();
         let (_, tasks) = dead.enqueue(&new_op(&["a/0"])).unwrap();
-        tasks[0].id.clone()
+        tasks[0].id
     };
     // The first store is dropped: its owner lock is gone, as if it died.
     let mut live = TaskStore::open(dir.path()).unwrap();
-    let aborted = live.task(&dead_task).unwrap();
+    let aborted = live.task(dead_task).unwrap();
     assert_eq!(aborted.status, TaskStatus::Aborted);
     assert!(aborted
         .message
@@ -187,10 +231,7 @@ fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
     // Tasks of a process that is alive are left alone.
     let (_, tasks) = live.enqueue(&new_op(&["a/1"])).unwrap();
     let other = TaskStore::open(dir.path()).unwrap();
-    assert_eq!(
-        other.task(&tasks[0].id).unwrap().status,
-        TaskStatus::Pending
-    );
+    assert_eq!(other.task(tasks[0].id).unwrap().status, TaskStatus::Pending);
 }
 
 #[test]
@@ -207,8 +248,8 @@ fn operations_are_filtered_and_newest_first() {
     writer.finish().unwrap();
 
     let all = store.operations(&OperationFilter::default()).unwrap();
-    let ids: Vec<_> = all.iter().map(|o| o.id.as_str()).collect();
-    assert_eq!(ids, ["3", "1"]);
+    let ids: Vec<_> = all.iter().map(|o| o.id.get()).collect();
+    assert_eq!(ids, [3, 1]);
     let by_action = |a: &str| OperationFilter {
         action: Some(a.into()),
         ..Default::default()
@@ -218,7 +259,7 @@ fn operations_are_filtered_and_newest_first() {
         unit: Some("a/0".into()),
         ..Default::default()
     };
-    assert_eq!(store.operations(&by_unit).unwrap()[0].id, "1");
+    assert_eq!(store.operations(&by_unit).unwrap()[0].id.get(), 1);
     let failed = OperationFilter {
         status: Some(TaskStatus::Failed),
         ..Default::default()
@@ -276,7 +317,7 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, schema::current_version());
-    let done = store.task("2").unwrap();
+    let done = store.task(tid(2)).unwrap();
     assert_eq!(done.status, TaskStatus::Completed);
     assert_eq!(done.results.get("done"), Some(&json!("yes")));
     let log: Vec<_> = done
@@ -291,8 +332,8 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
             (from_micros(2_000_000), "second, \"quoted\"")
         ]
     );
-    assert_eq!(store.task("3").unwrap().status, TaskStatus::Aborted);
-    assert!(store.task("3").unwrap().log.is_empty());
+    assert_eq!(store.task(tid(3)).unwrap().status, TaskStatus::Aborted);
+    assert!(store.task(tid(3)).unwrap().log.is_empty());
     // The orphan query is served by the new partial index.
     let plan: String = store
         .conn

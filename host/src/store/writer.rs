@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{params, Connection};
 
-use super::{log_to_json, StoreError, TaskStore};
+use super::records::log_to_json;
+use super::{StoreError, TaskStore};
 use crate::sync::{get_mut, into_inner, lock};
 use crate::task::Task;
 use crate::time::to_micros;
@@ -38,7 +39,7 @@ struct FinishedRow {
 impl FinishedRow {
     fn of(task: &Task) -> Self {
         Self {
-            id: task.id.parse().unwrap_or_default(),
+            id: task.id.to_sql(),
             status: task.status.as_str(),
             message: task.message.clone(),
             results: serde_json::to_string(&task.results)
@@ -86,6 +87,7 @@ struct WriterThread {
 /// fsyncs, a few milliseconds after 1000 tasks) need not delay reporting
 /// the results. Dropping it waits for the checkpoint to end, so a process
 /// that keeps it until its output is written never cuts one short.
+#[derive(Debug)]
 pub struct Checkpoint(Option<JoinHandle<()>>);
 
 impl Checkpoint {
@@ -145,9 +147,10 @@ impl TaskWriter {
 
     /// Records that `task` started running.
     pub fn started(&self, task: &Task, at: SystemTime) {
-        if let Ok(id) = task.id.parse() {
-            self.send(Write::Started { id, at });
-        }
+        self.send(Write::Started {
+            id: task.id.to_sql(),
+            at,
+        });
     }
 
     /// Records `task`'s final status, message, results, log and timing.

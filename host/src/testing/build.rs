@@ -1,4 +1,7 @@
-//! Building a charm crate to `wasm32-wasip2` from a test, once per process.
+//! Building a charm crate to `wasm32-wasip2`, once per process: for a
+//! charm's own tests ([`build_crate`]), and for charmbox's end-to-end tests
+//! and benchmarks, which build the examples into a target directory of
+//! their choosing ([`CrateBuild`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -78,20 +81,53 @@ pub enum BuildError {
 /// runs it once per crate per process, and returns the first outcome (success
 /// or failure) to every later caller.
 pub fn build_crate(crate_dir: impl AsRef<Path>) -> Result<PathBuf, BuildError> {
-    static BUILT: OnceLock<Mutex<HashMap<PathBuf, Result<PathBuf, BuildError>>>> = OnceLock::new();
-    let crate_dir = crate_dir.as_ref();
-    let key = crate_dir
-        .canonicalize()
-        .unwrap_or_else(|_| crate_dir.to_owned());
-    // Held while building: tests racing to build the same crate wait for the
-    // first one instead of running cargo side by side.
-    let mut built = crate::sync::lock(BUILT.get_or_init(Default::default));
-    if let Some(outcome) = built.get(&key) {
-        return outcome.clone();
+    CrateBuild::new(crate_dir).build()
+}
+
+/// A build of a charm crate to `wasm32-wasip2`; see [`build_crate`].
+#[derive(Debug, Clone)]
+pub struct CrateBuild {
+    crate_dir: PathBuf,
+    target_dir: Option<PathBuf>,
+}
+
+impl CrateBuild {
+    /// A build of the crate in `crate_dir`.
+    pub fn new(crate_dir: impl AsRef<Path>) -> Self {
+        Self {
+            crate_dir: crate_dir.as_ref().to_owned(),
+            target_dir: None,
+        }
     }
-    let outcome = build_uncached(&key);
-    built.insert(key, outcome.clone());
-    outcome
+
+    /// Builds into `dir` (default: `charmbox-wasm` under the crate's own
+    /// target directory). It must not be the target directory of a cargo
+    /// command that is running, which holds it locked.
+    pub fn target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.target_dir = Some(dir.into());
+        self
+    }
+
+    /// Builds (once per crate and target directory in a process) and
+    /// returns the component's path.
+    pub fn build(&self) -> Result<PathBuf, BuildError> {
+        type Outcomes = HashMap<(PathBuf, Option<PathBuf>), Result<PathBuf, BuildError>>;
+        static BUILT: OnceLock<Mutex<Outcomes>> = OnceLock::new();
+        let crate_dir = self
+            .crate_dir
+            .canonicalize()
+            .unwrap_or_else(|_| self.crate_dir.clone());
+        let key = (crate_dir, self.target_dir.clone());
+        // Held while building: tests racing to build the same crate wait for
+        // the first one instead of running cargo side by side.
+        let mut built = crate::sync::lock(BUILT.get_or_init(Default::default));
+        if let Some(outcome) = built.get(&key) {
+            return outcome.clone();
+        }
+        let outcome = build_uncached(&key.0, key.1.as_deref());
+        built.insert(key, outcome.clone());
+        outcome
+    }
 }
 
 fn cargo() -> OsString {
@@ -99,7 +135,7 @@ fn cargo() -> OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-fn build_uncached(crate_dir: &Path) -> Result<PathBuf, BuildError> {
+fn build_uncached(crate_dir: &Path, target_dir: Option<&Path>) -> Result<PathBuf, BuildError> {
     let manifest = crate_dir.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(BuildError::Cargo {
@@ -107,8 +143,10 @@ fn build_uncached(crate_dir: &Path) -> Result<PathBuf, BuildError> {
             manifest,
         });
     }
-    let (lib_name, target_dir) = inspect(&manifest)?;
-    let target_dir = target_dir.join(BUILD_SUBDIR);
+    let (lib_name, crate_target) = inspect(&manifest)?;
+    let target_dir = target_dir
+        .map(Path::to_owned)
+        .unwrap_or_else(|| crate_target.join(BUILD_SUBDIR));
     let output = Command::new(cargo())
         .args([
             "build",

@@ -2,11 +2,13 @@
 //! format: it calls `action-set`, `action-log` and `action-fail`, returns an
 //! error, or traps, without building anything.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::*;
+use crate::run::RunEnd;
+use crate::task::TaskStatus;
 
 /// A component exporting four handlers:
 /// - `greet`: logs `greeting`, sets `greeting.text=Hello, fixture`;

@@ -1,0 +1,153 @@
+//! `cargo bench -p charmbox-bench --bench ratio`: charmbox's in-process run of the
+//! Rust example's `greet` against the floor, taking turns.
+//!
+//! Criterion measures one benchmark after another; on a shared machine the
+//! load drifts between them, and a ratio of two of its figures carries the
+//! drift. Here the three runs alternate in short batches (the order turned
+//! each round), each round's ratios are taken between batches a few
+//! milliseconds apart, and the report is the median over the rounds:
+//!
+//! - `floor`: a bare host instantiating the component and calling its empty
+//!   `ping` export (fresh store each time);
+//! - `bare_greet`: that bare host calling `greet`, its imports answering
+//!   with canned params and storing nothing;
+//! - `greet`: charmbox running `greet` ([`charmbox::run::run_action`]):
+//!   sandbox, params, validated results, log, report.
+//!
+//! All three use one pooled engine. Options (after `--`): `--rounds N`
+//! (default 60), `--batch N` iterations per batch (default 300), and
+//! `--only NAME --seconds S` to run one of them alone, for a profiler.
+
+use std::time::{Duration, Instant};
+
+use charmbox::action::local::LocalBackend;
+use charmbox::charm::Charm;
+use charmbox::run::run_action;
+use charmbox_bench::{
+    bare_call, bare_linker, greet_params, hello_charm, pooled, request, GREET_PARAMS,
+};
+
+const NAMES: [&str; 3] = ["floor", "bare_greet", "greet"];
+
+struct Options {
+    rounds: usize,
+    batch: usize,
+    only: Option<(usize, Duration)>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        rounds: 60,
+        batch: 300,
+        only: None,
+    };
+    let mut only = None;
+    let mut seconds = 10.0;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |what: &str| args.next().unwrap_or_else(|| panic!("{arg} needs {what}"));
+        match arg.as_str() {
+            "--rounds" => options.rounds = value("a count").parse().expect("--rounds N"),
+            "--batch" => options.batch = value("a count").parse().expect("--batch N"),
+            "--seconds" => seconds = value("seconds").parse().expect("--seconds S"),
+            "--only" => {
+                let name = value("a name");
+                only = Some(
+                    NAMES
+                        .iter()
+                        .position(|n| *n == name)
+                        .unwrap_or_else(|| panic!("--only takes one of {NAMES:?}")),
+                );
+            }
+            // `cargo bench` passes `--bench`, and a filter for other targets.
+            _ => {}
+        }
+    }
+    options.only = only.map(|i| (i, Duration::from_secs_f64(seconds)));
+    options
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let options = options();
+    let charm_dir = hello_charm();
+    let engine = pooled();
+    let charm = Charm::load(&engine, charm_dir.path()).unwrap();
+    let params = greet_params();
+    let greet_request = request("greet");
+
+    let component = charm.component.component();
+    let floor_pre = bare_linker(engine.wasmtime(), "{}")
+        .instantiate_pre(component)
+        .unwrap();
+    let bare_greet_pre = bare_linker(engine.wasmtime(), GREET_PARAMS)
+        .instantiate_pre(component)
+        .unwrap();
+    let ping = component.get_export_index(None, "ping").unwrap();
+    let greet = component.get_export_index(None, "greet").unwrap();
+
+    let run = |which: usize| match which {
+        0 => assert!(bare_call(&engine, &floor_pre, &ping).is_ok()),
+        1 => assert!(bare_call(&engine, &bare_greet_pre, &greet).is_ok()),
+        _ => {
+            let backend = LocalBackend::new(params.clone());
+            let report = run_action(&charm.component, &greet_request, Box::new(backend)).unwrap();
+            assert!(report.message.is_none(), "{:?}", report.message);
+        }
+    };
+
+    if let Some((which, seconds)) = options.only {
+        let start = Instant::now();
+        let mut count = 0u64;
+        while start.elapsed() < seconds {
+            for _ in 0..100 {
+                run(which);
+            }
+            count += 100;
+        }
+        let per_run = start.elapsed().as_secs_f64() / count as f64 * 1e6;
+        println!("{}: {count} runs, {per_run:.2} µs each", NAMES[which]);
+        return;
+    }
+
+    // Warm up every path (pool slots, caches) before measuring.
+    for which in 0..NAMES.len() {
+        for _ in 0..options.batch {
+            run(which);
+        }
+    }
+    let mut micros: [Vec<f64>; 3] = Default::default();
+    for round in 0..options.rounds {
+        for step in 0..NAMES.len() {
+            let which = (round + step) % NAMES.len();
+            let start = Instant::now();
+            for _ in 0..options.batch {
+                run(which);
+            }
+            micros[which].push(start.elapsed().as_secs_f64() * 1e6 / options.batch as f64);
+        }
+    }
+    let ratio = |a: usize, b: usize| {
+        let mut ratios: Vec<f64> = micros[a]
+            .iter()
+            .zip(&micros[b])
+            .map(|(a, b)| a / b)
+            .collect();
+        median(&mut ratios)
+    };
+    println!(
+        "{} rounds of {} runs each, alternating (medians):",
+        options.rounds, options.batch
+    );
+    for (which, name) in NAMES.iter().enumerate() {
+        let mut values = micros[which].clone();
+        println!("  {name:<11} {:8.2} µs", median(&mut values));
+    }
+    println!("  greet / floor        x{:.3}", ratio(2, 0));
+    println!("  bare_greet / floor   x{:.3}", ratio(1, 0));
+    println!("  greet / bare_greet   x{:.3}", ratio(2, 1));
+}

@@ -1,0 +1,130 @@
+//! What the benchmarks share: the example charm, the engines, and the bare
+//! host the floor is measured on.
+
+use std::path::{Path, PathBuf};
+
+use charmbox::action::ActionParams;
+use charmbox::engine::{Engine, Pooling};
+use charmbox::run::RunRequest;
+use charmbox::sandbox::SandboxLimits;
+use charmbox::testing::CrateBuild;
+use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The params every `greet` benchmark runs with, as JSON text.
+pub const GREET_PARAMS: &str =
+    r#"{"name": "Ada", "language": "en", "style": {"uppercase": false, "punctuation": "!"}}"#;
+
+/// [`GREET_PARAMS`], made once as every task of an operation shares them.
+pub fn greet_params() -> ActionParams {
+    ActionParams::from(serde_json::from_str::<serde_json::Value>(GREET_PARAMS).unwrap())
+}
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Builds examples/hello for wasm32-wasip2 (as the end-to-end tests build
+/// it) and lays out a charm directory.
+pub fn hello_charm() -> tempfile::TempDir {
+    let component = CrateBuild::new(repo().join("examples/hello"))
+        .target_dir(repo().join("target/examples"))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("examples/hello/charmcraft.yaml"),
+        dir.path().join("charmcraft.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(component, dir.path().join("charm.wasm")).unwrap();
+    dir
+}
+
+/// A run of `action` on `hello/0` with the default limits.
+pub fn request(action: &str) -> RunRequest {
+    RunRequest {
+        action: action.into(),
+        unit: "hello/0".parse().unwrap(),
+        action_id: "1".into(),
+        data_dir: None,
+        limits: SandboxLimits::default(),
+    }
+}
+
+/// An engine with pooled instance allocation, as `charmbox run` builds one
+/// for a few workers.
+pub fn pooled() -> Engine {
+    Engine::builder()
+        .pooling(Pooling {
+            instances: 64,
+            max_memory_bytes: SandboxLimits::default().memory_bytes,
+        })
+        .build()
+        .unwrap()
+}
+
+/// The bare host for the floor: WASI and action imports that do nothing
+/// but answer `action-get` with fixed params.
+pub struct Bare {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Bare {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The bare host's linker: WASI, and an `action-get` answering `params`.
+pub fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
+    action
+        .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
+            Ok((Some(params.to_owned()),))
+        })
+        .unwrap();
+    action
+        .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
+            Ok((Ok::<(), String>(()),))
+        })
+        .unwrap();
+    action
+        .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
+        .unwrap();
+    action
+        .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
+        .unwrap();
+    linker
+}
+
+/// One run on the bare host: a fresh store, instantiate, call `export`.
+pub fn bare_call(
+    engine: &Engine,
+    pre: &InstancePre<Bare>,
+    export: &ComponentExportIndex,
+) -> Result<(), String> {
+    let mut store = wasmtime::Store::new(
+        engine.wasmtime(),
+        Bare {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        },
+    );
+    store.set_epoch_deadline(u64::MAX / 4);
+    let instance = pre.instantiate(&mut store).unwrap();
+    let func = instance
+        .get_typed_func::<(), (Result<(), String>,)>(&mut store, export)
+        .unwrap();
+    func.call(&mut store, ()).unwrap().0
+}

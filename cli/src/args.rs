@@ -1,0 +1,107 @@
+//! Arguments several commands share: durations, sizes, the sandbox limits
+//! as flags, and the words that tell a user which flag raises a limit.
+
+use std::time::Duration;
+
+use charmbox::run::LimitHints;
+use charmbox::sandbox::SandboxLimits;
+use clap::Args;
+
+/// How the CLI tells a user to raise a limit a task hit.
+pub const LIMIT_HINTS: LimitHints = LimitHints {
+    timeout: "raise the limit with --timeout",
+    memory: "raise it with --memory",
+};
+
+/// Sandbox limits on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Deadline for each task's action ("30s", "5m"); 0 for none.
+    #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
+    timeout: Timeout,
+
+    /// Memory cap for each sandbox ("256MiB", "1GiB", bytes).
+    #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
+    memory: usize,
+}
+
+impl LimitArgs {
+    /// The limits these flags give.
+    pub fn limits(&self) -> SandboxLimits {
+        SandboxLimits {
+            timeout: self.timeout.0,
+            memory_bytes: self.memory,
+            ..SandboxLimits::default()
+        }
+    }
+}
+
+/// A deadline, or none (`0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Option<Duration>);
+
+/// Parses a deadline such as `30s`, `5m` or `1h30m`; `0` means none.
+pub fn parse_timeout(text: &str) -> Result<Timeout, String> {
+    if text.trim() == "0" {
+        return Ok(Timeout(None));
+    }
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Ok(Timeout(None)),
+        Ok(d) => Ok(Timeout(Some(d))),
+        Err(e) => Err(format!(
+            "{e}: expected a duration such as 30s, 5m or 1h30m, or 0 for none"
+        )),
+    }
+}
+
+/// Parses `256MiB`, `1GiB`, `512KiB`, `64MB` or a plain byte count.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number.parse().map_err(|_| {
+        format!("{text:?} is not a size: expected e.g. 256MiB, 1GiB or a byte count")
+    })?;
+    let multiplier: usize = match unit.trim() {
+        "" | "B" => 1,
+        "K" | "KB" | "KiB" => 1 << 10,
+        "M" | "MB" | "MiB" => 1 << 20,
+        "G" | "GB" | "GiB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}: use B, KiB, MiB or GiB"
+            ))
+        }
+    };
+    let bytes = number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))?;
+    if bytes < (1 << 20) {
+        return Err(format!(
+            "{text:?} is too small: a charm needs at least 1MiB"
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes_and_timeouts() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("2097152"), Ok(2 << 20));
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("10KiB").is_err());
+        assert_eq!(parse_timeout("0"), Ok(Timeout(None)));
+        assert_eq!(
+            parse_timeout("1m30s"),
+            Ok(Timeout(Some(Duration::from_secs(90))))
+        );
+        assert!(parse_timeout("soon").is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! `charmbox pack CHARM_DIR -o OUT_DIR`: a Juju-deployable charm directory;
+//! see `charmbox::juju::pack`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::EXIT_COMPLETED;
+use charmbox::juju::pack::{pack, PackOptions};
+
+/// Arguments of `charmbox pack`.
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The charm directory: its metadata and charm.wasm.
+    charm: PathBuf,
+
+    /// The directory to write the deployable charm to (`juju deploy OUT_DIR`).
+    #[arg(short, long = "output", value_name = "OUT_DIR")]
+    output: PathBuf,
+
+    /// The charmbox binary to put in the charm (default: this one). It runs
+    /// on the unit: use a static build, e.g.
+    /// target/x86_64-unknown-linux-musl/release/charmbox.
+    #[arg(long, value_name = "PATH")]
+    binary: Option<PathBuf>,
+
+    /// Pack into a directory that is not empty, replacing the files pack
+    /// writes.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Packs the charm and lists what was written; returns the exit status.
+pub fn execute(args: PackArgs) -> anyhow::Result<u8> {
+    let binary = match args.binary {
+        Some(binary) => binary,
+        None => std::env::current_exe()
+            .context("cannot tell where this charmbox binary is: pass --binary PATH")?,
+    };
+    let engine = super::engine()?;
+    let report = pack(
+        &engine,
+        &args.charm,
+        &args.output,
+        &PackOptions {
+            binary,
+            force: args.force,
+        },
+    )?;
+    println!(
+        "packed {} into {} (deploy with `juju deploy {}`):",
+        report.name,
+        args.output.display(),
+        args.output.display()
+    );
+    for file in &report.files {
+        println!("  {}", file.display());
+    }
+    for note in &report.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(EXIT_COMPLETED)
+}

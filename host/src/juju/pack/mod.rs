@@ -1,0 +1,351 @@
+//! Packing: laying out a charm directory that Juju can deploy and that runs
+//! its actions with charmbox.
+//!
+//! [`pack`] owns the layout. From a charm directory (metadata and
+//! `charm.wasm`) that passes `charmbox check`, it writes:
+//!
+//! ```text
+//! OUT_DIR/
+//!   dispatch          shell shim: exec "$JUJU_CHARM_DIR/bin/charmbox" dispatch
+//!   bin/charmbox      the charmbox binary (this one, or --binary PATH)
+//!   charm.wasm        the component
+//!   metadata.yaml     name, summary, description, ... (what Juju reads)
+//!   actions.yaml      the actions section (what Juju reads)
+//!   charmcraft.yaml   the source's, less its actions section (now in actions.yaml)
+//!   config.yaml       when the charm has config options
+//!   manifest.yaml     when the charm declares the bases it runs on
+//! ```
+//!
+//! Files from the source that Juju reads (`metadata.yaml`, `actions.yaml`,
+//! `config.yaml`, `manifest.yaml`) are copied as they are; otherwise they are
+//! made from `charmcraft.yaml`, as `charmcraft pack` makes them. Every action
+//! in `actions.yaml` states `additionalProperties`: where the source leaves
+//! it out, `false` is written, the default charmbox (and Juju 4) uses, so
+//! that Juju 3, whose default is `true`, validates params the same way.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+mod layout;
+
+use crate::charm::metadata::{ACTIONS_YAML, CHARMCRAFT_YAML, METADATA_YAML};
+use crate::charm::{Charm, CharmError, COMPONENT_FILE};
+use crate::engine::Engine;
+
+/// The dispatch shim's file name, which Juju runs.
+pub const DISPATCH_FILE: &str = "dispatch";
+/// Where the binary goes, relative to the packed directory.
+pub const BINARY_PATH: &str = "bin/charmbox";
+
+const CONFIG_YAML: &str = "config.yaml";
+const MANIFEST_YAML: &str = "manifest.yaml";
+
+/// Every file pack may write (and, with `force`, replaces).
+const PACKED_FILES: [&str; 9] = [
+    DISPATCH_FILE,
+    BINARY_PATH,
+    COMPONENT_FILE,
+    METADATA_YAML,
+    ACTIONS_YAML,
+    CHARMCRAFT_YAML,
+    CONFIG_YAML,
+    MANIFEST_YAML,
+    // The shim of an older layout; never written, removed with `force`.
+    "hooks/dispatch",
+];
+
+/// The `charmcraft.yaml` keys that `metadata.yaml` carries.
+const METADATA_KEYS: [&str; 22] = [
+    "name",
+    "display-name",
+    "summary",
+    "description",
+    "maintainers",
+    "docs",
+    "issues",
+    "source",
+    "website",
+    "terms",
+    "subordinate",
+    "requires",
+    "provides",
+    "peers",
+    "extra-bindings",
+    "resources",
+    "storage",
+    "devices",
+    "containers",
+    "assumes",
+    "charm-user",
+    "min-juju-version",
+];
+
+/// The dispatch shim: Juju runs it with the charm directory in
+/// `JUJU_CHARM_DIR`.
+pub const DISPATCH_SHIM: &str = r#"#!/bin/sh
+# Written by `charmbox pack`. Juju runs this file for every hook and action of
+# the charm, with JUJU_DISPATCH_PATH saying which (actions/<name>,
+# hooks/<name>). charmbox runs the action's handler from charm.wasm in its
+# sandbox, talking to Juju through the hook tools (action-get, action-set,
+# action-log, action-fail); hooks are logged and succeed.
+exec "${JUJU_CHARM_DIR:?is not set: Juju runs this file as the charm's dispatch}/bin/charmbox" dispatch "$@"
+"#;
+
+/// How to pack.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    /// The `charmbox` binary to put in the charm. It runs on the unit, so it
+    /// should be a static build for the unit's architecture.
+    pub binary: PathBuf,
+    /// Replace the files pack writes in a non-empty output directory.
+    pub force: bool,
+}
+
+/// What was packed.
+#[derive(Debug, Clone)]
+pub struct PackReport {
+    /// The charm's name.
+    pub name: String,
+    /// The files written, relative to the output directory, in order.
+    pub files: Vec<PathBuf>,
+    /// Things the packer should know (a dynamically linked binary, no base
+    /// declared, a summary made up).
+    pub notes: Vec<String>,
+}
+
+/// Why a charm was not packed.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// The source is not a charm directory.
+    #[error(
+        "{0} is not a charm directory: pack needs a directory holding the charm's metadata \
+         (charmcraft.yaml or actions.yaml) and its {COMPONENT_FILE}"
+    )]
+    NotACharmDir(PathBuf),
+    /// The charm could not be loaded.
+    #[error(transparent)]
+    Load(#[from] CharmError),
+    /// The output directory already holds files.
+    #[error(
+        "{0} exists and is not empty: choose a new directory, or pass --force to replace the \
+         files pack writes there"
+    )]
+    OutputNotEmpty(PathBuf),
+    /// The output directory is the charm directory, or inside it.
+    #[error(
+        "cannot pack into {out}: it is {charm} or inside it; choose a directory outside the \
+         charm's source"
+    )]
+    OutputInsideCharm {
+        /// The output directory.
+        out: PathBuf,
+        /// The charm directory.
+        charm: PathBuf,
+    },
+    /// The binary to pack is missing.
+    #[error(
+        "cannot pack the charmbox binary {path}: {reason}; pass --binary with the path of a \
+         charmbox build (for a unit, a static one: see docs/juju.md)"
+    )]
+    Binary {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A source file could not be read or made sense of.
+    #[error("cannot read {path}: {reason}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Packs the charm directory `charm_dir` into `out_dir`.
+pub fn pack(
+    engine: &Engine,
+    charm_dir: &Path,
+    out_dir: &Path,
+    options: &PackOptions,
+) -> Result<PackReport, PackError> {
+    if charm_dir.exists() && !charm_dir.is_dir() {
+        return Err(PackError::NotACharmDir(charm_dir.to_owned()));
+    }
+    let charm = Charm::load(engine, charm_dir)?;
+    charm.ensure_runnable()?;
+    check_output_dir(charm_dir, out_dir, options.force)?;
+    if !options.binary.is_file() {
+        return Err(PackError::Binary {
+            path: options.binary.clone(),
+            reason: "it is not a file".into(),
+        });
+    }
+
+    let mut notes = Vec::new();
+    let files = layout::layout(charm_dir, &charm.name, &mut notes)?;
+
+    if options.force {
+        for name in PACKED_FILES {
+            let path = out_dir.join(name);
+            if path.is_file() {
+                std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+            }
+        }
+    }
+    std::fs::create_dir_all(out_dir.join("bin")).map_err(|e| write_error(out_dir, e))?;
+    let mut written = Vec::new();
+    for (name, content) in files {
+        let path = out_dir.join(name);
+        std::fs::write(&path, content).map_err(|e| write_error(&path, e))?;
+        written.push(PathBuf::from(name));
+    }
+    let component = out_dir.join(COMPONENT_FILE);
+    std::fs::copy(charm_dir.join(COMPONENT_FILE), &component)
+        .map_err(|e| write_error(&component, e))?;
+    written.push(COMPONENT_FILE.into());
+
+    let binary = out_dir.join(BINARY_PATH);
+    std::fs::copy(&options.binary, &binary).map_err(|e| write_error(&binary, e))?;
+    make_executable(&binary)?;
+    written.push(BINARY_PATH.into());
+    if dynamically_linked(&options.binary) == Some(true) {
+        notes.push(format!(
+            "{} is dynamically linked: it runs on a unit only if the unit has the same C \
+             library; for deploying, pack a static build (--binary \
+             target/x86_64-unknown-linux-musl/release/charmbox, see docs/juju.md)",
+            options.binary.display()
+        ));
+    }
+
+    let dispatch = out_dir.join(DISPATCH_FILE);
+    std::fs::write(&dispatch, DISPATCH_SHIM).map_err(|e| write_error(&dispatch, e))?;
+    make_executable(&dispatch)?;
+    written.push(DISPATCH_FILE.into());
+
+    Ok(PackReport {
+        name: charm.name,
+        files: written,
+        notes,
+    })
+}
+
+fn check_output_dir(charm_dir: &Path, out_dir: &Path, force: bool) -> Result<(), PackError> {
+    if let (Ok(charm), Some(out)) = (charm_dir.canonicalize(), canonical_to_be(out_dir)) {
+        if out.starts_with(&charm) {
+            return Err(PackError::OutputInsideCharm {
+                out: out_dir.to_owned(),
+                charm: charm_dir.to_owned(),
+            });
+        }
+    }
+    if !out_dir.exists() {
+        return Ok(());
+    }
+    if !out_dir.is_dir() {
+        return Err(write_error(
+            out_dir,
+            std::io::Error::other("it exists and is not a directory"),
+        ));
+    }
+    let mut entries = std::fs::read_dir(out_dir).map_err(|e| write_error(out_dir, e))?;
+    if entries.next().is_some() && !force {
+        return Err(PackError::OutputNotEmpty(out_dir.to_owned()));
+    }
+    Ok(())
+}
+
+/// The canonical form `path` has or would have once created: its nearest
+/// existing ancestor canonicalized, joined with the rest.
+fn canonical_to_be(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(canonical, |p, c| p.join(c)));
+        }
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?;
+    }
+}
+
+fn write_error(path: &Path, error: std::io::Error) -> PackError {
+    PackError::Write {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    }
+}
+
+fn make_executable(path: &Path) -> Result<(), PackError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| write_error(path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Whether `path` is a 64-bit little-endian ELF executable that names a
+/// program interpreter (the dynamic loader); `None` when it is not such a
+/// file or cannot be read.
+fn dynamically_linked(path: &Path) -> Option<bool> {
+    const PT_INTERP: u32 = 3;
+    let mut file = File::open(path).ok()?;
+    let mut header = [0u8; 64];
+    file.read_exact(&mut header).ok()?;
+    if &header[..4] != b"\x7fELF" || header[4] != 2 || header[5] != 1 {
+        return None;
+    }
+    let phoff = u64::from_le_bytes(header[0x20..0x28].try_into().ok()?);
+    let phentsize = u16::from_le_bytes(header[0x36..0x38].try_into().ok()?) as usize;
+    let phnum = u16::from_le_bytes(header[0x38..0x3a].try_into().ok()?) as usize;
+    if phentsize < 4 {
+        return None;
+    }
+    file.seek(SeekFrom::Start(phoff)).ok()?;
+    let mut table = vec![0u8; phentsize.checked_mul(phnum)?];
+    file.read_exact(&mut table).ok()?;
+    Some(table.chunks_exact(phentsize).any(|entry| {
+        entry[..4]
+            .try_into()
+            .map(u32::from_le_bytes)
+            .is_ok_and(|kind| kind == PT_INTERP)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_a_dynamic_executable() {
+        // The test binary itself: linked however the toolchain links tests,
+        // but always an ELF file on Linux.
+        if cfg!(all(
+            target_os = "linux",
+            target_endian = "little",
+            target_pointer_width = "64"
+        )) {
+            let me = std::env::current_exe().unwrap();
+            assert!(dynamically_linked(&me).is_some());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("script");
+        std::fs::write(&text, "#!/bin/sh\n").unwrap();
+        assert_eq!(dynamically_linked(&text), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! The action runtime: one run of one action in a fresh sandbox, through
+//! any [`ActionBackend`].
+//!
+//! [`run_action`] instantiates the charm's pre-linked component in a new
+//! store (see [`crate::sandbox`]), calls the handler, and returns a
+//! [`RunReport`]: how it ended, what it reported, what it printed. A run
+//! that starts and then goes wrong (an error returned, a trap, a deadline)
+//! is a report, not an error; [`RunError`] is for runs that cannot start.
+
+mod report;
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use wasmtime::component::TypedFunc;
+use wasmtime::Store;
+
+pub use report::{format_bytes, LimitHints, RunEnd, RunReport};
+
+use crate::action::{ActionBackend, ActionContext, ActionRecord};
+use crate::charm::{CharmComponent, HandlerSignature};
+use crate::engine::Engine;
+use crate::sandbox::{GuestIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec};
+use crate::unit::UnitName;
+
+/// What to run and where.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The action (and export) name.
+    pub action: String,
+    /// The unit it runs on.
+    pub unit: UnitName,
+    /// The id the guest sees as `JUJU_ACTION_UUID`: the task's id, as Juju
+    /// gives it.
+    pub action_id: String,
+    /// The unit's data directory, preopened at `/data` (and made if it is
+    /// missing) for a charm that reaches the filesystem
+    /// ([`CharmComponent::reaches_filesystem`]); `None` for none.
+    pub data_dir: Option<PathBuf>,
+    /// The bounds the run is held to.
+    pub limits: SandboxLimits,
+}
+
+/// Why a run did not start. A run that starts and then goes wrong is a
+/// failed [`RunReport`], not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The component exports no handler of that name.
+    #[error("{}", unknown_action_message(.action, .available))]
+    UnknownAction {
+        /// The name asked for.
+        action: String,
+        /// The handlers it does export.
+        available: Vec<String>,
+    },
+    /// The component imports something the host does not provide.
+    #[error(
+        "{path} cannot run: it imports {}, which charmbox does not provide (run `charmbox check` for details)",
+        .missing.join(", ")
+    )]
+    MissingImports {
+        /// The component file.
+        path: PathBuf,
+        /// The missing imports.
+        missing: Vec<String>,
+    },
+    /// The host could not prepare the sandbox (e.g. the data directory).
+    #[error("cannot prepare the sandbox: {0:#}")]
+    Sandbox(anyhow::Error),
+}
+
+impl RunError {
+    /// The error for `action`, which `charm` does not export.
+    pub fn unknown_action(charm: &CharmComponent, action: &str) -> Self {
+        Self::UnknownAction {
+            action: action.to_owned(),
+            available: charm.handlers().keys().cloned().collect(),
+        }
+    }
+}
+
+fn unknown_action_message(action: &str, available: &[String]) -> String {
+    if available.is_empty() {
+        format!("the charm has no action {action:?}: it exports no action handlers at all")
+    } else {
+        format!(
+            "the charm has no action {action:?}; it exports: {}",
+            available.join(", ")
+        )
+    }
+}
+
+/// Runs `request.action` of `charm` in a fresh sandbox, with `backend`
+/// supplying params and carrying what the action reports.
+pub fn run_action(
+    charm: &CharmComponent,
+    request: &RunRequest,
+    backend: Box<dyn ActionBackend>,
+) -> Result<RunReport, RunError> {
+    let handler = charm
+        .handler(&request.action)
+        .ok_or_else(|| RunError::unknown_action(charm, &request.action))?;
+    let pre = charm
+        .instance_pre()
+        .ok_or_else(|| RunError::MissingImports {
+            path: charm.path().to_owned(),
+            missing: charm
+                .missing_imports()
+                .iter()
+                .map(|m| m.name.clone())
+                .collect(),
+        })?;
+    let started = SystemTime::now();
+    let stdout = OutputCapture::new(request.limits.output_bytes);
+    let stderr = OutputCapture::new(request.limits.output_bytes);
+    let action = match ActionContext::new(backend, request.limits.action) {
+        Ok(action) => action,
+        Err(e) => {
+            return Ok(RunReport {
+                end: RunEnd::BackendFailed,
+                message: Some(format!("cannot read the action's params: {e}")),
+                record: ActionRecord::default(),
+                stdout: stdout.take(),
+                stderr: stderr.take(),
+                started,
+                completed: SystemTime::now(),
+            })
+        }
+    };
+    let spec = SandboxSpec {
+        identity: GuestIdentity {
+            action: request.action.clone(),
+            action_id: request.action_id.clone(),
+            unit: request.unit.to_string(),
+        },
+        // A guest that cannot reach a directory is not given one to reach.
+        data_dir: request
+            .data_dir
+            .clone()
+            .filter(|_| charm.reaches_filesystem()),
+        limits: request.limits,
+    };
+    let state = RunState::new(&spec, action, &stdout, &stderr).map_err(RunError::Sandbox)?;
+
+    let mut store = Store::new(charm.component().engine(), state);
+    store.limiter(|state| &mut state.limiter);
+    store.set_epoch_deadline(match request.limits.timeout {
+        Some(timeout) => Engine::ticks_for(timeout),
+        // Far enough away never to come, near enough not to overflow.
+        None => u64::MAX / 4,
+    });
+
+    let outcome = call_handler(&mut store, pre, handler.index, handler.signature);
+    let state = store.into_data();
+    let refused_memory = state.limiter.refused();
+    let memory_cap = state.limiter.max_bytes();
+    let record = state.action.finish();
+
+    let (end, message) = match outcome {
+        Ok(Ok(())) => match (&record.backend_error, &record.failure) {
+            (Some(e), _) => (RunEnd::BackendFailed, Some(e.clone())),
+            (None, Some(failure)) => (RunEnd::ActionFailed, Some(failure.clone())),
+            (None, None) => (RunEnd::Completed, None),
+        },
+        // A handler usually errors because a hook tool under it failed: the
+        // tool's failure is the cause worth reporting.
+        Ok(Err(_)) if record.backend_error.is_some() => {
+            (RunEnd::BackendFailed, record.backend_error.clone())
+        }
+        Ok(Err(message)) => (
+            RunEnd::HandlerError,
+            Some(if message.is_empty() {
+                format!(
+                    "action {:?} returned an error without a message",
+                    request.action
+                )
+            } else {
+                message
+            }),
+        ),
+        Err(error) => {
+            let (end, message) = report::classify_trap(
+                &request.action,
+                &error,
+                request.limits.timeout,
+                refused_memory,
+                memory_cap,
+            );
+            (end, Some(message))
+        }
+    };
+    Ok(RunReport {
+        end,
+        message,
+        record,
+        stdout: stdout.take(),
+        stderr: stderr.take(),
+        started,
+        completed: SystemTime::now(),
+    })
+}
+
+/// Instantiates and calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the
+/// guest, `Err` for a trap or a host error.
+fn call_handler(
+    store: &mut Store<RunState>,
+    pre: &wasmtime::component::InstancePre<RunState>,
+    index: wasmtime::component::ComponentExportIndex,
+    signature: HandlerSignature,
+) -> wasmtime::Result<Result<(), String>> {
+    let instance = pre.instantiate(&mut *store)?;
+    match signature {
+        HandlerSignature::Plain => {
+            let func: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, index)?;
+            func.call(&mut *store, ())?;
+            Ok(Ok(()))
+        }
+        HandlerSignature::Fallible => {
+            let func: TypedFunc<(), (Result<(), String>,)> =
+                instance.get_typed_func(&mut *store, index)?;
+            let (result,) = func.call(&mut *store, ())?;
+            Ok(result)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_action_lists_the_exports() {
+        let err = RunError::UnknownAction {
+            action: "nope".into(),
+            available: vec!["greet".into(), "snapshot-database".into()],
+        };
+        assert_eq!(
+            err.to_string(),
+            "the charm has no action \"nope\"; it exports: greet, snapshot-database"
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! What one run produced: how it ended ([`RunEnd`], typed: which limit, at
+//! what value), what the guest reported, its captured output, and the
+//! results as Juju shows them.
+//!
+//! Messages here never name a front end's flags: a caller that can say how
+//! to raise a limit passes [`LimitHints`] to [`RunReport::message_with`].
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+use wasmtime::Trap;
+
+use crate::action::ActionRecord;
+use crate::sandbox::CapturedOutput;
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The handler returned normally and nothing failed it.
+    Completed,
+    /// The handler called `action-fail` (and then returned normally).
+    ActionFailed,
+    /// The handler returned `err(message)`.
+    HandlerError,
+    /// The guest hit its deadline.
+    TimedOut {
+        /// The deadline it was held to.
+        limit: Duration,
+    },
+    /// The guest needed more memory than its cap.
+    OutOfMemory {
+        /// The size a refused growth asked for, in bytes.
+        wanted: usize,
+        /// The cap, in bytes.
+        limit: usize,
+    },
+    /// The guest trapped (panic, `unreachable`, stack overflow, …).
+    Trapped,
+    /// A backend operation (such as a Juju hook tool) failed.
+    BackendFailed,
+}
+
+impl RunEnd {
+    /// Whether the run completed.
+    pub fn is_completed(&self) -> bool {
+        matches!(self, Self::Completed)
+    }
+
+    /// A few words on how it ended, for messages (`it timed out`).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::ActionFailed => "it called action-fail",
+            Self::HandlerError => "its handler returned an error",
+            Self::TimedOut { .. } => "it timed out",
+            Self::OutOfMemory { .. } => "it ran out of memory",
+            Self::Trapped => "it trapped",
+            Self::BackendFailed => "a hook tool failed",
+        }
+    }
+}
+
+/// How a front end tells its user to raise a limit, appended to the
+/// message of a run that hit it: the CLI names its flags, the testing API
+/// its builder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitHints {
+    /// For a run that timed out (`raise the limit with --timeout`).
+    pub timeout: &'static str,
+    /// For a run that ran out of memory (`raise it with --memory`).
+    pub memory: &'static str,
+}
+
+/// What one run produced.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// How it ended.
+    pub end: RunEnd,
+    /// Why it did not complete, in words that name no front end's flags
+    /// (see [`Self::message_with`]).
+    pub message: Option<String>,
+    /// What it reported through the action API.
+    pub record: ActionRecord,
+    /// Captured stdout.
+    pub stdout: CapturedOutput,
+    /// Captured stderr.
+    pub stderr: CapturedOutput,
+    /// When the sandbox started.
+    pub started: SystemTime,
+    /// When the run ended.
+    pub completed: SystemTime,
+}
+
+impl RunReport {
+    /// The exit code a Juju charm process would have had: 0 unless the handler
+    /// errored or the guest was stopped.
+    pub fn return_code(&self) -> i32 {
+        match self.end {
+            RunEnd::Completed | RunEnd::ActionFailed => 0,
+            _ => 1,
+        }
+    }
+
+    /// [`Self::message`], with `hints` saying how to raise the limit the run
+    /// hit, if it hit one.
+    pub fn message_with(&self, hints: &LimitHints) -> Option<String> {
+        let message = self.message.clone()?;
+        let hint = match self.end {
+            RunEnd::TimedOut { .. } => hints.timeout,
+            RunEnd::OutOfMemory { .. } => hints.memory,
+            _ => return Some(message),
+        };
+        Some(format!("{message} ({hint})"))
+    }
+
+    /// The results as Juju reports them: what the charm set, plus
+    /// `return-code` and the captured `stdout`/`stderr` (base64 with an
+    /// `-encoding` key when not UTF-8), each omitted when empty.
+    pub fn juju_results(&self) -> Map<String, Value> {
+        let mut results = self.record.results.clone();
+        self.add_output(&mut results);
+        results
+    }
+
+    /// [`Self::juju_results`], taking the charm's own results out of the
+    /// report rather than copying them.
+    pub fn take_juju_results(&mut self) -> Map<String, Value> {
+        let mut results = std::mem::take(&mut self.record.results);
+        self.add_output(&mut results);
+        results
+    }
+
+    fn add_output(&self, results: &mut Map<String, Value>) {
+        for (key, output) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            insert_output(results, key, output);
+        }
+        results.insert("return-code".into(), json!(self.return_code()));
+    }
+}
+
+fn insert_output(results: &mut Map<String, Value>, key: &str, output: &CapturedOutput) {
+    if output.bytes.is_empty() && output.dropped == 0 {
+        return;
+    }
+    let text = match std::str::from_utf8(&output.bytes) {
+        Ok(text) if output.dropped > 0 => format!(
+            "{text}\n[charmbox: {} more bytes of {key} dropped; at most {} are kept]",
+            output.dropped,
+            output.bytes.len()
+        ),
+        Ok(text) => text.to_owned(),
+        // Not text: encode it as Juju does; a marker would spoil the encoding,
+        // so a cut is told by `<key>-truncated` instead.
+        Err(_) => {
+            results.insert(format!("{key}-encoding"), json!("base64"));
+            if output.dropped > 0 {
+                results.insert(
+                    format!("{key}-truncated"),
+                    json!(output.dropped.to_string()),
+                );
+            }
+            base64::engine::general_purpose::STANDARD.encode(&output.bytes)
+        }
+    };
+    results.insert(key.into(), json!(text));
+}
+
+/// How a call that ended in a wasmtime error ended: a deadline, refused
+/// memory growth (a guest usually aborts right after), or a trap.
+pub(super) fn classify_trap(
+    action: &str,
+    error: &wasmtime::Error,
+    timeout: Option<Duration>,
+    refused_memory: Option<usize>,
+    memory_cap: usize,
+) -> (RunEnd, String) {
+    let trap = error.downcast_ref::<Trap>().copied();
+    match (trap, refused_memory, timeout) {
+        (Some(Trap::Interrupt), _, Some(limit)) => (
+            RunEnd::TimedOut { limit },
+            format!(
+                "action {action:?} timed out after {} and was stopped",
+                humantime::format_duration(limit)
+            ),
+        ),
+        (_, Some(wanted), _) => (
+            RunEnd::OutOfMemory {
+                wanted,
+                limit: memory_cap,
+            },
+            format!(
+                "action {action:?} ran out of memory: it tried to grow to {} but the limit is {}",
+                format_bytes(wanted),
+                format_bytes(memory_cap)
+            ),
+        ),
+        (Some(Trap::StackOverflow), _, _) => (
+            RunEnd::Trapped,
+            format!("action {action:?} trapped: stack overflow (unbounded recursion?)"),
+        ),
+        // Rust and C guests keep their stack in linear memory, below the
+        // data: overflowing it runs off the bottom of memory long before the
+        // engine's own stack limit, so a deep recursion ends up here.
+        (Some(Trap::MemoryOutOfBounds), _, _) => (
+            RunEnd::Trapped,
+            format!(
+                "action {action:?} trapped: out-of-bounds memory access (in a charm written in \
+                 Rust or C this is usually a stack overflow from unbounded recursion; otherwise \
+                 a bug in the charm)"
+            ),
+        ),
+        (Some(Trap::UnreachableCodeReached), _, _) => (
+            RunEnd::Trapped,
+            format!(
+                "action {action:?} trapped: wasm `unreachable` executed (a panic or abort in the \
+                 charm; its stderr may say more)"
+            ),
+        ),
+        (Some(trap), _, _) => (
+            RunEnd::Trapped,
+            format!("action {action:?} trapped: {trap}"),
+        ),
+        (None, None, _) => (
+            RunEnd::Trapped,
+            format!("action {action:?} failed in the sandbox: {error:#}"),
+        ),
+    }
+}
+
+/// `1536` → `1.5 KiB`, for messages.
+pub fn format_bytes(bytes: usize) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_byte_counts() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+        assert_eq!(format_bytes(256 * 1024 * 1024), "256 MiB");
+    }
+
+    #[test]
+    fn an_out_of_bounds_trap_suggests_a_stack_overflow() {
+        let error = wasmtime::Error::from(Trap::MemoryOutOfBounds);
+        let (end, message) = classify_trap("recurse", &error, None, None, 1 << 20);
+        assert_eq!(end, RunEnd::Trapped);
+        assert!(message.contains("out-of-bounds"), "{message}");
+        assert!(message.contains("stack overflow"), "{message}");
+    }
+
+    #[test]
+    fn a_limit_is_typed_and_hinted_only_by_the_caller() {
+        let error = wasmtime::Error::from(Trap::Interrupt);
+        let limit = Duration::from_secs(2);
+        let (end, message) = classify_trap("spin", &error, Some(limit), None, 1 << 20);
+        assert_eq!(end, RunEnd::TimedOut { limit });
+        assert_eq!(
+            message,
+            "action \"spin\" timed out after 2s and was stopped"
+        );
+        let report = RunReport {
+            end,
+            message: Some(message),
+            record: ActionRecord::default(),
+            stdout: CapturedOutput::default(),
+            stderr: CapturedOutput::default(),
+            started: SystemTime::now(),
+            completed: SystemTime::now(),
+        };
+        let hints = LimitHints {
+            timeout: "raise it with --timeout",
+            memory: "raise it with --memory",
+        };
+        assert_eq!(
+            report.message_with(&hints).unwrap(),
+            "action \"spin\" timed out after 2s and was stopped (raise it with --timeout)"
+        );
+    }
+}

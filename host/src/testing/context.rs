@@ -1,0 +1,238 @@
+//! [`Context`]: a loaded charm whose actions a test runs, each in a fresh
+//! sandbox, with its own unit data directory.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::build::build_crate;
+use super::error::{InvalidParams, TestError};
+use super::load::{new_engine, Loaded};
+use super::output::{ActionFailed, ActionOutput};
+use super::tempdir::TempDir;
+use crate::action::local::LocalBackend;
+use crate::charm::{Charm, CharmComponent, COMPONENT_FILE};
+use crate::engine::Engine;
+use crate::run::{run_action, RunError, RunRequest};
+use crate::sandbox::SandboxLimits;
+use crate::unit::UnitName;
+
+/// A loaded charm to run actions of, with its own unit data directory (a
+/// temporary directory, removed when the context drops).
+///
+/// The engine and the compiled component are made once per process for each
+/// charm (keyed by its files' paths, sizes and modification times) and shared
+/// by the contexts that load it; every run is a fresh sandbox.
+pub struct Context {
+    loaded: Arc<Loaded>,
+    unit: Option<UnitName>,
+    limits: SandboxLimits,
+    data_dir: TempDir,
+    runs: AtomicU64,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("charm", &self.loaded.charm.name)
+            .field("component", &self.loaded.charm.component.path())
+            .field("unit", &self.unit)
+            .field("data_dir", &self.data_dir.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// Builds the charm crate in `crate_dir` to `wasm32-wasip2` (see
+    /// [`build_crate`]) and loads the component with the metadata
+    /// (`charmcraft.yaml` or `actions.yaml`) in `crate_dir`.
+    ///
+    /// In a charm's own tests: `Context::for_crate(env!("CARGO_MANIFEST_DIR"))`.
+    pub fn for_crate(crate_dir: impl AsRef<Path>) -> Result<Self, TestError> {
+        let crate_dir = crate_dir.as_ref();
+        let component = build_crate(crate_dir)?;
+        Self::from_component(component, Some(crate_dir))
+    }
+
+    /// Loads what `charmbox run` loads: a charm directory (metadata and
+    /// `charm.wasm`), or a bare component whose params pass unvalidated.
+    pub fn load(charm: impl AsRef<Path>) -> Result<Self, TestError> {
+        let path = charm.as_ref();
+        let component = if path.is_dir() {
+            path.join(COMPONENT_FILE)
+        } else {
+            path.to_owned()
+        };
+        let loaded = Loaded::shared(path, &component, None, || {
+            let engine = new_engine()?;
+            let charm = Charm::load(&engine, path).map_err(|e| TestError::Load {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+            Ok(Loaded { charm, engine })
+        })?;
+        Self::new(loaded)
+    }
+
+    /// Loads the component at `component`, with the metadata in
+    /// `metadata_dir` (`charmcraft.yaml` or `actions.yaml`) when given, else
+    /// as a bare component.
+    pub fn from_component(
+        component: impl AsRef<Path>,
+        metadata_dir: Option<&Path>,
+    ) -> Result<Self, TestError> {
+        let component = component.as_ref();
+        let load_error = |path: &Path, message: String| TestError::Load {
+            path: path.to_owned(),
+            message,
+        };
+        let loaded = Loaded::shared(component, component, metadata_dir, || {
+            let metadata = metadata_dir
+                .map(|dir| Charm::read_metadata(dir).map_err(|e| load_error(dir, e.to_string())))
+                .transpose()?;
+            let engine = new_engine()?;
+            let compiled = CharmComponent::load(&engine, component)
+                .map_err(|e| load_error(component, e.to_string()))?;
+            let charm = Charm::new(metadata, compiled);
+            Ok(Loaded { charm, engine })
+        })?;
+        Self::new(loaded)
+    }
+
+    fn new(loaded: Arc<Loaded>) -> Result<Self, TestError> {
+        let charm = &loaded.charm;
+        // As `charmbox run`: a charm that fails `charmbox check` is not run.
+        charm.ensure_runnable().map_err(|e| TestError::Load {
+            path: charm.component.path().to_owned(),
+            message: e.to_string(),
+        })?;
+        // Without a valid name, no unit: `run` says to choose one.
+        let unit = charm.default_unit().ok();
+        let data_dir = TempDir::new().map_err(|e| TestError::Load {
+            path: charm.component.path().to_owned(),
+            message: format!("cannot create a temporary data directory: {e}"),
+        })?;
+        Ok(Self {
+            loaded,
+            unit,
+            limits: SandboxLimits::default(),
+            data_dir,
+            runs: AtomicU64::new(0),
+        })
+    }
+
+    /// Runs actions as `unit` (`app/N`) instead of `<charm name>/0`.
+    pub fn with_unit(mut self, unit: &str) -> Result<Self, TestError> {
+        let unit = unit.parse::<UnitName>().map_err(|e| TestError::Load {
+            path: self.loaded.charm.component.path().to_owned(),
+            message: e.to_string(),
+        })?;
+        self.unit = Some(unit);
+        Ok(self)
+    }
+
+    /// Runs actions with these limits instead of the defaults (those of
+    /// `charmbox run`: 5 minutes, 256 MiB).
+    pub fn with_limits(mut self, limits: SandboxLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The loaded charm: its name, metadata and component.
+    pub fn charm(&self) -> &Charm {
+        &self.loaded.charm
+    }
+
+    /// The engine the component was compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.loaded.engine
+    }
+
+    /// The unit the actions run as, if the charm's name makes one.
+    pub fn unit(&self) -> Option<&UnitName> {
+        self.unit.as_ref()
+    }
+
+    /// The unit's data directory, the guest's `/data`: seed files in it before
+    /// a run and inspect them after. Kept across runs of this context,
+    /// removed when it drops.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Runs `action` with `params` (anything that serializes to a map, e.g.
+    /// `json!({...})`; `()` or `json!(null)` for none) in a fresh sandbox.
+    ///
+    /// `Ok` when the action completed. [`TestError::ActionFailed`] when it
+    /// failed (`action-fail`, an error returned, a trap, a timeout), carrying
+    /// everything it reported; [`TestError::InvalidParams`] when the params do
+    /// not fit the action's schema, before anything runs.
+    pub fn run(&self, action: &str, params: impl Serialize) -> Result<ActionOutput, TestError> {
+        let given = serde_json::to_value(params).map_err(|e| {
+            InvalidParams::whole(action, Value::Null, format!("cannot be serialized: {e}"))
+        })?;
+        let params = match given {
+            Value::Null => Value::Object(Map::new()),
+            Value::Object(_) => given.clone(),
+            other => {
+                let problem = format!("expected a map of param names to values, given {other}");
+                return Err(InvalidParams::whole(action, other, problem).into());
+            }
+        };
+        let charm = &self.loaded.charm;
+        let params = charm
+            .prepare_params(action, params)
+            .map_err(|e| InvalidParams::from_error(e, given.clone()))?;
+        let unit = self.unit.clone().ok_or_else(|| TestError::CannotRun {
+            action: action.to_owned(),
+            params: Box::new(given.clone()),
+            message: match charm.default_unit() {
+                Err(e) => format!("{e}: with `Context::with_unit(\"my-app/0\")`"),
+                Ok(unit) => format!("no unit chosen (the charm's own is {unit})"),
+            },
+        })?;
+        let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let request = RunRequest {
+            action: action.to_owned(),
+            unit: unit.clone(),
+            // A task's id under `charmbox run`; here, the run's number.
+            action_id: run.to_string(),
+            data_dir: Some(self.data_dir().to_owned()),
+            limits: self.limits,
+        };
+        let backend = LocalBackend::new(params.clone());
+        let report =
+            run_action(&charm.component, &request, Box::new(backend)).map_err(|e: RunError| {
+                TestError::CannotRun {
+                    action: action.to_owned(),
+                    params: Box::new(given.clone()),
+                    message: e.to_string(),
+                }
+            })?;
+        let output = ActionOutput::new(action, params, unit, report, self.data_dir());
+        if output.completed() {
+            Ok(output)
+        } else {
+            Err(TestError::ActionFailed(ActionFailed::from(output)))
+        }
+    }
+
+    /// Runs `action` expecting it to fail, and returns the failure.
+    /// A run that completes is [`TestError::Completed`]; any other error is
+    /// returned as is.
+    pub fn run_failing(
+        &self,
+        action: &str,
+        params: impl Serialize,
+    ) -> Result<ActionFailed, TestError> {
+        match self.run(action, params) {
+            Ok(output) => Err(TestError::Completed(Box::new(output))),
+            Err(TestError::ActionFailed(failed)) => Ok(failed),
+            Err(other) => Err(other),
+        }
+    }
+}
