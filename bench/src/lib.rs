@@ -53,6 +53,7 @@ pub fn request(action: &str) -> RunRequest {
         action_id: "1".into(),
         data_dir: None,
         limits: SandboxLimits::default(),
+        stop: None,
     }
 }
 

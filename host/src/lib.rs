@@ -36,6 +36,7 @@
 //!     action_id: "1".into(),
 //!     data_dir: None,
 //!     limits: Default::default(),
+//!     stop: None,
 //! };
 //! let params = charm.prepare_params("greet", serde_json::json!({"name": "Ada"}))?;
 //! let report = run_action(&charm.component, &request, Box::new(LocalBackend::new(params)))?;

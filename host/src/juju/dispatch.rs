@@ -194,6 +194,7 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         data_dir: Some(data_dir),
         limits: options.limits,
+        stop: None,
     };
     // Params come as Juju validated them (defaults filled in): Juju is the
     // authority on a deployed charm, so they are not validated again.
@@ -228,7 +229,8 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         RunEnd::HandlerError
         | RunEnd::TimedOut { .. }
         | RunEnd::OutOfMemory { .. }
-        | RunEnd::Trapped => {
+        | RunEnd::Trapped
+        | RunEnd::Cancelled => {
             let failed = fail(message);
             outcome.exit_code = failed.exit_code;
             outcome.notes = failed.notes;

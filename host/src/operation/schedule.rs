@@ -182,6 +182,7 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         // Juju gives an action its task's id.
         action_id: task.id.to_string(),
         limits: run.limits,
+        stop: None,
     };
     let progress = Arc::clone(run.progress);
     let observed = task.clone();

@@ -8,6 +8,7 @@
 //! is a report, not an error; [`RunError`] is for runs that cannot start.
 
 mod report;
+mod stop;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -16,6 +17,7 @@ use wasmtime::component::TypedFunc;
 use wasmtime::Store;
 
 pub use report::{format_bytes, LimitHints, RunEnd, RunReport};
+pub use stop::{Deadline, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
 use crate::charm::{CharmComponent, HandlerSignature};
@@ -39,6 +41,8 @@ pub struct RunRequest {
     pub data_dir: Option<PathBuf>,
     /// The bounds the run is held to.
     pub limits: SandboxLimits,
+    /// Cancels the run from outside it; `None` when nobody will.
+    pub stop: Option<StopHandle>,
 }
 
 /// Why a run did not start. A run that starts and then goes wrong is a
@@ -144,11 +148,7 @@ pub fn run_action(
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
-    store.set_epoch_deadline(match request.limits.timeout {
-        Some(timeout) => Engine::ticks_for(timeout),
-        // Far enough away never to come, near enough not to overflow.
-        None => u64::MAX / 4,
-    });
+    set_stops(&mut store, request);
 
     let outcome = call_handler(&mut store, pre, handler.index, handler.signature);
     let state = store.into_data();
@@ -178,6 +178,13 @@ pub fn run_action(
                 message
             }),
         ),
+        Err(error) if error.downcast_ref::<stop::Cancelled>().is_some() => (
+            RunEnd::Cancelled,
+            Some(format!(
+                "action {:?} was cancelled while it ran, and stopped",
+                request.action
+            )),
+        ),
         Err(error) => {
             let (end, message) = report::classify_trap(
                 &request.action,
@@ -198,6 +205,31 @@ pub fn run_action(
         started,
         completed: SystemTime::now(),
     })
+}
+
+/// Arms the store's epoch deadline: with a stop handle, a look at every
+/// tick (cancelled? past the deadline?); without one, a single deadline at
+/// the run's timeout, so an uncancellable run pays for no callbacks.
+fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
+    let Some(stop) = request.stop.clone() else {
+        store.set_epoch_deadline(match request.limits.timeout {
+            Some(timeout) => Engine::ticks_for(timeout),
+            // Far enough away never to come, near enough not to overflow.
+            None => u64::MAX / 4,
+        });
+        return;
+    };
+    let deadline = Deadline::after(request.limits.timeout);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if stop.is_cancelled() {
+            return Err(stop::Cancelled.into());
+        }
+        if deadline.has_passed() {
+            return Err(wasmtime::Trap::Interrupt.into());
+        }
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    });
 }
 
 /// Instantiates and calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the
@@ -227,6 +259,76 @@ fn call_handler(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::local::LocalBackend;
+    use std::time::{Duration, Instant};
+
+    /// A component whose `spin` export loops forever.
+    const SPINNER: &str = r#"
+    (component
+      (core module $m (func (export "spin") (loop $l (br $l))))
+      (core instance $i (instantiate $m))
+      (func (export "spin") (canon lift (core func $i "spin")))
+    )"#;
+
+    fn spinner(engine: &Engine) -> CharmComponent {
+        let bytes = wat::parse_str(SPINNER).unwrap();
+        CharmComponent::from_bytes(engine, "spin.wasm".as_ref(), &bytes).unwrap()
+    }
+
+    fn spin(
+        charm: &CharmComponent,
+        timeout: Option<Duration>,
+        stop: Option<StopHandle>,
+    ) -> RunReport {
+        let request = RunRequest {
+            action: "spin".into(),
+            unit: "spin/0".parse().unwrap(),
+            action_id: "1".into(),
+            data_dir: None,
+            limits: SandboxLimits {
+                timeout,
+                ..SandboxLimits::default()
+            },
+            stop,
+        };
+        run_action(
+            charm,
+            &request,
+            Box::new(LocalBackend::new(serde_json::Value::Null)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_at_the_next_tick() {
+        let engine = Engine::new().unwrap();
+        let charm = spinner(&engine);
+        let stop = StopHandle::new();
+        let canceller = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                stop.cancel();
+            })
+        };
+        let started = Instant::now();
+        let report = spin(&charm, None, Some(stop));
+        canceller.join().unwrap();
+        assert_eq!(report.end, RunEnd::Cancelled, "{:?}", report.message);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(report.message.unwrap().contains("cancelled"));
+    }
+
+    #[test]
+    fn a_deadline_holds_with_and_without_a_stop_handle() {
+        let engine = Engine::new().unwrap();
+        let charm = spinner(&engine);
+        let limit = Duration::from_millis(100);
+        for stop in [None, Some(StopHandle::new())] {
+            let report = spin(&charm, Some(limit), stop);
+            assert_eq!(report.end, RunEnd::TimedOut { limit });
+        }
+    }
 
     #[test]
     fn unknown_action_lists_the_exports() {

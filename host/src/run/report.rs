@@ -39,6 +39,8 @@ pub enum RunEnd {
     Trapped,
     /// A backend operation (such as a Juju hook tool) failed.
     BackendFailed,
+    /// Someone cancelled the run while it ran ([`super::StopHandle`]).
+    Cancelled,
 }
 
 impl RunEnd {
@@ -57,6 +59,7 @@ impl RunEnd {
             Self::OutOfMemory { .. } => "it ran out of memory",
             Self::Trapped => "it trapped",
             Self::BackendFailed => "a hook tool failed",
+            Self::Cancelled => "it was cancelled",
         }
     }
 }

@@ -203,6 +203,7 @@ impl Context {
             action_id: run.to_string(),
             data_dir: Some(self.data_dir().to_owned()),
             limits: self.limits,
+            stop: None,
         };
         let backend = LocalBackend::new(params.clone());
         let report =
