@@ -196,8 +196,8 @@ impl Operations {
     ) -> Result<PreparedOperation<'a>, OperationError> {
         let charm = request.charm;
         charm.ensure_runnable()?;
-        if charm.component.handler(request.action).is_none() {
-            return Err(RunError::unknown_action(&charm.component, request.action).into());
+        if charm.handler(request.action).is_none() {
+            return Err(RunError::not_an_action(charm, request.action).into());
         }
         let units = match request.units {
             Units::Default => vec![charm.default_unit()?],
