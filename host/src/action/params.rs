@@ -112,7 +112,8 @@ pub fn insert_at(map: &mut Map<String, Value>, path: &str, value: Value) {
 /// How `key=value` arguments' values are typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ArgTyping {
-    /// As YAML scalars, like `juju run`: `3` is a number, `true` a boolean.
+    /// As YAML 1.1 values, as `juju run` types them ([`crate::yaml11`]):
+    /// `3` is a number, `yes` and `on` are `true`, `017` is 15.
     #[default]
     Yaml,
     /// Every value stays a string (`juju run --string-args`).
@@ -129,7 +130,7 @@ pub enum ArgError {
     #[error(transparent)]
     BadKey(#[from] ParamKeyError),
     /// The value is not valid YAML (use `--string-args` to pass it as text).
-    #[error("value of {key:?} is not a valid YAML value ({reason}); quote it, or pass --string-args to keep every value a string")]
+    #[error("value of {key:?} is not a value `juju run` accepts ({reason}); quote it, or pass --string-args to keep every value a string")]
     BadValue {
         /// The key whose value failed.
         key: String,
@@ -138,18 +139,22 @@ pub enum ArgError {
     },
 }
 
-/// Types one value the way `juju run` does.
+/// Types one value the way `juju run` does: as a YAML 1.1 document
+/// (gopkg.in/yaml.v2), an empty one (`key=`) staying the empty string.
 pub fn type_value(key: &str, raw: &str, typing: ArgTyping) -> Result<Value, ArgError> {
     match typing {
         ArgTyping::Strings => Ok(Value::String(raw.to_owned())),
-        // An empty value is an empty string, not YAML null: that is what an
-        // operator typing `key=` means.
-        ArgTyping::Yaml if raw.is_empty() => Ok(Value::String(String::new())),
-        ArgTyping::Yaml => serde_norway::from_str::<Value>(raw).map_err(|e| ArgError::BadValue {
+        ArgTyping::Yaml => crate::yaml11::type_cli_value(raw).map_err(|e| ArgError::BadValue {
             key: key.to_owned(),
             reason: e.to_string(),
         }),
     }
+}
+
+/// A `--params` file, as `juju run` reads it: a YAML 1.1 map of param
+/// names to values (empty: no params).
+pub fn params_from_yaml(text: &str) -> Result<Map<String, Value>, crate::yaml11::Yaml11Error> {
+    crate::yaml11::parse_params_file(text)
 }
 
 /// Merges `key=value` arguments into `params` (dotted keys nest; arguments
@@ -214,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn values_are_typed_like_yaml_scalars() {
+    fn values_are_typed_like_yaml_1_1_as_juju_types_them() {
         let t = |raw| type_value("k", raw, ArgTyping::Yaml).unwrap();
         assert_eq!(t("3"), json!(3));
         assert_eq!(t("-2"), json!(-2));
@@ -226,6 +231,11 @@ mod tests {
         assert_eq!(t("[1, 2]"), json!([1, 2]));
         assert_eq!(t(""), json!(""));
         assert_eq!(t("x.tar.gz"), json!("x.tar.gz"));
+        // YAML 1.1, as gopkg.in/yaml.v2 (the table is in host/tests).
+        assert_eq!(t("no"), json!(false));
+        assert_eq!(t("y"), json!(true));
+        assert_eq!(t("1_000"), json!(1000));
+        assert_eq!(t("017"), json!(15));
     }
 
     #[test]

@@ -91,7 +91,7 @@ impl CharmMetadata {
     pub fn read_dir(dir: &Path) -> Result<Self, MetadataError> {
         let charmcraft_path = dir.join(CHARMCRAFT_YAML);
         let actions_path = dir.join(ACTIONS_YAML);
-        let charmcraft = read_optional(&charmcraft_path)?;
+        let charmcraft = read_optional(&charmcraft_path, Document::Any)?;
         let mut name = charmcraft
             .as_ref()
             .map(|c| name_in(&charmcraft_path, c))
@@ -99,7 +99,7 @@ impl CharmMetadata {
             .flatten();
         if name.is_none() {
             let metadata_path = dir.join(METADATA_YAML);
-            if let Some(metadata) = read_optional(&metadata_path)? {
+            if let Some(metadata) = read_optional(&metadata_path, Document::Any)? {
                 name = name_in(&metadata_path, &metadata)?;
             }
         }
@@ -127,7 +127,7 @@ impl CharmMetadata {
             }
             (Some(actions), false) => (charmcraft_path, Some(actions)),
             (None, true) => {
-                let actions = read_optional(&actions_path)?;
+                let actions = read_optional(&actions_path, Document::Actions)?;
                 (actions_path, actions)
             }
             (None, false) if charmcraft.is_some() || charmcraft_path.exists() => {
@@ -145,7 +145,7 @@ impl CharmMetadata {
     /// Parses an `actions:` map from YAML text (the content of `actions.yaml`);
     /// `source` names it in errors.
     pub fn from_actions_yaml(name: &str, source: &Path, text: &str) -> Result<Self, MetadataError> {
-        let raw = parse_yaml(source, text)?;
+        let raw = parse_yaml(source, text, Document::Actions)?;
         Self::from_definitions(name.to_owned(), source.to_owned(), raw)
     }
 
@@ -191,6 +191,15 @@ impl CharmMetadata {
 }
 
 impl ActionSpec {
+    /// The spec of a bare component's export `name`: no description, and
+    /// any params (`additionalProperties: true`), since there is no schema.
+    pub fn undeclared(name: &str) -> Self {
+        let mut definition = Map::new();
+        definition.insert("additionalProperties".into(), Value::Bool(true));
+        Self::from_definition(name, Value::Object(definition))
+            .expect("an empty definition always makes a schema")
+    }
+
     /// One action's spec from its definition (see
     /// [`CharmMetadata::from_definitions`]).
     fn from_definition(action: &str, definition: Value) -> Result<Self, String> {
@@ -360,9 +369,19 @@ pub fn is_export_name(name: &str) -> bool {
         })
 }
 
-fn read_optional(path: &Path) -> Result<Option<Value>, MetadataError> {
+/// Which YAML document a metadata file holds.
+#[derive(Clone, Copy)]
+enum Document {
+    /// `actions.yaml`: a map of action names to definitions, read as
+    /// Juju's `ReadActionsYaml` reads it.
+    Actions,
+    /// `charmcraft.yaml` or `metadata.yaml`: any document.
+    Any,
+}
+
+fn read_optional(path: &Path, document: Document) -> Result<Option<Value>, MetadataError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse_yaml(path, &text),
+        Ok(text) => parse_yaml(path, &text, document),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(MetadataError::Read {
             path: path.to_owned(),
@@ -371,16 +390,20 @@ fn read_optional(path: &Path) -> Result<Option<Value>, MetadataError> {
     }
 }
 
-fn parse_yaml(path: &Path, text: &str) -> Result<Option<Value>, MetadataError> {
+/// Parses metadata as YAML 1.1, as Juju (gopkg.in/yaml.v2) and charmcraft
+/// (PyYAML) read it: `default: yes` is `true`.
+fn parse_yaml(path: &Path, text: &str, document: Document) -> Result<Option<Value>, MetadataError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_norway::from_str(text)
-        .map(Some)
-        .map_err(|e| MetadataError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+    let parsed = match document {
+        Document::Actions => crate::yaml11::parse_actions_yaml(text).map(Value::Object),
+        Document::Any => crate::yaml11::parse_document(text),
+    };
+    parsed.map(Some).map_err(|e| MetadataError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]

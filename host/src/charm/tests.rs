@@ -54,7 +54,7 @@ fn the_checker_reports_each_kind_of_mismatch() {
         ),
         (
             "declared, not exported",
-            "greet:\n  description: x\nbackup:\n  description: y\n",
+            "greet:\n  description: x\nbackup:\n  description: z\n",
             component("", &[("greet", "plain")]),
             vec![DiagnosticKind::NotExported],
         ),
@@ -66,7 +66,7 @@ fn the_checker_reports_each_kind_of_mismatch() {
         ),
         (
             "wrong signature",
-            "greet:\n  description: x\nresize:\n  description: y\n",
+            "greet:\n  description: x\nresize:\n  description: z\n",
             component("", &[("greet", "plain"), ("resize", "takes-u32")]),
             vec![DiagnosticKind::WrongSignature],
         ),
@@ -84,7 +84,7 @@ fn the_checker_reports_each_kind_of_mismatch() {
         ),
         (
             "a name Juju allows and WIT does not",
-            "greet:\n  description: x\nback-2:\n  description: y\n",
+            "greet:\n  description: x\nback-2:\n  description: z\n",
             component("", &[("greet", "plain")]),
             vec![DiagnosticKind::NotExported],
         ),
@@ -123,7 +123,7 @@ fn diagnostics_name_the_action_the_type_and_the_import() {
         &[("resize", "takes-u32")],
     );
     let dir = charm_dir(
-        "resize:\n  description: x\nbackup:\n  description: y\n",
+        "resize:\n  description: x\nbackup:\n  description: z\n",
         &wasm,
     );
     let charm = Charm::load(&engine, dir.path()).unwrap();
@@ -164,17 +164,17 @@ fn the_loader_reports_bad_metadata_with_file_and_line() {
         ),
         (
             "schema type",
-            "greet:\n  params:\n    n:\n      type: strnig\n",
-            &["invalid params schema", "properties.n.type"],
+            "greet:\n  params:\n    count:\n      type: strnig\n",
+            &["invalid params schema", "properties.count.type"],
         ),
         (
             "param schema not a map",
-            "greet:\n  params:\n    n: string\n",
-            &["\"properties.n\" must be a map"],
+            "greet:\n  params:\n    count: string\n",
+            &["\"properties.count\" must be a map"],
         ),
         (
             "$ref",
-            "greet:\n  params:\n    n:\n      $ref: '#/x'\n",
+            "greet:\n  params:\n    count:\n      $ref: '#/x'\n",
             &["$ref"],
         ),
         (
@@ -188,9 +188,16 @@ fn the_loader_reports_bad_metadata_with_file_and_line() {
             &["\"juju-\" prefix is reserved"],
         ),
         (
+            // YAML 1.1, as Juju reads it: `n` is false, and keys must be
+            // strings.
+            "a param named n",
+            "greet:\n  params:\n    n:\n      type: string\n",
+            &["line 3", "non-string", "`false`"],
+        ),
+        (
             "a definition that is not a map",
             "greet: hello\n",
-            &["\"greet\"", "must be a map"],
+            &["line 1", "cannot unmarshal !!str `hello` into map"],
         ),
     ];
     for (case, yaml, wanted) in cases {
@@ -240,6 +247,20 @@ fn every_key_of_a_definition_is_a_schema_keyword_as_in_juju() {
         .prepare_params("greet", serde_json::json!({}))
         .unwrap_err();
     assert_eq!(err.violations[0].param, "name");
+}
+
+#[test]
+fn defaults_are_typed_as_yaml_1_1_as_juju_reads_them() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain")]);
+    let yaml = "greet:\n  params:\n    force:\n      type: boolean\n      default: yes\n    \
+                mode:\n      type: integer\n      default: 0o17\n";
+    let dir = charm_dir(yaml, &wasm);
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    let params = charm
+        .prepare_params("greet", serde_json::json!({}))
+        .unwrap();
+    assert_eq!(params, serde_json::json!({"force": true, "mode": 15}));
 }
 
 #[test]
