@@ -150,6 +150,26 @@ impl Charm {
         }
     }
 
+    /// The spec of each of the charm's [`actions`](Self::actions): as
+    /// declared; for a bare component, what Juju would make of an action
+    /// declared with nothing under it, but taking any params (they pass
+    /// unvalidated).
+    pub fn action_specs(&self) -> Vec<std::borrow::Cow<'_, ActionSpec>> {
+        match &self.metadata {
+            Some(metadata) => metadata
+                .actions
+                .values()
+                .map(std::borrow::Cow::Borrowed)
+                .collect(),
+            None => self
+                .component
+                .handlers()
+                .keys()
+                .map(|name| std::borrow::Cow::Owned(ActionSpec::undeclared(name)))
+                .collect(),
+        }
+    }
+
     /// The handler of `action`, if it is one of the charm's
     /// [`actions`](Self::actions) and the component exports it.
     pub fn handler(&self, action: &str) -> Option<&Handler> {

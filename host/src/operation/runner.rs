@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::cancel::{CancelBoard, CancelWatch};
 use super::schedule::{run_claimed, run_tasks, TaskRun};
 use super::unit_lock::{Concurrency, UnitClaim};
 use super::Progress;
@@ -353,6 +354,9 @@ impl Operations {
             tasks,
             claim,
         } = recorded;
+        let board = Arc::new(CancelBoard::default());
+        let _watch = CancelWatch::start(Arc::clone(&board), store.cancel_requests());
+        progress.enqueued(operation, &tasks);
         let writer = store.into_writer(tasks.len())?;
         let run = TaskRun {
             charm,
@@ -363,6 +367,7 @@ impl Operations {
             hints,
             concurrency,
             writer: &writer,
+            board: &board,
             progress: &progress,
             workers: None,
         };

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+use super::cancel::CancelBoard;
 use super::unit_lock::{Concurrency, UnitClaim, UnitLocker, UnitLocks, Wait};
 use super::Progress;
 use crate::action::local::LocalBackend;
@@ -37,6 +38,8 @@ pub(crate) struct TaskRun<'a> {
     pub concurrency: &'a Concurrency,
     /// Where task records go.
     pub writer: &'a TaskWriter,
+    /// Which tasks run, and which were cancelled.
+    pub board: &'a CancelBoard,
     /// Who hears about progress.
     pub progress: &'a Arc<dyn Progress>,
     /// Most tasks run at once; `None` for one per core.
@@ -99,6 +102,15 @@ pub(crate) fn run_claimed(run: &TaskRun<'_>, task: Task, claim: UnitClaim) -> Ta
     run_locked(run, task, claim.0)
 }
 
+/// Records `task` as cancelled before it ran (the thread acting on cancel
+/// requests has too; this covers a task it found already marked started).
+fn cancelled(mut task: Task, run: &TaskRun<'_>) -> Task {
+    task.cancel();
+    run.writer.finished(&task);
+    run.progress.finished(&task);
+    task
+}
+
 /// One thread's share of an operation: its descriptor for unit locks,
 /// opened once for every task it runs (or the error opening it).
 struct Worker<'r, 'a> {
@@ -135,6 +147,9 @@ impl<'r, 'a> Worker<'r, 'a> {
                 return errored(task, message, run.writer);
             }
         };
+        if run.board.is_cancelled(task.id) {
+            return cancelled(task, run);
+        }
         let started = SystemTime::now();
         task.status = TaskStatus::Running;
         task.timing.started = Some(started);
@@ -172,8 +187,12 @@ impl UnitDirs {
     }
 }
 
-/// Runs `task` (recorded as started) on its unit, held by `_locks`.
+/// Runs `task` (recorded as started) on its unit, held by `_locks`; its
+/// log lines are recorded as they come, and a cancel request stops it.
 fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
+    let Some(stop) = run.board.start(task.id) else {
+        return cancelled(task, run);
+    };
     run.progress.started(&task);
     let request = RunRequest {
         action: run.action.to_owned(),
@@ -182,13 +201,18 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         // Juju gives an action its task's id.
         action_id: task.id.to_string(),
         limits: run.limits,
-        stop: None,
+        stop: Some(stop),
     };
     let progress = Arc::clone(run.progress);
     let observed = task.clone();
-    let backend =
-        LocalBackend::new(run.params.clone()).on_log(move |entry| progress.log(&observed, entry));
-    match run_action(run.charm, &request, Box::new(backend)) {
+    let sink = run.writer.log_sink();
+    let backend = LocalBackend::new(run.params.clone()).on_log(move |entry| {
+        sink.log(observed.id, entry);
+        progress.log(&observed, entry);
+    });
+    let ran = run_action(run.charm, &request, Box::new(backend));
+    run.board.finish(task.id);
+    match ran {
         Ok(report) => task.finish(report, &run.hints),
         Err(e) => return errored(task, e.to_string(), run.writer),
     }
