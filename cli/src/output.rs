@@ -1,25 +1,52 @@
-//! Printing results as YAML or JSON.
+//! Printing results as Juju's commands print them: `plain` (the default of
+//! `juju run` and `juju show-task`), YAML or JSON; and the tables of
+//! `juju operations` and `juju actions`.
 
-use clap::ValueEnum;
 use std::io::Write as _;
 
+use clap::ValueEnum;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
-/// Output formats, as `juju run --format` names them.
+use charmbox::task::{Task, TaskStatus};
+
+/// Output formats of `run` and `show-task`, as Juju names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// YAML (the default).
+    /// The task's results, its stdout and stderr, or its failure (the
+    /// default, as in Juju).
+    Plain,
+    /// YAML.
     Yaml,
     /// JSON.
     Json,
 }
 
-/// Prints `value` to stdout in `format`, serialising straight into a
+/// Formats of the commands that print data only as YAML or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// YAML.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+impl From<DataFormat> for Format {
+    fn from(format: DataFormat) -> Self {
+        match format {
+            DataFormat::Yaml => Format::Yaml,
+            DataFormat::Json => Format::Json,
+        }
+    }
+}
+
+/// Prints `value` to stdout as YAML or JSON (`Plain` prints YAML: callers
+/// print plain output with [`print_plain`]), serialising straight into a
 /// buffered stdout.
 pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        Format::Yaml => serde_norway::to_writer(&mut out, value)?,
+        Format::Yaml | Format::Plain => serde_norway::to_writer(&mut out, value)?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, value)?;
             out.write_all(b"\n")?;
@@ -32,10 +59,107 @@ pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result
 /// `juju actions` and `juju operations` formats: a table, or YAML or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
-    /// A table.
+    /// A table (`juju operations` calls it `plain`, `juju actions`
+    /// `tabular`; both names work).
+    #[value(alias = "plain")]
     Tabular,
     /// YAML.
     Yaml,
     /// JSON.
     Json,
+}
+
+/// Results keys `plain` output leaves out of the results it prints: the
+/// captured output is printed after them, as it was written.
+const NOT_IN_PLAIN: [&str; 5] = [
+    "return-code",
+    "stdout",
+    "stderr",
+    "stdout-encoding",
+    "stderr-encoding",
+];
+
+/// Prints `tasks` as Juju's `plain` format does: for one task, its results
+/// (as YAML, without the captured output and return code), or `Action id N
+/// failed: MESSAGE` and its results, then its stdout and stderr; for
+/// several, a YAML map of unit to each task's id, status, message and
+/// results.
+pub fn print_plain(tasks: &[(String, &Task)]) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let [(_, task)] = tasks {
+        let (stdout, stderr, results) = split_output(task);
+        match task.status {
+            TaskStatus::Failed => {
+                writeln!(out, "Action id {} failed: {}", task.id, message(task))?;
+                writeln!(out, "{results}")?;
+            }
+            TaskStatus::Error => writeln!(out, "Action id {} failed: {}", task.id, message(task))?,
+            _ => writeln!(out, "{results}")?,
+        }
+        for captured in [stdout, stderr].into_iter().flatten() {
+            writeln!(out, "{}", captured.trim_matches('\n'))?;
+        }
+    } else {
+        let mut by_key = Map::new();
+        for (key, task) in tasks {
+            let (_, _, results) = split_output(task);
+            let mut entry = Map::new();
+            entry.insert("id".into(), Value::from(task.id.to_string()));
+            if let Some(message) = &task.message {
+                entry.insert("message".into(), Value::from(message.clone()));
+            }
+            entry.insert("output".into(), Value::from(results));
+            entry.insert("status".into(), Value::from(task.status.as_str()));
+            by_key.insert(key.clone(), Value::Object(entry));
+        }
+        serde_norway::to_writer(&mut out, &sorted(Value::Object(by_key)))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn message(task: &Task) -> &str {
+    task.message.as_deref().unwrap_or_default()
+}
+
+/// A task's stdout and stderr (when there is any) and the rest of its
+/// results as YAML with sorted keys (empty when there is no rest); a task
+/// without results yet is `Task N <status>`.
+fn split_output(task: &Task) -> (Option<String>, Option<String>, String) {
+    if task.results.is_empty() {
+        return (None, None, format!("Task {} {}", task.id, task.status));
+    }
+    let text = |key: &str| {
+        task.results
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let rest: Map<String, Value> = task
+        .results
+        .iter()
+        .filter(|(key, _)| !NOT_IN_PLAIN.contains(&key.to_lowercase().as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let results = if rest.is_empty() {
+        String::new()
+    } else {
+        serde_norway::to_string(&sorted(Value::Object(rest))).unwrap_or_default()
+    };
+    (text("stdout"), text("stderr"), results)
+}
+
+/// `value` with every map's keys in order, as Go's YAML encoder writes
+/// maps.
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }

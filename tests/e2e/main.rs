@@ -2,6 +2,7 @@
 //! their actions through the real `charmbox` binary, as an operator would.
 
 mod support;
+mod wat_charm;
 
 mod cache;
 mod foundation;
@@ -9,4 +10,6 @@ mod hostile;
 mod juju;
 mod languages;
 mod metadata;
+mod operations;
+mod real_charms;
 mod tasks;
