@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::output::{print, Format, ListFormat};
+use super::output::{print, yaml, Format, ListFormat};
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use charmbox::charm::{ActionSpec, Charm};
 use charmbox::store::TaskStore;
@@ -173,31 +173,37 @@ pub fn show_action(args: ShowActionArgs, state_dir: Option<PathBuf>) -> anyhow::
         );
         return Ok(EXIT_FAILED);
     };
-    // Go's YAML writes the map's keys in order, each param's fields in
-    // this order, `default` only when there is one.
-    let mut params: Vec<(&String, &Value)> = spec.params.properties().iter().collect();
-    params.sort_by(|a, b| a.0.cmp(b.0));
-    let mut arguments = Map::new();
-    for (name, schema) in params {
+    // Params in yaml.v2's key order, each as a Go struct writes: `type`,
+    // `description`, then `default` when there is one.
+    let properties = spec.params.properties();
+    let mut names: Vec<&String> = properties.keys().collect();
+    names.sort_by(|a, b| charmbox::yaml11::key_order(a, b));
+    let one = |key: &str, value: &Value| yaml(&Value::Object(Map::from_iter([(key.to_owned(), value.clone())])));
+    let mut text = String::new();
+    for name in names {
+        let schema = &properties[name];
         if !schema.is_object() {
             continue;
         }
+        let key = one(name, &Value::Null);
+        text.push_str(key.trim_end().trim_end_matches(" null"));
+        text.push('\n');
         let field = |key: &str| schema.get(key).cloned().unwrap_or(Value::Null);
-        let mut argument = Map::new();
-        argument.insert("type".into(), field("type"));
-        argument.insert("description".into(), field("description"));
+        let mut fields = vec![("type", field("type")), ("description", field("description"))];
         if let Some(default) = schema.get("default").filter(|d| !d.is_null()) {
-            argument.insert("default".into(), default.clone());
+            fields.push(("default", default.clone()));
         }
-        arguments.insert(name.clone(), Value::Object(argument));
+        for (field, value) in fields {
+            for line in one(field, &value).lines() {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    if text.is_empty() {
+        text.push_str("{}\n");
     }
     println!("{}\n\nArguments", spec.description);
-    let yaml = if arguments.is_empty() {
-        "{}\n".to_owned()
-    } else {
-        serde_norway::to_string(&Value::Object(arguments))?
-    };
-    println!("{yaml}");
+    println!("{text}");
     Ok(EXIT_COMPLETED)
 }
 

@@ -40,13 +40,13 @@ impl From<DataFormat> for Format {
     }
 }
 
-/// Prints `value` to stdout as YAML or JSON (`Plain` prints YAML: callers
-/// print plain output with [`print_plain`]), serialising straight into a
-/// buffered stdout.
+/// Prints `value` to stdout as YAML (as Juju's yaml.v2 writes it, keys
+/// sorted) or JSON (`Plain` prints YAML: callers print plain output with
+/// [`print_plain`]).
 pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        Format::Yaml | Format::Plain => serde_norway::to_writer(&mut out, value)?,
+        Format::Yaml | Format::Plain => out.write_all(yaml(&serde_json::to_value(value)?).as_bytes())?,
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, value)?;
             out.write_all(b"\n")?;
@@ -54,6 +54,11 @@ pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result
     }
     out.flush()?;
     Ok(())
+}
+
+/// `value` as YAML, as Juju writes it.
+pub fn yaml(value: &Value) -> String {
+    charmbox::yaml11::to_yaml(value)
 }
 
 /// `juju actions` and `juju operations` formats: a table, or YAML or JSON.
@@ -112,7 +117,7 @@ pub fn print_plain(tasks: &[(String, &Task)]) -> anyhow::Result<()> {
             entry.insert("status".into(), Value::from(task.status.as_str()));
             by_key.insert(key.clone(), Value::Object(entry));
         }
-        serde_norway::to_writer(&mut out, &sorted(Value::Object(by_key)))?;
+        out.write_all(yaml(&Value::Object(by_key)).as_bytes())?;
     }
     out.flush()?;
     Ok(())
@@ -145,21 +150,7 @@ fn split_output(task: &Task) -> (Option<String>, Option<String>, String) {
     let results = if rest.is_empty() {
         String::new()
     } else {
-        serde_norway::to_string(&sorted(Value::Object(rest))).unwrap_or_default()
+        yaml(&Value::Object(rest))
     };
     (text("stdout"), text("stderr"), results)
-}
-
-/// `value` with every map's keys in order, as Go's YAML encoder writes
-/// maps.
-pub fn sorted(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
-        other => other,
-    }
 }

@@ -8,7 +8,7 @@ use anyhow::bail;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::output::{print, print_plain, sorted, DataFormat, Format, ListFormat};
+use super::output::{print, print_plain, DataFormat, Format, ListFormat};
 use super::run::require_state_dir;
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 use charmbox::store::{
@@ -415,7 +415,7 @@ pub fn operations(args: OperationsArgs, state_dir: Option<PathBuf>) -> anyhow::R
     for op in &page.operations {
         out.insert(op.id.to_string(), operation_view(op, zone));
     }
-    print(&sorted(Value::Object(out)), format)?;
+    print(&Value::Object(out), format)?;
     Ok(EXIT_COMPLETED)
 }
 

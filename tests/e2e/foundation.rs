@@ -177,7 +177,7 @@ fn plain_is_the_default_output_and_yaml_a_format() {
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert_eq!(
         run.stdout,
-        "greeting:\n  language: en\n  text: Hello, Ada!\nlength: '11'\n\n"
+        "greeting:\n  language: en\n  text: Hello, Ada!\nlength: \"11\"\n\n"
     );
     let run = charmbox.cmd(&[
         "run",
@@ -188,7 +188,7 @@ fn plain_is_the_default_output_and_yaml_a_format() {
     ]);
     assert_eq!(
         run.stdout,
-        "snapshot:\n  filename: db.snap\n  steps: '1'\n\nsnapshot written to db.snap\n"
+        "snapshot:\n  filename: db.snap\n  steps: \"1\"\n\nsnapshot written to db.snap\n"
     );
     let run = charmbox.cmd(&["run", charm, "greet", "name=Ada", "--format", "yaml"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);

@@ -187,7 +187,9 @@ fn a_running_tasks_log_is_watched_line_by_line_from_another_process() {
     // Then the result, as plain output.
     let watched = finished(watcher);
     assert_eq!(watched.code, 0, "{}", watched.stderr);
-    assert_eq!(watched.stdout, "started: yes\nticked: '5'\n\n");
+    // As Juju's yaml.v2 writes them: strings YAML 1.1 would read as a
+    // boolean or a number are quoted.
+    assert_eq!(watched.stdout, "started: \"yes\"\nticked: \"5\"\n\n");
     assert_eq!(finished(runner).code, 0);
 }
 
@@ -223,7 +225,7 @@ fn run_waits_as_juju_and_says_so_when_the_wait_ends_first() {
     // A run that ends within its wait prints as usual.
     let run = charmbox.cmd(&["run", path, "tick", "ticks=1", "--wait", "2m"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("ticked: '1'"), "{}", run.stdout);
+    assert!(run.stdout.contains("ticked: \"1\""), "{}", run.stdout);
     let both = charmbox.cmd(&["run", path, "tick", "--wait", "1s", "--background"]);
     assert_eq!(both.code, 2);
 }

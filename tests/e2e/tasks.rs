@@ -94,7 +94,7 @@ fn show_task_prints_the_stored_record() {
         plain.stdout,
         format!(
             "Action id {id} failed: cannot restore x.tar: not a snapshot (expected a .snap \
-             file)\nchecked:\n  filename: x.tar\n  valid: 'false'\n\n"
+             file)\nchecked:\n  filename: x.tar\n  valid: \"false\"\n\n"
         )
     );
 }

@@ -5,7 +5,9 @@
 //! scalars by YAML 1.1-ish rules (`yes` is `true`, `017` is 15, ...), and
 //! then post-processes the result (string map keys, JSON encoding). This
 //! module reproduces that pipeline and produces the [`serde_json::Value`]
-//! Juju would send to the controller.
+//! Juju would send to the controller. [`to_yaml`] writes YAML the other
+//! way, as yaml.v2 marshals it, for what charmbox prints where Juju prints
+//! YAML.
 //!
 //! # Which yaml.v2
 //!
@@ -189,6 +191,7 @@
 //! ```
 
 mod decode;
+mod emit;
 mod error;
 mod goconv;
 mod juju;
@@ -197,6 +200,7 @@ mod resolve;
 
 use serde_json::{Map, Number, Value};
 
+pub use emit::{key_order, to_yaml};
 pub use error::{ErrorKind, Yaml11Error};
 
 /// Which yaml.v2 to imitate.
