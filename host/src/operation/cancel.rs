@@ -8,13 +8,14 @@
 //! is either cancelled before it starts (and never runs) or stopped while
 //! it runs (and ends `aborted`, keeping its results and log), never both.
 //! The thread first waits [`FIRST_LOOK`]: most operations are over by then,
-//! and never open the connection it polls through.
+//! and never open the connection it polls through. At each look it also
+//! sends the log lines that running tasks' [`LiveLog`]s keep waiting.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::live_log::LiveLog;
 use crate::run::StopHandle;
 use crate::store::CancelRequests;
 use crate::sync::lock;
@@ -32,9 +33,15 @@ pub(crate) struct CancelBoard(Mutex<Board>);
 
 #[derive(Default)]
 struct Board {
-    running: HashMap<TaskId, StopHandle>,
+    running: HashMap<TaskId, Running>,
     done: HashSet<TaskId>,
     cancelled: HashSet<TaskId>,
+}
+
+/// A running task: what stops it, and its log on the way to the store.
+struct Running {
+    stop: StopHandle,
+    log: Option<Arc<LiveLog>>,
 }
 
 /// What a cancel request did.
@@ -51,14 +58,32 @@ pub(crate) enum Cancelled {
 impl CancelBoard {
     /// Task `id` is about to start: the handle that stops it, or `None`
     /// when it was cancelled first (it must not run).
-    pub(crate) fn start(&self, id: TaskId) -> Option<StopHandle> {
+    /// `log`, when given, is flushed by the monitor thread while it runs.
+    pub(crate) fn start(&self, id: TaskId, log: Option<Arc<LiveLog>>) -> Option<StopHandle> {
         let mut board = lock(&self.0);
         if board.cancelled.contains(&id) {
             return None;
         }
         let stop = StopHandle::new();
-        board.running.insert(id, stop.clone());
+        board.running.insert(
+            id,
+            Running {
+                stop: stop.clone(),
+                log,
+            },
+        );
         Some(stop)
+    }
+
+    /// Sends the log lines of running tasks that have waited long enough
+    /// (see [`LiveLog`]).
+    fn flush_logs(&self) {
+        let logs: Vec<Arc<LiveLog>> = lock(&self.0)
+            .running
+            .values()
+            .filter_map(|r| r.log.clone())
+            .collect();
+        logs.iter().for_each(|log| log.flush());
     }
 
     /// Whether task `id` was cancelled before it started.
@@ -76,8 +101,8 @@ impl CancelBoard {
     /// Cancels task `id` (see [`Cancelled`]).
     pub(crate) fn cancel(&self, id: TaskId) -> Cancelled {
         let mut board = lock(&self.0);
-        if let Some(stop) = board.running.get(&id) {
-            stop.cancel();
+        if let Some(running) = board.running.get(&id) {
+            running.stop.cancel();
             Cancelled::WhileRunning
         } else if board.done.contains(&id) {
             Cancelled::TooLate
@@ -88,11 +113,12 @@ impl CancelBoard {
     }
 }
 
-/// The thread acting on an operation's cancel requests; stopped (and
-/// joined) when dropped.
+/// The thread acting on an operation's cancel requests; told to stop when
+/// dropped, and left to end on its own: joining it waited for the thread
+/// to be scheduled again, which on a busy machine cost an operation
+/// milliseconds. Once told, it ends at its next look, acting on nothing.
 pub(crate) struct CancelWatch {
     stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl CancelWatch {
@@ -101,7 +127,9 @@ impl CancelWatch {
     pub(crate) fn start(board: Arc<CancelBoard>, mut requests: CancelRequests) -> Self {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
+        // Without a thread, cancel requests are not acted on for this
+        // operation (they stay recorded).
+        let _ = std::thread::Builder::new()
             .name("charmbox-cancel".into())
             .spawn(move || {
                 let mut wait = FIRST_LOOK;
@@ -117,13 +145,13 @@ impl CancelWatch {
                         }
                     }
                     wait = POLL_INTERVAL;
+                    board.flush_logs();
                     if let Err(e) = act_on(&board, &mut requests) {
                         tracing::warn!("cannot read cancel requests: {e}");
                     }
                 }
-            })
-            .ok();
-        Self { stop, thread }
+            });
+        Self { stop }
     }
 }
 
@@ -132,9 +160,6 @@ impl Drop for CancelWatch {
         let (stopped, wake) = &*self.stop;
         *lock(stopped) = true;
         wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -166,16 +191,16 @@ mod tests {
         let board = CancelBoard::default();
         assert_eq!(board.cancel(id(1)), Cancelled::BeforeStart);
         assert!(
-            board.start(id(1)).is_none(),
+            board.start(id(1), None).is_none(),
             "a cancelled task does not start"
         );
 
-        let stop = board.start(id(2)).unwrap();
+        let stop = board.start(id(2), None).unwrap();
         assert_eq!(board.cancel(id(2)), Cancelled::WhileRunning);
         assert!(stop.is_cancelled());
         board.finish(id(2));
 
-        board.start(id(3)).unwrap();
+        board.start(id(3), None).unwrap();
         board.finish(id(3));
         assert_eq!(board.cancel(id(3)), Cancelled::TooLate);
     }

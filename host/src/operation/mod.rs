@@ -25,6 +25,7 @@
 
 pub mod background;
 mod cancel;
+mod live_log;
 mod runner;
 mod schedule;
 mod unit_lock;
@@ -32,6 +33,7 @@ mod unit_lock;
 pub use runner::{
     Finished, OperationError, OperationRequest, Operations, PreparedOperation, Queued, Units,
 };
+pub use live_log::LIVE_AFTER;
 pub use schedule::workers_for;
 pub use unit_lock::Concurrency;
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use super::cancel::CancelBoard;
+use super::live_log::LiveLog;
 use super::unit_lock::{Concurrency, UnitClaim, UnitLocker, UnitLocks, Wait};
 use super::Progress;
 use crate::action::local::LocalBackend;
@@ -190,7 +191,8 @@ impl UnitDirs {
 /// Runs `task` (recorded as started) on its unit, held by `_locks`; its
 /// log lines are recorded as they come, and a cancel request stops it.
 fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
-    let Some(stop) = run.board.start(task.id) else {
+    let log = Arc::new(LiveLog::new(task.id, run.writer.log_sink()));
+    let Some(stop) = run.board.start(task.id, Some(Arc::clone(&log))) else {
         return cancelled(task, run);
     };
     run.progress.started(&task);
@@ -205,9 +207,8 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     };
     let progress = Arc::clone(run.progress);
     let observed = task.clone();
-    let sink = run.writer.log_sink();
     let backend = LocalBackend::new(run.params.clone()).on_log(move |entry| {
-        sink.log(observed.id, entry);
+        log.log(entry);
         progress.log(&observed, entry);
     });
     let ran = run_action(run.charm, &request, Box::new(backend));
