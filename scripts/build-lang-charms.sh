@@ -54,7 +54,7 @@ up_to_date() { # component stamp-digest
 copy_juju_wit() { # example-dir
   rm -rf "$1/wit/deps/juju-charm"
   mkdir -p "$1/wit/deps/juju-charm"
-  cp "$ROOT"/wit/*.wit "$1/wit/deps/juju-charm/"
+  cp "$ROOT"/wit/juju-charm@0.2.0/*.wit "$1/wit/deps/juju-charm/"
 }
 
 build_python() {

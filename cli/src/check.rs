@@ -34,11 +34,27 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
                 charm.name
             ),
         }
+        print_reach(&charm);
         return Ok(EXIT_COMPLETED);
     }
+    print_reach(&charm);
     println!("{}: {} problem(s):", charm.name, problems.len());
     for problem in &problems {
         println!("- {problem}");
     }
     Ok(EXIT_FAILED)
+}
+
+/// What the charm can reach, one phrase a line, so an operator reads it
+/// before running the charm.
+pub fn print_reach(charm: &Charm) {
+    let phrases = charm.component.reach().describe();
+    if phrases.is_empty() {
+        println!("it reaches nothing beyond its own sandbox");
+        return;
+    }
+    println!("it can:");
+    for phrase in phrases {
+        println!("  - {phrase}");
+    }
 }

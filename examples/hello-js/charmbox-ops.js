@@ -18,7 +18,7 @@
 // importing this module defines console.log/info (to stdout, captured as the
 // `stdout` result) and console.error/warn (to stderr).
 
-import * as host from "juju:charm/action@0.1.0";
+import * as host from "juju:charm/action@0.2.0";
 // WASI 0.2 as the QuickJS runtime of componentize-qjs imports it.
 import * as environment from "wasi:cli/environment@0.2.12";
 import * as stdoutApi from "wasi:cli/stdout@0.2.12";

@@ -27,7 +27,7 @@ the task's stderr. What the handler prints is captured as the ``stdout``
 result.
 
 The module needs the bindings componentize-py generates for a world that
-includes ``juju:charm/charm@0.1.0``; put this file's folder on the module path
+includes ``juju:charm/charm@0.2.0``; put this file's folder on the module path
 (``componentize-py ... componentize -p path/to/guest-sdk/python app``).
 """
 

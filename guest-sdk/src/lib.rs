@@ -86,7 +86,7 @@
 //!
 //! Build with `cargo build --release --target wasm32-wasip2`; the component
 //! is `target/wasm32-wasip2/release/hello.wasm`. It imports
-//! `juju:charm/action@0.1.0` and exports one `func() -> result<_, string>`
+//! `juju:charm/action@0.2.0` and exports one `func() -> result<_, string>`
 //! per action.
 //!
 //! [Juju]: https://juju.is

@@ -4,6 +4,7 @@
 mod support;
 
 mod cache;
+mod contract;
 mod foundation;
 mod hostile;
 mod juju;

@@ -18,6 +18,7 @@ pub mod results;
 
 use std::time::SystemTime;
 
+pub(crate) use context::truncate;
 pub use context::{ActionContext, ActionLimits, ActionRecord};
 pub use params::ActionParams;
 

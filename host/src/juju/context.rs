@@ -19,6 +19,12 @@ pub struct JujuContext {
     pub action_name: Option<String>,
     /// `JUJU_ACTION_UUID`, set when running an action.
     pub action_uuid: Option<String>,
+    /// `JUJU_MODEL_NAME`.
+    pub model_name: Option<String>,
+    /// `JUJU_MODEL_UUID`.
+    pub model_uuid: Option<String>,
+    /// `JUJU_VERSION`.
+    pub juju_version: Option<String>,
 }
 
 /// The Juju environment is missing or wrong: charmbox is not running under
@@ -89,6 +95,9 @@ impl JujuContext {
             charm_dir,
             action_name: text("JUJU_ACTION_NAME")?,
             action_uuid: text("JUJU_ACTION_UUID")?,
+            model_name: text("JUJU_MODEL_NAME")?,
+            model_uuid: text("JUJU_MODEL_UUID")?,
+            juju_version: text("JUJU_VERSION")?,
         })
     }
 }

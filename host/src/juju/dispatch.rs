@@ -25,7 +25,8 @@ use super::{JujuBackend, JujuContext};
 use crate::cache::ComponentCache;
 use crate::charm::Charm;
 use crate::engine::Engine;
-use crate::run::{run_action, LimitHints, RunEnd, RunRequest};
+use crate::model::{EventInfo, NoModel, UnitContext};
+use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunRequest};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
 
 /// The directory, under the charm directory, where a unit keeps its state
@@ -186,8 +187,15 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         ));
     }
     let request = RunRequest {
-        action: action.to_owned(),
-        unit: context.unit.clone(),
+        context: UnitContext {
+            unit: context.unit.clone(),
+            // As Juju set them; an unset variable reads as empty, as it
+            // would in the charm's own environment.
+            model_name: context.model_name.clone().unwrap_or_default(),
+            model_uuid: context.model_uuid.clone().unwrap_or_default(),
+            juju_version: context.juju_version.clone().unwrap_or_default(),
+            event: EventInfo::action(action),
+        },
         action_id: context
             .action_uuid
             .clone()
@@ -198,8 +206,11 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
     };
     // Params come as Juju validated them (defaults filled in): Juju is the
     // authority on a deployed charm, so they are not validated again.
-    let backend = JujuBackend::new(tools.clone());
-    let report = match run_action(&charm.component, &request, Box::new(backend)) {
+    let backends = Backends {
+        action: Some(Box::new(JujuBackend::new(tools.clone()))),
+        model: Box::new(NoModel),
+    };
+    let report = match run_handler(&charm.component, &request, backends) {
         Ok(report) => report,
         Err(e) => return fail(e.to_string()),
     };
