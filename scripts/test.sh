@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace
+# The stand-ins for Juju's hook tools that the dispatch tests run, held to
+# Juju's own command-line contract.
+python3 -m unittest discover -s tests/hook-tools
 # The charm's tests build charmbox as a dev-dependency: sharing the
 # workspace's target directory reuses that build instead of a second copy.
 (cd examples/hello && CARGO_TARGET_DIR="$PWD/../../target" cargo test)
