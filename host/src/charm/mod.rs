@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod component;
+pub mod hooks;
 pub mod metadata;
 pub mod reach;
 pub mod schema;
