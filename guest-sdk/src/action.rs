@@ -1,15 +1,19 @@
-//! The [`Action`] handle given to each action handler.
+//! The [`Action`] handle given to each action handler: its params, results
+//! and log, and the way to the rest of the model ([`Action::model`]).
 
 use std::cell::OnceCell;
 
 use crate::bindings::action as host;
 use crate::flatten::flatten;
+use crate::json::from_json;
+use crate::Model;
 use anyhow::{anyhow, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The running action, as its handler sees it: its identity, its params, and
-/// the hook tools to log progress, set results and fail.
+/// the hook tools to log progress, set results and fail; and, through
+/// [`model`](Self::model), everything else Juju gives a charm.
 ///
 /// The SDK builds one for each invocation and passes it to the handler named
 /// in [`charm!`](crate::charm); authors never construct it.
@@ -20,6 +24,8 @@ pub struct Action {
     // guest's first environment read copies the whole environment in from
     // the host (a noticeable part of a small action's run).
     identity: OnceCell<Identity>,
+    // Made on first use, so an action that never asks pays nothing.
+    model: OnceCell<Model>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,7 +42,27 @@ impl Action {
         Action {
             export_name,
             identity: OnceCell::new(),
+            model: OnceCell::new(),
         }
+    }
+
+    /// The Juju model this action runs in: config, this unit and its
+    /// application (leadership, status, ports, secrets they own), relations
+    /// and their databags, secrets, the unit's state, and the event.
+    ///
+    /// ```no_run
+    /// use charmbox_sdk::{Action, Result, Status};
+    ///
+    /// fn restart(action: &Action) -> Result<()> {
+    ///     let model = action.model();
+    ///     model.unit().set_status(Status::Maintenance("restarting"))?;
+    ///     // ...
+    ///     model.unit().set_status(Status::Active(""))
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn model(&self) -> &Model {
+        self.model.get_or_init(Model::new)
     }
 
     fn identity(&self) -> &Identity {
@@ -158,63 +184,12 @@ impl Action {
 
 /// Deserialises the whole params map (`json` as `action-get` returned it).
 pub(crate) fn decode_params<T: DeserializeOwned>(json: Option<&str>) -> Result<T, String> {
-    from_json(json.unwrap_or("{}"))
+    from_json(json.unwrap_or("{}")).map_err(|e| e.to_string())
 }
 
 /// Deserialises the param at `path`, if there is one.
 pub(crate) fn decode_param<T: DeserializeOwned>(json: Option<&str>) -> Result<Option<T>, String> {
-    json.map(from_json).transpose()
-}
-
-/// Deserialises `json` straight into `T` (no intermediate `Value`: this runs
-/// in every action). The message starts with the path of the value that did
-/// not fit, when it is not the whole value.
-fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    // Params nearly always fit: decode them without tracking the path, which
-    // costs about as much again, and track it only to explain a failure.
-    // Deserialising is deterministic, so the second pass fails the same way.
-    match serde_json::from_str(json) {
-        Ok(value) => Ok(value),
-        Err(_) => from_json_tracked(json),
-    }
-}
-
-/// [`from_json`] with the path of every value tracked, for its message.
-fn from_json_tracked<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return invalid_json(&inner);
-        }
-        let reason = without_position(&inner);
-        if path == "." {
-            reason
-        } else {
-            format!("{path}: {reason}")
-        }
-    })?;
-    // Trailing characters after the value.
-    deserializer.end().map_err(|e| invalid_json(&e))?;
-    Ok(value)
-}
-
-/// Not the handler's mistake: the host sends JSON it produced itself.
-fn invalid_json(error: &serde_json::Error) -> String {
-    format!("the host gave invalid JSON: {error}")
-}
-
-/// serde_json's message without its " at line L column C" suffix: the
-/// position in one line of machine-written JSON means nothing to an author,
-/// and the path already says where.
-fn without_position(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    match message.strip_suffix(&suffix) {
-        Some(reason) => reason.to_owned(),
-        None => message,
-    }
+    json.map(from_json).transpose().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
