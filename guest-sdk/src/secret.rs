@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bindings::secret as host;
 use crate::model::refused;
@@ -100,11 +100,22 @@ pub enum ReadMode {
 /// How often Juju asks a secret's owner to rotate it (the `secret-rotate`
 /// hook).
 ///
+/// It deserialises from Juju's names (`"monthly"`), so a config option can
+/// hold one:
+///
 /// ```
 /// use charmbox_sdk::{RotatePolicy, SecretOptions};
-/// let options = SecretOptions::new().rotate(RotatePolicy::Monthly);
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Config { rotation: RotatePolicy }
+///
+/// let config: Config = serde_json::from_str(r#"{"rotation": "weekly"}"#).unwrap();
+/// let options = SecretOptions::new().rotate(config.rotation);
+/// assert_eq!(config.rotation, RotatePolicy::Weekly);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 #[allow(missing_docs)] // The names say it.
 pub enum RotatePolicy {
     Never,
@@ -765,6 +776,17 @@ mod tests {
             (None, None, None)
         );
         assert!(none.rotate.is_none());
+    }
+
+    #[test]
+    fn policies_read_and_write_juju_s_names() {
+        let policy: RotatePolicy = serde_json::from_str("\"quarterly\"").unwrap();
+        assert_eq!(policy, RotatePolicy::Quarterly);
+        assert_eq!(
+            serde_json::to_string(&RotatePolicy::Hourly).unwrap(),
+            format!("\"{}\"", RotatePolicy::Hourly.as_str())
+        );
+        assert!(serde_json::from_str::<RotatePolicy>("\"fortnightly\"").is_err());
     }
 
     #[test]
