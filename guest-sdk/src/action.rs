@@ -17,6 +17,15 @@ use serde::Serialize;
 ///
 /// The SDK builds one for each invocation and passes it to the handler named
 /// in [`charm!`](crate::charm); authors never construct it.
+///
+/// ```no_run
+/// use charmbox_sdk::{Action, Result};
+///
+/// fn ping(action: &Action) -> Result<()> {
+///     action.log(format!("{} on {}", action.name(), action.unit()));
+///     action.set_result("pong", true)
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Action {
     export_name: &'static str,
@@ -79,18 +88,37 @@ impl Action {
 
     /// The action's name as the operator invoked it, e.g. `snapshot-database`
     /// (from `JUJU_ACTION_NAME`).
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// assert_eq!(action.name(), "snapshot-database");
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.identity().name
     }
 
     /// The id of this run of the action (from `JUJU_ACTION_UUID`); empty if
     /// the host did not set one.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// log::info!("task {}", action.id());
+    /// # }
+    /// ```
     pub fn id(&self) -> &str {
         &self.identity().id
     }
 
     /// The unit the action runs on, e.g. `db/0` (from `JUJU_UNIT_NAME`); empty
     /// if the host did not set one.
+    /// When set, the same as the name of [`Model::unit`].
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// assert_eq!(action.unit(), action.model().unit().name());
+    /// # }
+    /// ```
     pub fn unit(&self) -> &str {
         &self.identity().unit
     }
@@ -106,6 +134,17 @@ impl Action {
     /// If the params do not fit `T`; the message names the action, the path
     /// of the offending value and serde's reason, e.g.
     /// ``params of action "greet": style.uppercase: invalid type: string "yes", expected a boolean``.
+    ///
+    /// ```no_run
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Params { filename: String, #[serde(default)] compress: bool }
+    ///
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// let params: Params = action.params()?;
+    /// # Ok(()) }
+    /// ```
     pub fn params<T: DeserializeOwned>(&self) -> Result<T> {
         decode_params(host::action_get(None).as_deref())
             .map_err(|e| anyhow!("params of action {:?}: {e}", self.name()))
@@ -117,6 +156,12 @@ impl Action {
     ///
     /// # Errors
     /// If the value does not fit `T`; the message names the action and path.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// let uppercase = action.param::<bool>("style.uppercase")?.unwrap_or(false);
+    /// # Ok(()) }
+    /// ```
     pub fn param<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         decode_param(host::action_get(Some(path)).as_deref())
             .map_err(|e| anyhow!("param {path:?} of action {:?}: {e}", self.name()))
@@ -124,6 +169,12 @@ impl Action {
 
     /// Logs a progress message for the operator (Juju's `action-log`). It is
     /// shown as it happens and kept in the task's log.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// action.log("copying 3 files");
+    /// # }
+    /// ```
     pub fn log(&self, message: impl AsRef<str>) {
         host::action_log(message.as_ref());
     }
@@ -147,6 +198,20 @@ impl Action {
     /// If `results` does not serialise to a map, if two entries flatten to
     /// the same dotted key (`{"a": {"b": 1}, "a.b": 2}`; the error names the
     /// key), or if the host refuses a key (the error carries its message).
+    ///
+    /// ```no_run
+    /// use serde::Serialize;
+    ///
+    /// #[derive(Serialize)]
+    /// struct Snapshot { filename: String, size: u64 }
+    ///
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// // Sets `snapshot.filename` and `snapshot.size`.
+    /// action.set_results(&serde_json::json!({
+    ///     "snapshot": Snapshot { filename: "db.snap".into(), size: 3 },
+    /// }))?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_results<T: Serialize + ?Sized>(&self, results: &T) -> Result<()> {
         let pairs = flatten(results)
             .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name()))?;
@@ -161,6 +226,12 @@ impl Action {
     ///
     /// # Errors
     /// If the host refuses the key; the error carries its message.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// action.set_result("snapshot.filename", "db.snap")?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_result(&self, key: &str, value: impl ToString) -> Result<()> {
         self.action_set(&[(key.to_owned(), value.to_string())])
     }
@@ -172,6 +243,15 @@ impl Action {
     /// replaces the message. Return after calling it if there is nothing more
     /// to do. Returning `Err` from the handler also fails the action, with
     /// the error as the message.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action, filename: &str) -> charmbox_sdk::Result<()> {
+    /// if !filename.ends_with(".snap") {
+    ///     action.fail("not a .snap file");
+    ///     return Ok(());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn fail(&self, message: impl AsRef<str>) {
         host::action_fail(message.as_ref());
     }

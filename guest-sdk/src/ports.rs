@@ -8,6 +8,11 @@ use std::fmt;
 use crate::bindings::ports as host;
 
 /// A port's protocol.
+///
+/// ```
+/// use charmbox_sdk::{PortRange, Protocol};
+/// assert_eq!(PortRange::udp(53).protocol(), Protocol::Udp);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {
     /// TCP.

@@ -363,6 +363,16 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 /// A secret's metadata, as its owner sees it ([`Secret::info`];
 /// `get_info()` in `ops`).
+///
+/// ```no_run
+/// use charmbox_sdk::RotatePolicy;
+/// # fn f(model: &charmbox_sdk::Model) -> charmbox_sdk::Result<()> {
+/// let info = model.secret_by_label("tls").info()?;
+/// if info.rotation.unwrap_or(RotatePolicy::Never) == RotatePolicy::Never {
+///     log::warn!("{} never rotates", info.id);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretInfo {
     /// Its id.
