@@ -14,8 +14,10 @@
 #   example's requirements.txt (the charmbox-ops package, guest-sdk/python,
 #   by path) installed into it before each build.
 # - JavaScript: @bytecodealliance/jco 1.35.0 and componentize-qjs 0.4.5 from
-#   npm, in examples/hello-js/node_modules (`npm ci` from package-lock.json;
-#   needs node and npm). The QuickJS backend (`--backend qjs`) is used.
+#   npm, and the charmbox-ops package (guest-sdk/js, by path), in
+#   examples/hello-js/node_modules (`npm ci` from package-lock.json, again
+#   whenever guest-sdk/js changed; needs node and npm). The QuickJS backend
+#   (`--backend qjs`) is used.
 #
 # Each example's wit/world.wit includes juju:charm/charm@0.2.0; the script
 # copies that package from the repository's wit/ into the example's wit/deps/
@@ -104,9 +106,13 @@ build_python() {
   say "wrote ${out#"$ROOT"/} ($(stat -c %s "$out") bytes)"
 }
 
+# Whether node_modules holds the pinned tools and a copy of guest-sdk/js
+# as it is now (npm copies a `file:` dependency; see examples/hello-js/.npmrc).
 js_tools_ok() {
   local nm=$ROOT/examples/hello-js/node_modules
   [[ -f $nm/@bytecodealliance/jco/package.json && -f $nm/componentize-qjs/package.json ]] &&
+    diff -rq "$ROOT/guest-sdk/js/src" "$nm/charmbox-ops/src" >/dev/null 2>&1 &&
+    cmp -s "$ROOT/guest-sdk/js/package.json" "$nm/charmbox-ops/package.json" &&
     node -e '
       const [jco, qjs, a, b] = process.argv.slice(1);
       const v = (p) => JSON.parse(require("fs").readFileSync(p, "utf8")).version;
@@ -122,7 +128,7 @@ build_js() {
     return 1
   fi
   if ! js_tools_ok; then
-    say "installing jco@$JCO_VERSION and componentize-qjs@$COMPONENTIZE_QJS_VERSION (npm ci in examples/hello-js)"
+    say "installing jco@$JCO_VERSION, componentize-qjs@$COMPONENTIZE_QJS_VERSION and charmbox-ops (guest-sdk/js) (npm ci in examples/hello-js)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
   copy_juju_wit "$dir"
@@ -133,7 +139,8 @@ build_js() {
   done
   local sources
   mapfile -t sources < <(find "$dir" -maxdepth 2 \( -name '*.js' -o -name '*.mjs' \) -not -path '*/node_modules/*' | sort;
-                         find "$dir/wit" -name '*.wit' | sort; echo "$dir/package-lock.json")
+                         find "$dir/wit" -name '*.wit' | sort; echo "$dir/package-lock.json";
+                         find "$ROOT/guest-sdk/js/src" -name '*.js' | sort; echo "$ROOT/guest-sdk/js/package.json")
   local stamp
   stamp=$(digest "jco $JCO_VERSION componentize-qjs $COMPONENTIZE_QJS_VERSION" "${sources[@]}")
   if up_to_date "$out" "$stamp"; then
