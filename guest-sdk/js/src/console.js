@@ -45,9 +45,9 @@ function writer(getStream) {
   };
 }
 
-if (typeof globalThis.console === "undefined") {
+const scope = /** @type {{ console?: unknown }} */ (globalThis);
+if (typeof scope.console === "undefined") {
   const out = writer(() => wasi.stdout.getStdout());
   const err = writer(() => wasi.stderr.getStderr());
-  // @ts-ignore: a console of our own, not the DOM's
-  globalThis.console = { log: out, info: out, debug: out, error: err, warn: err };
+  scope.console = { log: out, info: out, debug: out, error: err, warn: err };
 }

@@ -64,9 +64,8 @@ export function call(name, fn, ...args) {
   try {
     return interfaces[name][fn](...args);
   } catch (e) {
-    if (e !== null && typeof e === "object" && typeof e.payload === "string") {
-      throw errorFor(name, e.payload);
-    }
+    const payload = e !== null && typeof e === "object" ? /** @type {{ payload?: unknown }} */ (e).payload : undefined;
+    if (typeof payload === "string") throw errorFor(name, payload);
     throw e;
   }
 }

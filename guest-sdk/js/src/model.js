@@ -852,7 +852,7 @@ function validateSecretContent(content) {
  * @param {SecretOptions} options
  */
 function secretOptions({ label, description, expire, rotate } = {}) {
-  if (rotate !== undefined && rotate !== null && !Object.values(SecretRotate).includes(rotate)) {
+  if (rotate !== undefined && rotate !== null && !Object.values(SecretRotate).includes(/** @type {any} */ (rotate))) {
     throw new TypeError(`rotate must be one of SecretRotate's values, not ${JSON.stringify(rotate)}`);
   }
   let expireText = null;
