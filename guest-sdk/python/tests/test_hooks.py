@@ -14,7 +14,8 @@ HOOKS_RS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "host", "sr
 
 def rust_table(name):
     """The quoted names of the Rust constant ``name``."""
-    text = open(HOOKS_RS, encoding="utf-8").read()
+    with open(HOOKS_RS, encoding="utf-8") as f:
+        text = f.read()
     body = re.search(rf"const {name}: \[[^\]]*\] =\s*\[(.*?)\];", text, re.S)
     assert body, f"{name} not found in hooks.rs"
     return tuple(re.findall(r'\("([a-z-]+)"', body.group(1)))
