@@ -21,7 +21,7 @@
 //! | `relation_app`            | `relation-list --format=json -r ID --app`                  |
 //! | `relation_get`            | `relation-get --format=json -r ID [--app] - MEMBER`        |
 //! | `relation_set`            | `relation-set -r ID [--app] --file -`, the pairs on stdin  |
-//! | `secret_get`              | `secret-get --format=json [URI] [--label L] [--peek\|--refresh]` |
+//! | `secret_get`              | `secret-get --format=json [--label L] [--peek\|--refresh] [URI]` |
 //! | `secret_add`              | `secret-add --owner OWNER [options] KEY#file=PATH...`      |
 //! | `secret_set`              | `secret-set [options] URI [KEY#file=PATH...]`              |
 //! | `secret_ids`              | `secret-ids --format=json`                                 |
