@@ -20,6 +20,12 @@
 //! | the secret ids                  | `secret-add` or `secret-remove`                        |
 //! | the opened ports                | `open-port` or `close-port`                            |
 //!
+//! A write that would change nothing the run knows is not sent: `state-set`
+//! of the values the state holds, `relation-set` of what this unit's bag
+//! holds, or of what the application's bag holds while the unit is known to
+//! lead (a non-leader's is sent, for Juju to refuse). Juju would keep what
+//! it has, and charms often write the same settings every time they run.
+//!
 //! Refusals are not kept: asking again asks again. A write by label that
 //! needs the secret's URI ([`JujuModel`](super::JujuModel) finds it with
 //! `secret-info-get`) finds it through the kept metadata.
@@ -196,6 +202,12 @@ impl<B: ModelBackend> ModelBackend for ReadCache<B> {
     }
 
     fn state_set(&mut self, pairs: &[(String, String)]) -> ModelResult<()> {
+        if let Some(state) = &self.state {
+            if pairs.iter().all(|(k, v)| state.get(k) == Some(v)) {
+                // Juju would store what it holds: nothing to send.
+                return Ok(());
+            }
+        }
         let result = self.inner.state_set(pairs);
         match (&result, &mut self.state) {
             (Ok(()), Some(state)) => state.extend(pairs.iter().cloned()),
@@ -247,13 +259,27 @@ impl<B: ModelBackend> ModelBackend for ReadCache<B> {
         app: bool,
         pairs: &[(String, String)],
     ) -> ModelResult<()> {
-        let result = self.inner.relation_set(relation, app, pairs);
         let member = if app {
             self.unit.application().to_owned()
         } else {
             self.unit.to_string()
         };
         let key = (relation, member, app);
+        // A write that changes nothing in a bag the run knows is not sent:
+        // a unit may always write its own bag, and the application's while
+        // it leads (a non-leader's write is sent, for Juju to refuse).
+        let may_write = !app
+            || matches!(self.leader, Some((true, asked)) if asked.elapsed() < self.leader_lease);
+        if let (true, Some(bag)) = (may_write, self.bags.get(&key)) {
+            let unchanged = pairs.iter().all(|(k, v)| match bag.get(k) {
+                Some(held) => held == v,
+                None => v.is_empty(),
+            });
+            if unchanged {
+                return Ok(());
+            }
+        }
+        let result = self.inner.relation_set(relation, app, pairs);
         match &result {
             Ok(()) => {
                 if let Some(bag) = self.bags.get_mut(&key) {
@@ -695,6 +721,20 @@ mod tests {
             .unwrap();
         model.opened_ports().unwrap();
 
+        // Writes of what is held already are not sent; to the
+        // application's bag, only once the unit is known to lead.
+        model
+            .relation_set(own.0, false, &pairs(&[("host", "h1"), ("gone", "")]))
+            .unwrap();
+        model.state_set(&pairs(&[("partial", "yes")])).unwrap();
+        model
+            .relation_set(own.0, true, &pairs(&[("k", "v")]))
+            .unwrap();
+        assert!(model.is_leader().unwrap());
+        model
+            .relation_set(own.0, true, &pairs(&[("k", "v")]))
+            .unwrap();
+
         let calls = model.inner().calls.clone();
         assert_eq!(
             calls,
@@ -713,6 +753,8 @@ mod tests {
                 "opened-ports",
                 "open-port",
                 "opened-ports",
+                "relation-set",
+                "is-leader",
             ]
         );
     }
