@@ -59,9 +59,9 @@ Environment:
                     write it back atomically (temp file + rename), under a
                     lock on FAKE_JUJU_MODEL.lock. A missing file is an
                     empty model, created on the first change.
-  FAKE_JUJU_FAIL    comma-separated tool names that fail: they write an
-                    error to stderr and exit 1, as a tool does when it
-                    cannot reach the unit agent
+  FAKE_JUJU_FAIL    comma-separated tool names that fail: they write
+                    `ERROR <tool> failed: told to by FAKE_JUJU_FAIL` and
+                    exit 1, as a tool does when Juju refuses the call
   FAKE_JUJU_UNREACHABLE
                     comma-separated tool names whose client cannot reach
                     the unit agent: they write what Juju's jujuc client
