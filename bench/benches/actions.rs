@@ -21,14 +21,14 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use charmbox::action::local::LocalBackend;
 use charmbox::charm::Charm;
 use charmbox::engine::{Engine, Pooling};
 use charmbox::operation::{workers_for, OperationRequest, Operations, Silent, Units};
-use charmbox::run::{run_action, LimitHints};
+use charmbox::run::{run_handler, LimitHints};
 use charmbox::sandbox::SandboxLimits;
 use charmbox_bench::{
-    bare_call, bare_linker, greet_params, hello_charm, pooled, repo, request, GREET_PARAMS,
+    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, repo, request,
+    GREET_PARAMS,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use wasmtime::component::Component;
@@ -43,9 +43,8 @@ fn in_process(c: &mut Criterion) {
         let charm = Charm::load(&engine, charm_dir.path()).unwrap();
         group.bench_function(BenchmarkId::new("greet", label), |b| {
             b.iter(|| {
-                let backend = LocalBackend::new(params.clone());
                 let report =
-                    run_action(&charm.component, &request("greet"), Box::new(backend)).unwrap();
+                    run_handler(&charm.component, &request("greet"), backends(&params)).unwrap();
                 assert!(report.message.is_none());
                 report
             })

@@ -20,11 +20,10 @@
 
 use std::time::{Duration, Instant};
 
-use charmbox::action::local::LocalBackend;
 use charmbox::charm::Charm;
-use charmbox::run::run_action;
+use charmbox::run::run_handler;
 use charmbox_bench::{
-    bare_call, bare_linker, greet_params, hello_charm, pooled, request, GREET_PARAMS,
+    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, request, GREET_PARAMS,
 };
 
 const NAMES: [&str; 3] = ["floor", "bare_greet", "greet"];
@@ -94,8 +93,7 @@ fn main() {
         0 => assert!(bare_call(&engine, &floor_pre, &ping).is_ok()),
         1 => assert!(bare_call(&engine, &bare_greet_pre, &greet).is_ok()),
         _ => {
-            let backend = LocalBackend::new(params.clone());
-            let report = run_action(&charm.component, &greet_request, Box::new(backend)).unwrap();
+            let report = run_handler(&charm.component, &greet_request, backends(&params)).unwrap();
             assert!(report.message.is_none(), "{:?}", report.message);
         }
     };

@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use charmbox::action::local::LocalBackend;
 use charmbox::action::ActionParams;
 use charmbox::engine::{Engine, Pooling};
-use charmbox::run::RunRequest;
+use charmbox::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+use charmbox::run::{Backends, RunRequest};
 use charmbox::sandbox::SandboxLimits;
 use charmbox::testing::CrateBuild;
 use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable};
@@ -48,12 +50,23 @@ pub fn hello_charm() -> tempfile::TempDir {
 /// A run of `action` on `hello/0` with the default limits.
 pub fn request(action: &str) -> RunRequest {
     RunRequest {
-        action: action.into(),
-        unit: "hello/0".parse().unwrap(),
+        context: UnitContext::local(
+            "hello/0".parse().unwrap(),
+            &ModelIdentity::ephemeral(),
+            EventInfo::action(action),
+        ),
         action_id: "1".into(),
         data_dir: None,
         limits: SandboxLimits::default(),
         stop: None,
+    }
+}
+
+/// The backends of a local run of an action with `params`: no model.
+pub fn backends(params: &ActionParams) -> Backends {
+    Backends {
+        action: Some(Box::new(LocalBackend::new(params.clone()))),
+        model: Box::new(NoModel),
     }
 }
 

@@ -23,12 +23,7 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     let found = charm.check();
     let (errors, warnings): (Vec<_>, Vec<_>) =
         found.iter().partition(|d| d.severity() == Severity::Error);
-    if !errors.is_empty() {
-        println!("{}: {} problem(s):", charm.name, errors.len());
-        for problem in &errors {
-            println!("- {problem}");
-        }
-    } else {
+    if errors.is_empty() {
         let actions = charm.actions().len();
         match &charm.metadata {
             Some(metadata) => println!(
@@ -41,6 +36,13 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
                 charm.name
             ),
         }
+        print_reach(&charm);
+    } else {
+        print_reach(&charm);
+        println!("{}: {} problem(s):", charm.name, errors.len());
+        for problem in &errors {
+            println!("- {problem}");
+        }
     }
     for warning in &warnings {
         println!("warning: {warning}");
@@ -50,4 +52,18 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_FAILED
     })
+}
+
+/// What the charm can reach, one phrase a line, so an operator reads it
+/// before running the charm.
+pub fn print_reach(charm: &Charm) {
+    let phrases = charm.component.reach().describe();
+    if phrases.is_empty() {
+        println!("it reaches nothing beyond its own sandbox");
+        return;
+    }
+    println!("it can:");
+    for phrase in phrases {
+        println!("  - {phrase}");
+    }
 }

@@ -12,8 +12,9 @@
 //!   that wires every host import ([`imports`]), with the compiled-component
 //!   [`cache`].
 //! - [`charm::Charm`]: metadata and a compiled, linked component.
-//! - [`run::run_action`]: one run in a fresh [`sandbox`], reporting through
-//!   an [`action::ActionBackend`].
+//! - [`run::run_handler`]: one run of an action or hook in a fresh
+//!   [`sandbox`], its calls carried by an [`action::ActionBackend`] and a
+//!   [`model::ModelBackend`].
 //! - [`operation::Operations`]: one action on many units, recorded as
 //!   [`task`]s in the [`store`].
 //! - [`juju`]: running on a Juju unit (`dispatch`, the hook tools, `pack`).
@@ -25,21 +26,29 @@
 //! use charmbox::action::local::LocalBackend;
 //! use charmbox::charm::Charm;
 //! use charmbox::engine::Engine;
-//! use charmbox::run::{run_action, RunRequest};
+//! use charmbox::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+//! use charmbox::run::{run_handler, Backends, RunRequest};
 //!
 //! # fn main() -> anyhow::Result<()> {
 //! let engine = Engine::new()?;
 //! let charm = Charm::load(&engine, "examples/hello".as_ref())?;
 //! let request = RunRequest {
-//!     action: "greet".into(),
-//!     unit: charm.default_unit()?,
+//!     context: UnitContext::local(
+//!         charm.default_unit()?,
+//!         &ModelIdentity::ephemeral(),
+//!         EventInfo::action("greet"),
+//!     ),
 //!     action_id: "1".into(),
 //!     data_dir: None,
 //!     limits: Default::default(),
 //!     stop: None,
 //! };
 //! let params = charm.prepare_params("greet", serde_json::json!({"name": "Ada"}))?;
-//! let report = run_action(&charm.component, &request, Box::new(LocalBackend::new(params)))?;
+//! let backends = Backends {
+//!     action: Some(Box::new(LocalBackend::new(params))),
+//!     model: Box::new(NoModel),
+//! };
+//! let report = run_handler(&charm.component, &request, backends)?;
 //! println!("{:?}: {}", report.end, serde_json::Value::Object(report.juju_results()));
 //! # Ok(())
 //! # }
@@ -53,6 +62,7 @@ pub mod charm;
 pub mod engine;
 pub mod imports;
 pub mod juju;
+pub mod model;
 pub mod operation;
 pub mod paths;
 pub mod run;

@@ -5,9 +5,11 @@ mod support;
 mod wat_charm;
 
 mod cache;
+mod contract;
 mod foundation;
 mod hostile;
 mod juju;
+mod juju_model;
 mod languages;
 mod metadata;
 mod operations;

@@ -52,6 +52,9 @@ pub struct ActionRecord {
 /// The action API's state for one run: params, results, log and failure,
 /// with a backend behind them.
 pub struct ActionContext {
+    /// `false` in a hook, where the action API answers as Juju's tools do
+    /// outside an action.
+    in_action: bool,
     params: ActionParams,
     results: Results,
     log: Vec<LogEntry>,
@@ -69,6 +72,7 @@ impl ActionContext {
         limits: ActionLimits,
     ) -> Result<Self, super::BackendError> {
         Ok(Self {
+            in_action: true,
             params: backend.params()?,
             results: Results::new(limits.results),
             log: Vec::new(),
@@ -80,9 +84,29 @@ impl ActionContext {
         })
     }
 
+    /// The action API for a hook: `action-get` gives nothing, `action-set`
+    /// an error, `action-log` and `action-fail` do nothing, as Juju's tools
+    /// do outside an action.
+    pub fn outside_action(limits: ActionLimits) -> Self {
+        Self {
+            in_action: false,
+            params: ActionParams::from(Value::Null),
+            results: Results::new(limits.results),
+            log: Vec::new(),
+            dropped_log_entries: 0,
+            failure: None,
+            backend_error: None,
+            limits,
+            backend: Box::new(super::local::LocalBackend::new(Value::Null)),
+        }
+    }
+
     /// `action-get`: JSON text of the whole params map, or of the value at a
-    /// dotted path; `None` for an absent path.
+    /// dotted path; `None` for an absent path, or outside an action.
     pub fn get(&self, key: Option<&str>) -> Option<String> {
+        if !self.in_action {
+            return None;
+        }
         match key {
             None => Some(self.params.json().to_owned()),
             Some(path) => {
@@ -94,6 +118,9 @@ impl ActionContext {
 
     /// `action-set`: validates every pair, then stores all or none.
     pub fn set(&mut self, pairs: Vec<(String, String)>) -> Result<(), String> {
+        if !self.in_action {
+            return Err("action-set is only for actions: this handler is a hook".into());
+        }
         self.results.set(&pairs).map_err(|e| e.to_string())?;
         if let Err(e) = self.backend.set_results(&pairs) {
             self.record_backend_error(e);
@@ -106,6 +133,9 @@ impl ActionContext {
 
     /// `action-log`: keeps and forwards a message, within the limits.
     pub fn log(&mut self, message: String) {
+        if !self.in_action {
+            return;
+        }
         if self.log.len() >= self.limits.max_log_entries {
             self.dropped_log_entries += 1;
             return;
@@ -124,6 +154,9 @@ impl ActionContext {
     /// empty message is Juju's [`NO_FAIL_REASON`], as `action-fail` without
     /// an argument gives.
     pub fn fail(&mut self, message: String) {
+        if !self.in_action {
+            return;
+        }
         let message = if message.is_empty() {
             NO_FAIL_REASON.to_owned()
         } else {
@@ -258,6 +291,17 @@ mod tests {
             "{messages:?}"
         );
         assert_eq!(messages.len(), 3);
+    }
+
+    #[test]
+    fn outside_an_action_the_api_answers_as_juju_tools_do() {
+        let mut ctx = ActionContext::outside_action(ActionLimits::default());
+        assert_eq!(ctx.get(None), None);
+        assert!(ctx.set(vec![("a".into(), "b".into())]).is_err());
+        ctx.log("ignored".into());
+        ctx.fail("ignored".into());
+        let record = ctx.finish();
+        assert!(record.log.is_empty() && record.failure.is_none() && record.results.is_empty());
     }
 
     #[test]

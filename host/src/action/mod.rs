@@ -18,6 +18,7 @@ pub mod results;
 
 use std::time::SystemTime;
 
+pub(crate) use context::truncate;
 pub use context::{ActionContext, ActionLimits, ActionRecord, NO_FAIL_REASON};
 pub use params::ActionParams;
 

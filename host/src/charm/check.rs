@@ -189,8 +189,9 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                 missing.name, missing.reason
             ),
             hint: "charmbox provides WASI 0.2 (cli, clocks, filesystem, io, random; no network) \
-                   and juju:charm/action@0.1.0: remove the dependency that pulls this import in \
-                   (a JavaScript charm built with componentize-js needs `-d http -d fetch-event`)"
+                   and the juju:charm contract (0.1.0's action interface; every interface of \
+                   0.2.0): remove the dependency that pulls this import in (a JavaScript charm \
+                   built with componentize-js needs `-d http -d fetch-event`)"
                 .into(),
         });
     }

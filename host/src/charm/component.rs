@@ -109,6 +109,7 @@ pub struct CharmComponent {
     handlers: BTreeMap<String, Handler>,
     others: Vec<OtherExport>,
     reaches_filesystem: bool,
+    reach: super::reach::Reach,
     cache_outcome: Option<CacheOutcome>,
 }
 
@@ -164,10 +165,8 @@ impl CharmComponent {
             ),
         };
         let (handlers, others) = discover_exports(engine, &component);
-        let reaches_filesystem = component
-            .component_type()
-            .imports(engine.wasmtime())
-            .any(|(name, _)| name.starts_with(PREOPENS));
+        let reach = super::reach::Reach::of(engine, &component);
+        let reaches_filesystem = reach.filesystem;
         Self {
             path: path.to_owned(),
             component,
@@ -176,6 +175,7 @@ impl CharmComponent {
             handlers,
             others,
             reaches_filesystem,
+            reach,
             cache_outcome,
         }
     }
@@ -217,6 +217,12 @@ impl CharmComponent {
     /// and closing it cost a run two system calls.
     pub fn reaches_filesystem(&self) -> bool {
         self.reaches_filesystem
+    }
+
+    /// What the component can reach through its imports, for an operator
+    /// to read before running it.
+    pub fn reach(&self) -> &super::reach::Reach {
+        &self.reach
     }
 
     /// Imports the host does not provide; empty when the component can run.
@@ -283,11 +289,8 @@ fn missing_imports(
     }
 }
 
-/// The interface that hands a guest its preopened directories, any version.
-const PREOPENS: &str = "wasi:filesystem/preopens@";
-
 /// Whether the host links an interface of this name: WASI 0.2 without HTTP,
-/// and `juju:charm/action` 0.1.
+/// and every released version of `juju:charm` (see [`super::reach`]).
 fn host_provides(import: &str) -> bool {
     const WASI: [&str; 6] = ["cli", "clocks", "filesystem", "io", "random", "sockets"];
     if let Some(rest) = import.strip_prefix("wasi:") {
@@ -295,7 +298,7 @@ fn host_provides(import: &str) -> bool {
         let package = package.split('/').next().unwrap_or_default();
         return WASI.contains(&package) && version.starts_with("0.2.");
     }
-    import.starts_with("juju:charm/action@0.1.")
+    super::reach::ContractInterface::of_import(import).is_some()
 }
 
 fn discover_exports(

@@ -12,10 +12,13 @@
 //! - [`metadata`]: `charmcraft.yaml` / `actions.yaml`, with Juju's rules.
 //! - [`schema`]: params schemas: validation and defaults.
 //! - [`check`]: whether metadata and component agree.
+//! - [`reach`]: what the component can reach, in words.
 
 pub mod check;
 pub mod component;
+pub mod hooks;
 pub mod metadata;
+pub mod reach;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

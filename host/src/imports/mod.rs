@@ -2,29 +2,47 @@
 //! component may use, each interface in its own file, reaching the run's
 //! state through [`HostView`].
 //!
-//! - [`bindings`]: what `bindgen!` generates from `wit/` (nothing
-//!   hand-written);
-//! - [`action`]: `juju:charm/action`, served by the run's
+//! - [`bindings`]: what `bindgen!` generates from `wit/`, one module per
+//!   released contract version (nothing hand-written);
+//! - `action.rs`: `juju:charm/action`, served by the run's
 //!   [`ActionContext`], which validates every call the same way whichever
-//!   backend carries it;
-//! - WASI 0.2 (wasmtime-wasi), with one call replaced ([`symlinks`]):
+//!   backend carries it; 0.1.0's interface maps onto 0.2.0's;
+//! - `context.rs`, `config.rs`, `status.rs`, `log.rs`, `state.rs`,
+//!   `relation.rs`, `secret.rs`, `ports.rs`: the rest of contract 0.2.0,
+//!   served by the run's [`ModelContext`];
+//! - WASI 0.2 (wasmtime-wasi), with one call replaced (`symlinks.rs`):
 //!   creating a symbolic link that could lead out of the unit's data
 //!   directory.
+//!
+//! A component links against whichever contract versions it imports; one
+//! process runs 0.1.0 and 0.2.0 charms side by side.
 
 mod action;
 pub(crate) mod bindings;
+mod config;
+mod context;
+mod log;
+mod ports;
+mod relation;
+mod secret;
+mod state;
+mod status;
 mod symlinks;
 
 use wasmtime::component::{HasSelf, Linker};
 use wasmtime_wasi::WasiView;
 
 use crate::action::ActionContext;
+use crate::model::ModelContext;
+use bindings::{v0_1_0, v0_2_0};
 
 /// How the host's imports reach a run's state: the WASI context (through
-/// [`WasiView`]) and the action API's per-run context.
+/// [`WasiView`]), the action API's and the model's per-run contexts.
 pub trait HostView: WasiView + 'static {
     /// The run's action context.
     fn action(&mut self) -> &mut ActionContext;
+    /// The run's model context.
+    fn model(&mut self) -> &mut ModelContext;
 }
 
 /// Links every import the host provides into `linker`.
@@ -32,6 +50,16 @@ pub(crate) fn add_to_linker<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Re
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
     // No link out of a unit's data directory, even one never followed.
     symlinks::guard_symlinks(linker)?;
-    bindings::juju::charm::action::add_to_linker::<T, HasSelf<ActionContext>>(linker, T::action)?;
+    v0_1_0::juju::charm::action::add_to_linker::<T, HasSelf<ActionContext>>(linker, T::action)?;
+    use v0_2_0::juju::charm as latest;
+    latest::action::add_to_linker::<T, HasSelf<ActionContext>>(linker, T::action)?;
+    latest::context::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::config::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::status::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::log::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::state::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::relation::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::secret::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
+    latest::ports::add_to_linker::<T, HasSelf<ModelContext>>(linker, T::model)?;
     Ok(())
 }

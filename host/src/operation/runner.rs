@@ -19,6 +19,7 @@ use super::Progress;
 use crate::action::ActionParams;
 use crate::charm::{Charm, CharmError, ParamsError};
 use crate::engine::Engine;
+use crate::model::ModelIdentity;
 use crate::run::{LimitHints, RunError};
 use crate::sandbox::SandboxLimits;
 use crate::store::{Checkpoint, NewOperation, StoreError, TaskStore};
@@ -122,6 +123,14 @@ pub enum OperationError {
     /// A background worker did not take the operation over.
     #[error(transparent)]
     Background(#[from] super::background::BackgroundError),
+    /// The local model's identity could not be read or made.
+    #[error("cannot read the local model of {}: {source}", .state_dir.display())]
+    Model {
+        /// The state directory.
+        state_dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// No such operation in the store.
     #[error("operation {0} not found: `charmbox operations` lists the operations there are")]
     NotFound(OperationId),
@@ -358,9 +367,16 @@ impl Operations {
         let _watch = CancelWatch::start(Arc::clone(&board), store.cancel_requests());
         progress.enqueued(operation, &tasks);
         let writer = store.into_writer(tasks.len())?;
+        let model = ModelIdentity::of_state_dir(&self.state_dir).map_err(|source| {
+            OperationError::Model {
+                state_dir: self.state_dir.clone(),
+                source,
+            }
+        })?;
         let run = TaskRun {
             charm,
             state_dir: &self.state_dir,
+            model: &model,
             action,
             params,
             limits,

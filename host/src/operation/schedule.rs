@@ -15,7 +15,8 @@ use super::Progress;
 use crate::action::local::LocalBackend;
 use crate::action::ActionParams;
 use crate::charm::CharmComponent;
-use crate::run::{run_action, LimitHints, RunRequest};
+use crate::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+use crate::run::{run_handler, Backends, LimitHints, RunRequest};
 use crate::sandbox::SandboxLimits;
 use crate::store::TaskWriter;
 use crate::task::{Task, TaskStatus};
@@ -27,6 +28,8 @@ pub(crate) struct TaskRun<'a> {
     pub charm: &'a CharmComponent,
     /// The state directory (units' data directories and locks).
     pub state_dir: &'a Path,
+    /// The local model the units are in.
+    pub model: &'a ModelIdentity,
     /// The action.
     pub action: &'a str,
     /// Its validated params, shared by every task.
@@ -197,9 +200,8 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     };
     run.progress.started(&task);
     let request = RunRequest {
-        action: run.action.to_owned(),
+        context: UnitContext::local(task.unit.clone(), run.model, EventInfo::action(run.action)),
         data_dir: Some(task.unit.data_dir(run.state_dir)),
-        unit: task.unit.clone(),
         // Juju gives an action its task's id.
         action_id: task.id.to_string(),
         limits: run.limits,
@@ -211,7 +213,11 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         log.log(entry);
         progress.log(&observed, entry);
     });
-    let ran = run_action(run.charm, &request, Box::new(backend));
+    let backends = Backends {
+        action: Some(Box::new(backend)),
+        model: Box::new(NoModel),
+    };
+    let ran = run_handler(run.charm, &request, backends);
     run.board.finish(task.id);
     match ran {
         Ok(report) => task.finish(report, &run.hints),

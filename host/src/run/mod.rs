@@ -1,11 +1,12 @@
-//! The action runtime: one run of one action in a fresh sandbox, through
-//! any [`ActionBackend`].
+//! The handler runtime: one run of one action or hook in a fresh sandbox,
+//! through any [`ActionBackend`] and [`ModelBackend`].
 //!
-//! [`run_action`] instantiates the charm's pre-linked component in a new
-//! store (see [`crate::sandbox`]), calls the handler, and returns a
-//! [`RunReport`]: how it ended, what it reported, what it printed. A run
-//! that starts and then goes wrong (an error returned, a trap, a deadline)
-//! is a report, not an error; [`RunError`] is for runs that cannot start.
+//! [`run_handler`] instantiates the charm's pre-linked component in a new
+//! store (see [`crate::sandbox`]), calls the handler the run's event names,
+//! and returns a [`RunReport`]: how it ended, what it reported, what it
+//! printed, whether it deferred. A run that starts and then goes wrong (an
+//! error returned, a trap, a deadline) is a report, not an error;
+//! [`RunError`] is for runs that cannot start.
 
 mod report;
 mod stop;
@@ -22,18 +23,18 @@ pub use stop::{Deadline, StopHandle};
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
 use crate::charm::{Charm, CharmComponent, HandlerSignature};
 use crate::engine::Engine;
-use crate::sandbox::{GuestIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec};
-use crate::unit::UnitName;
+use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
+use crate::sandbox::{
+    GuestIdentity, HandlerIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec,
+};
 
 /// What to run and where.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
-    /// The action (and export) name.
-    pub action: String,
-    /// The unit it runs on.
-    pub unit: UnitName,
-    /// The id the guest sees as `JUJU_ACTION_UUID`: the task's id, as Juju
-    /// gives it.
+    /// The unit, the model, and the event: its name is the export called.
+    pub context: UnitContext,
+    /// For an action, the id the guest sees as `JUJU_ACTION_UUID`: the
+    /// task's id, as Juju gives it.
     pub action_id: String,
     /// The unit's data directory, preopened at `/data` (and made if it is
     /// missing) for a charm that reaches the filesystem
@@ -43,6 +44,24 @@ pub struct RunRequest {
     pub limits: SandboxLimits,
     /// Cancels the run from outside it; `None` when nobody will.
     pub stop: Option<StopHandle>,
+}
+
+impl RunRequest {
+    /// The handler's (and its export's) name.
+    pub fn handler(&self) -> &str {
+        &self.context.event.name
+    }
+}
+
+/// Where a run's calls go: the action API's (for an action) and the
+/// model's.
+pub struct Backends {
+    /// Where an action's params come from and its results, log and failure
+    /// go; `None` for a hook, where the action API answers as Juju's tools
+    /// do outside an action.
+    pub action: Option<Box<dyn ActionBackend>>,
+    /// Where the model lives.
+    pub model: Box<dyn ModelBackend>,
 }
 
 /// Why a run did not start. A run that starts and then goes wrong is a
@@ -103,16 +122,17 @@ fn unknown_action_message(action: &str, available: &[String]) -> String {
     }
 }
 
-/// Runs `request.action` of `charm` in a fresh sandbox, with `backend`
-/// supplying params and carrying what the action reports.
-pub fn run_action(
+/// Runs the handler `request`'s event names, of `charm`, in a fresh
+/// sandbox, its calls carried by `backends`.
+pub fn run_handler(
     charm: &CharmComponent,
     request: &RunRequest,
-    backend: Box<dyn ActionBackend>,
+    backends: Backends,
 ) -> Result<RunReport, RunError> {
+    let name = request.handler();
     let handler = charm
-        .handler(&request.action)
-        .ok_or_else(|| RunError::unknown_action(charm, &request.action))?;
+        .handler(name)
+        .ok_or_else(|| RunError::unknown_action(charm, name))?;
     let pre = charm
         .instance_pre()
         .ok_or_else(|| RunError::MissingImports {
@@ -126,25 +146,43 @@ pub fn run_action(
     let started = SystemTime::now();
     let stdout = OutputCapture::new(request.limits.output_bytes);
     let stderr = OutputCapture::new(request.limits.output_bytes);
-    let action = match ActionContext::new(backend, request.limits.action) {
-        Ok(action) => action,
-        Err(e) => {
-            return Ok(RunReport {
-                end: RunEnd::BackendFailed,
-                message: Some(format!("cannot read the action's params: {e}")),
-                record: ActionRecord::default(),
-                stdout: stdout.take(),
-                stderr: stderr.take(),
-                started,
-                completed: SystemTime::now(),
-            })
-        }
+    let action = match backends.action {
+        None => ActionContext::outside_action(request.limits.action),
+        Some(backend) => match ActionContext::new(backend, request.limits.action) {
+            Ok(action) => action,
+            Err(e) => {
+                return Ok(RunReport {
+                    end: RunEnd::BackendFailed,
+                    message: Some(format!("cannot read the action's params: {e}")),
+                    record: ActionRecord::default(),
+                    model: ModelRecord::default(),
+                    stdout: stdout.take(),
+                    stderr: stderr.take(),
+                    started,
+                    completed: SystemTime::now(),
+                })
+            }
+        },
     };
+    let model = ModelContext::new(
+        request.context.clone(),
+        backends.model,
+        request.limits.model,
+    );
+    let event = &request.context.event;
     let spec = SandboxSpec {
         identity: GuestIdentity {
-            action: request.action.clone(),
-            action_id: request.action_id.clone(),
-            unit: request.unit.to_string(),
+            unit: request.context.unit.to_string(),
+            handler: if event.is_action {
+                HandlerIdentity::Action {
+                    name: event.name.clone(),
+                    id: request.action_id.clone(),
+                }
+            } else {
+                HandlerIdentity::Hook {
+                    name: event.name.clone(),
+                }
+            },
         },
         // A guest that cannot reach a directory is not given one to reach.
         data_dir: request
@@ -153,7 +191,7 @@ pub fn run_action(
             .filter(|_| charm.reaches_filesystem()),
         limits: request.limits,
     };
-    let state = RunState::new(&spec, action, &stdout, &stderr).map_err(RunError::Sandbox)?;
+    let state = RunState::new(&spec, action, model, &stdout, &stderr).map_err(RunError::Sandbox)?;
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
@@ -164,25 +202,27 @@ pub fn run_action(
     let refused_memory = state.limiter.refused();
     let memory_cap = state.limiter.max_bytes();
     let record = state.action.finish();
+    // Juju keeps a handler's model changes when it returns normally,
+    // `action-fail` or not, and drops them when it errors or is stopped.
+    let mut model = state.model.finish(matches!(outcome, Ok(Ok(()))));
+    let backend_error = record
+        .backend_error
+        .clone()
+        .or_else(|| model.backend_error.take());
 
     let (end, message) = match outcome {
-        Ok(Ok(())) => match (&record.backend_error, &record.failure) {
+        Ok(Ok(())) => match (&backend_error, &record.failure) {
             (Some(e), _) => (RunEnd::BackendFailed, Some(e.clone())),
             (None, Some(failure)) => (RunEnd::ActionFailed, Some(failure.clone())),
             (None, None) => (RunEnd::Completed, None),
         },
         // A handler usually errors because a hook tool under it failed: the
         // tool's failure is the cause worth reporting.
-        Ok(Err(_)) if record.backend_error.is_some() => {
-            (RunEnd::BackendFailed, record.backend_error.clone())
-        }
+        Ok(Err(_)) if backend_error.is_some() => (RunEnd::BackendFailed, backend_error),
         Ok(Err(message)) => (
             RunEnd::HandlerError,
             Some(if message.is_empty() {
-                format!(
-                    "action {:?} returned an error without a message",
-                    request.action
-                )
+                format!("{} returned an error without a message", describe(event))
             } else {
                 message
             }),
@@ -190,13 +230,13 @@ pub fn run_action(
         Err(error) if error.downcast_ref::<stop::Cancelled>().is_some() => (
             RunEnd::Cancelled,
             Some(format!(
-                "action {:?} was cancelled while it ran, and stopped",
-                request.action
+                "{} was cancelled while it ran, and stopped",
+                describe(event)
             )),
         ),
         Err(error) => {
             let (end, message) = report::classify_trap(
-                &request.action,
+                &describe(event),
                 &error,
                 request.limits.timeout,
                 refused_memory,
@@ -209,11 +249,18 @@ pub fn run_action(
         end,
         message,
         record,
+        model,
         stdout: stdout.take(),
         stderr: stderr.take(),
         started,
         completed: SystemTime::now(),
     })
+}
+
+/// `action "backup"`, `hook "install"`: the handler, for messages.
+fn describe(event: &crate::model::EventInfo) -> String {
+    let kind = if event.is_action { "action" } else { "hook" };
+    format!("{kind} {:?}", event.name)
 }
 
 /// Arms the store's epoch deadline: with a stop handle, a look at every
@@ -269,6 +316,7 @@ fn call_handler(
 mod tests {
     use super::*;
     use crate::action::local::LocalBackend;
+    use crate::model::EventInfo;
     use std::time::{Duration, Instant};
 
     /// A component whose `spin` export loops forever.
@@ -290,8 +338,11 @@ mod tests {
         stop: Option<StopHandle>,
     ) -> RunReport {
         let request = RunRequest {
-            action: "spin".into(),
-            unit: "spin/0".parse().unwrap(),
+            context: UnitContext::local(
+                "spin/0".parse().unwrap(),
+                &crate::model::ModelIdentity::ephemeral(),
+                EventInfo::action("spin"),
+            ),
             action_id: "1".into(),
             data_dir: None,
             limits: SandboxLimits {
@@ -300,12 +351,11 @@ mod tests {
             },
             stop,
         };
-        run_action(
-            charm,
-            &request,
-            Box::new(LocalBackend::new(serde_json::Value::Null)),
-        )
-        .unwrap()
+        let backends = Backends {
+            action: Some(Box::new(LocalBackend::new(serde_json::Value::Null))),
+            model: Box::new(crate::model::NoModel),
+        };
+        run_handler(charm, &request, backends).unwrap()
     }
 
     #[test]

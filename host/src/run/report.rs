@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use wasmtime::Trap;
 
 use crate::action::ActionRecord;
+use crate::model::ModelRecord;
 use crate::sandbox::CapturedOutput;
 
 /// How a run ended.
@@ -85,6 +86,8 @@ pub struct RunReport {
     pub message: Option<String>,
     /// What it reported through the action API.
     pub record: ActionRecord,
+    /// What it did to the model beyond its backend's calls (deferring).
+    pub model: ModelRecord,
     /// Captured stdout.
     pub stdout: CapturedOutput,
     /// Captured stderr.
@@ -172,7 +175,7 @@ fn insert_output(results: &mut Map<String, Value>, key: &str, output: &CapturedO
 /// How a call that ended in a wasmtime error ended: a deadline, refused
 /// memory growth (a guest usually aborts right after), or a trap.
 pub(super) fn classify_trap(
-    action: &str,
+    handler: &str,
     error: &wasmtime::Error,
     timeout: Option<Duration>,
     refused_memory: Option<usize>,
@@ -183,7 +186,7 @@ pub(super) fn classify_trap(
         (Some(Trap::Interrupt), _, Some(limit)) => (
             RunEnd::TimedOut { limit },
             format!(
-                "action {action:?} timed out after {} and was stopped",
+                "{handler} timed out after {} and was stopped",
                 humantime::format_duration(limit)
             ),
         ),
@@ -193,14 +196,14 @@ pub(super) fn classify_trap(
                 limit: memory_cap,
             },
             format!(
-                "action {action:?} ran out of memory: it tried to grow to {} but the limit is {}",
+                "{handler} ran out of memory: it tried to grow to {} but the limit is {}",
                 format_bytes(wanted),
                 format_bytes(memory_cap)
             ),
         ),
         (Some(Trap::StackOverflow), _, _) => (
             RunEnd::Trapped,
-            format!("action {action:?} trapped: stack overflow (unbounded recursion?)"),
+            format!("{handler} trapped: stack overflow (unbounded recursion?)"),
         ),
         // Rust and C guests keep their stack in linear memory, below the
         // data: overflowing it runs off the bottom of memory long before the
@@ -208,7 +211,7 @@ pub(super) fn classify_trap(
         (Some(Trap::MemoryOutOfBounds), _, _) => (
             RunEnd::Trapped,
             format!(
-                "action {action:?} trapped: out-of-bounds memory access (in a charm written in \
+                "{handler} trapped: out-of-bounds memory access (in a charm written in \
                  Rust or C this is usually a stack overflow from unbounded recursion; otherwise \
                  a bug in the charm)"
             ),
@@ -216,17 +219,14 @@ pub(super) fn classify_trap(
         (Some(Trap::UnreachableCodeReached), _, _) => (
             RunEnd::Trapped,
             format!(
-                "action {action:?} trapped: wasm `unreachable` executed (a panic or abort in the \
+                "{handler} trapped: wasm `unreachable` executed (a panic or abort in the \
                  charm; its stderr may say more)"
             ),
         ),
-        (Some(trap), _, _) => (
-            RunEnd::Trapped,
-            format!("action {action:?} trapped: {trap}"),
-        ),
+        (Some(trap), _, _) => (RunEnd::Trapped, format!("{handler} trapped: {trap}")),
         (None, None, _) => (
             RunEnd::Trapped,
-            format!("action {action:?} failed in the sandbox: {error:#}"),
+            format!("{handler} failed in the sandbox: {error:#}"),
         ),
     }
 }
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn an_out_of_bounds_trap_suggests_a_stack_overflow() {
         let error = wasmtime::Error::from(Trap::MemoryOutOfBounds);
-        let (end, message) = classify_trap("recurse", &error, None, None, 1 << 20);
+        let (end, message) = classify_trap("action \"recurse\"", &error, None, None, 1 << 20);
         assert_eq!(end, RunEnd::Trapped);
         assert!(message.contains("out-of-bounds"), "{message}");
         assert!(message.contains("stack overflow"), "{message}");
@@ -273,7 +273,7 @@ mod tests {
     fn a_limit_is_typed_and_hinted_only_by_the_caller() {
         let error = wasmtime::Error::from(Trap::Interrupt);
         let limit = Duration::from_secs(2);
-        let (end, message) = classify_trap("spin", &error, Some(limit), None, 1 << 20);
+        let (end, message) = classify_trap("action \"spin\"", &error, Some(limit), None, 1 << 20);
         assert_eq!(end, RunEnd::TimedOut { limit });
         assert_eq!(
             message,
@@ -283,6 +283,7 @@ mod tests {
             end,
             message: Some(message),
             record: ActionRecord::default(),
+            model: ModelRecord::default(),
             stdout: CapturedOutput::default(),
             stderr: CapturedOutput::default(),
             started: SystemTime::now(),

@@ -17,6 +17,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::action::{ActionContext, ActionLimits};
+use crate::model::{ModelContext, ModelLimits};
 
 pub use limiter::MemoryLimiter;
 pub use output::{CapturedOutput, OutputCapture};
@@ -35,6 +36,8 @@ pub struct SandboxLimits {
     pub output_bytes: usize,
     /// Bounds on results, log and failure messages.
     pub action: ActionLimits,
+    /// Bounds on model calls.
+    pub model: ModelLimits,
 }
 
 impl Default for SandboxLimits {
@@ -44,6 +47,7 @@ impl Default for SandboxLimits {
             memory_bytes: 256 * 1024 * 1024,
             output_bytes: 64 * 1024,
             action: ActionLimits::default(),
+            model: ModelLimits::default(),
         }
     }
 }
@@ -51,12 +55,27 @@ impl Default for SandboxLimits {
 /// Who the guest is running as: what Juju puts in the hook environment.
 #[derive(Debug, Clone)]
 pub struct GuestIdentity {
-    /// `JUJU_ACTION_NAME`.
-    pub action: String,
-    /// `JUJU_ACTION_UUID`: the task's id.
-    pub action_id: String,
     /// `JUJU_UNIT_NAME`.
     pub unit: String,
+    /// What runs: an action and its id, or a hook.
+    pub handler: HandlerIdentity,
+}
+
+/// The handler part of a [`GuestIdentity`].
+#[derive(Debug, Clone)]
+pub enum HandlerIdentity {
+    /// An action: `JUJU_ACTION_NAME`, and `JUJU_ACTION_UUID` (the task's id).
+    Action {
+        /// The action's name.
+        name: String,
+        /// Its task's id.
+        id: String,
+    },
+    /// A hook: `JUJU_HOOK_NAME`.
+    Hook {
+        /// The hook's name.
+        name: String,
+    },
 }
 
 /// The state a run's store holds.
@@ -64,12 +83,17 @@ pub struct RunState {
     pub(crate) wasi: WasiCtx,
     pub(crate) table: ResourceTable,
     pub(crate) action: ActionContext,
+    pub(crate) model: ModelContext,
     pub(crate) limiter: MemoryLimiter,
 }
 
 impl crate::imports::HostView for RunState {
     fn action(&mut self) -> &mut ActionContext {
         &mut self.action
+    }
+
+    fn model(&mut self) -> &mut ModelContext {
+        &mut self.model
     }
 }
 
@@ -97,15 +121,23 @@ impl RunState {
     pub fn new(
         spec: &SandboxSpec,
         action: ActionContext,
+        model: ModelContext,
         stdout: &OutputCapture,
         stderr: &OutputCapture,
     ) -> anyhow::Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         // Nothing of the host's environment, network or filesystem: only what
-        // Juju would set for an action, and the unit's own data directory.
-        wasi.env("JUJU_ACTION_NAME", &spec.identity.action)
-            .env("JUJU_ACTION_UUID", &spec.identity.action_id)
-            .env("JUJU_UNIT_NAME", &spec.identity.unit)
+        // Juju would set for the handler, and the unit's own data directory.
+        match &spec.identity.handler {
+            HandlerIdentity::Action { name, id } => {
+                wasi.env("JUJU_ACTION_NAME", name)
+                    .env("JUJU_ACTION_UUID", id);
+            }
+            HandlerIdentity::Hook { name } => {
+                wasi.env("JUJU_HOOK_NAME", name);
+            }
+        }
+        wasi.env("JUJU_UNIT_NAME", &spec.identity.unit)
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -131,6 +163,7 @@ impl RunState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             action,
+            model,
             limiter: MemoryLimiter::new(spec.limits.memory_bytes),
         })
     }

@@ -17,7 +17,8 @@ use super::tempdir::TempDir;
 use crate::action::local::LocalBackend;
 use crate::charm::{Charm, CharmComponent, COMPONENT_FILE};
 use crate::engine::Engine;
-use crate::run::{run_action, RunError, RunRequest};
+use crate::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+use crate::run::{run_handler, Backends, RunError, RunRequest};
 use crate::sandbox::SandboxLimits;
 use crate::unit::UnitName;
 
@@ -32,6 +33,7 @@ pub struct Context {
     unit: Option<UnitName>,
     limits: SandboxLimits,
     data_dir: TempDir,
+    model: ModelIdentity,
     runs: AtomicU64,
 }
 
@@ -121,6 +123,7 @@ impl Context {
             unit,
             limits: SandboxLimits::default(),
             data_dir,
+            model: ModelIdentity::ephemeral(),
             runs: AtomicU64::new(0),
         })
     }
@@ -204,23 +207,24 @@ impl Context {
         })?;
         let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
         let request = RunRequest {
-            action: action.to_owned(),
-            unit: unit.clone(),
+            context: UnitContext::local(unit.clone(), &self.model, EventInfo::action(action)),
             // A task's id under `charmbox run`; here, the run's number.
             action_id: run.to_string(),
             data_dir: Some(self.data_dir().to_owned()),
             limits: self.limits,
             stop: None,
         };
-        let backend = LocalBackend::new(params.clone());
-        let report =
-            run_action(&charm.component, &request, Box::new(backend)).map_err(|e: RunError| {
-                TestError::CannotRun {
-                    action: action.to_owned(),
-                    params: Box::new(given.clone()),
-                    message: e.to_string(),
-                }
-            })?;
+        let backends = Backends {
+            action: Some(Box::new(LocalBackend::new(params.clone()))),
+            model: Box::new(NoModel),
+        };
+        let report = run_handler(&charm.component, &request, backends).map_err(|e: RunError| {
+            TestError::CannotRun {
+                action: action.to_owned(),
+                params: Box::new(given.clone()),
+                message: e.to_string(),
+            }
+        })?;
         let output = ActionOutput::new(action, params, unit, report, self.data_dir());
         if output.completed() {
             Ok(output)
