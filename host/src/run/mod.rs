@@ -150,7 +150,11 @@ pub fn run_action(
     store.limiter(|state| &mut state.limiter);
     set_stops(&mut store, request);
 
-    let outcome = call_handler(&mut store, pre, handler.index, handler.signature);
+    let outcome = match pre.instantiate(&mut store) {
+        Ok(instance) => call_handler(&mut store, instance, handler.index, handler.signature)
+            .map_err(CallError::Call),
+        Err(error) => Err(CallError::Instantiate(error)),
+    };
     let state = store.into_data();
     let refused_memory = state.limiter.refused();
     let memory_cap = state.limiter.max_bytes();
@@ -178,7 +182,7 @@ pub fn run_action(
                 message
             }),
         ),
-        Err(error) if error.downcast_ref::<stop::Cancelled>().is_some() => (
+        Err(error) if error.inner().downcast_ref::<stop::Cancelled>().is_some() => (
             RunEnd::Cancelled,
             Some(format!(
                 "action {:?} was cancelled while it ran, and stopped",
@@ -188,11 +192,21 @@ pub fn run_action(
         Err(error) => {
             let (end, message) = report::classify_trap(
                 &request.action,
-                &error,
+                error.inner(),
                 request.limits.timeout,
                 refused_memory,
                 memory_cap,
             );
+            let message = match (&end, &error) {
+                // Not a trap, a deadline or the memory budget: a limit of
+                // the sandbox the component's own shape breaks.
+                (RunEnd::Trapped, CallError::Instantiate(e))
+                    if e.downcast_ref::<wasmtime::Trap>().is_none() =>
+                {
+                    report::instantiation_message(&request.action, e, memory_cap)
+                }
+                _ => message,
+            };
             (end, Some(message))
         }
     };
@@ -232,15 +246,30 @@ fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
     });
 }
 
-/// Instantiates and calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the
-/// guest, `Err` for a trap or a host error.
+/// Where a run's call into wasmtime failed.
+enum CallError {
+    /// Making the instance (its start functions included).
+    Instantiate(wasmtime::Error),
+    /// Calling the handler.
+    Call(wasmtime::Error),
+}
+
+impl CallError {
+    fn inner(&self) -> &wasmtime::Error {
+        match self {
+            Self::Instantiate(e) | Self::Call(e) => e,
+        }
+    }
+}
+
+/// Calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the guest, `Err` for
+/// a trap or a host error.
 fn call_handler(
     store: &mut Store<RunState>,
-    pre: &wasmtime::component::InstancePre<RunState>,
+    instance: wasmtime::component::Instance,
     index: wasmtime::component::ComponentExportIndex,
     signature: HandlerSignature,
 ) -> wasmtime::Result<Result<(), String>> {
-    let instance = pre.instantiate(&mut *store)?;
     match signature {
         HandlerSignature::Plain => {
             let func: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, index)?;
@@ -260,6 +289,7 @@ fn call_handler(
 mod tests {
     use super::*;
     use crate::action::local::LocalBackend;
+    use crate::sandbox::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
     use std::time::{Duration, Instant};
 
     /// A component whose `spin` export loops forever.
@@ -328,6 +358,92 @@ mod tests {
             let report = spin(&charm, Some(limit), stop);
             assert_eq!(report.end, RunEnd::TimedOut { limit });
         }
+    }
+
+    /// A component whose `hog` export runs after instantiating `copies`
+    /// instances of a core module of `body` (a memory, a table).
+    fn hog(engine: &Engine, body: &str, copies: usize) -> CharmComponent {
+        let instances: String = (0..copies)
+            .map(|n| format!("(core instance $i{n} (instantiate $m))"))
+            .collect();
+        let wat = format!(
+            r#"(component
+                 (core module $m {body} (func (export "f")))
+                 {instances}
+                 (func (export "hog") (canon lift (core func $i0 "f"))))"#
+        );
+        let bytes = wat::parse_str(wat).unwrap();
+        CharmComponent::from_bytes(engine, "hog.wasm".as_ref(), &bytes).unwrap()
+    }
+
+    fn run_hog(charm: &CharmComponent, memory_bytes: usize) -> RunReport {
+        let request = RunRequest {
+            action: "hog".into(),
+            unit: "hog/0".parse().unwrap(),
+            action_id: "1".into(),
+            data_dir: None,
+            limits: SandboxLimits {
+                memory_bytes,
+                ..SandboxLimits::default()
+            },
+            stop: None,
+        };
+        let backend = Box::new(LocalBackend::new(serde_json::Value::Null));
+        run_action(charm, &request, backend).unwrap()
+    }
+
+    #[test]
+    fn every_memory_and_table_draws_on_one_budget() {
+        let engine = Engine::new().unwrap();
+        // Sixteen memories of 60 MiB under a 64 MiB budget.
+        let memories = hog(&engine, "(memory 960)", 16);
+        let report = run_hog(&memories, 64 << 20);
+        assert!(
+            matches!(report.end, RunEnd::OutOfMemory { limit, .. } if limit == 64 << 20),
+            "{:?}: {:?}",
+            report.end,
+            report.message
+        );
+        assert!(report.message.unwrap().contains("limit is 64 MiB"));
+        // Tables of a million elements (8 MB each) count too.
+        let tables = hog(&engine, "(table 1000000 funcref)", 16);
+        let report = run_hog(&tables, 64 << 20);
+        assert!(
+            matches!(report.end, RunEnd::OutOfMemory { .. }),
+            "{:?}: {:?}",
+            report.end,
+            report.message
+        );
+        // Within the budget, the same shapes run.
+        assert_eq!(
+            run_hog(&hog(&engine, "(memory 16)", 16), 64 << 20).end,
+            RunEnd::Completed
+        );
+    }
+
+    #[test]
+    fn instances_memories_and_tables_are_counted() {
+        let engine = Engine::new().unwrap();
+        for (body, copies, what) in [
+            ("", MAX_INSTANCES + 1, "instance"),
+            ("(memory 0)", MAX_MEMORIES + 1, "memory"),
+            ("(table 0 funcref)", MAX_TABLES + 1, "table"),
+        ] {
+            let report = run_hog(&hog(&engine, body, copies), 256 << 20);
+            assert_eq!(report.end, RunEnd::Trapped, "{what}");
+            let message = report.message.unwrap();
+            assert!(
+                message.contains("could not start in the sandbox"),
+                "{message}"
+            );
+            assert!(message.contains(&format!("{what} count")), "{message}");
+            assert!(
+                message.contains("at most 64 instances, 16 memories"),
+                "{message}"
+            );
+        }
+        let report = run_hog(&hog(&engine, "(memory 0)", MAX_MEMORIES), 256 << 20);
+        assert_eq!(report.end, RunEnd::Completed, "{:?}", report.message);
     }
 
     #[test]

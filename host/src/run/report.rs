@@ -231,6 +231,24 @@ pub(super) fn classify_trap(
     }
 }
 
+/// The message of a run whose component could not be instantiated in the
+/// sandbox for a reason other than a trap, a deadline or the memory budget:
+/// most likely it makes more instances, memories or tables than a sandbox
+/// allows (wasmtime's error names which).
+pub(super) fn instantiation_message(
+    action: &str,
+    error: &wasmtime::Error,
+    memory_cap: usize,
+) -> String {
+    use crate::sandbox::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+    format!(
+        "action {action:?} could not start in the sandbox: {error:#} (a sandbox holds at most \
+         {MAX_INSTANCES} instances, {MAX_MEMORIES} memories and {MAX_TABLES} tables, and {} of \
+         memories and tables together)",
+        format_bytes(memory_cap)
+    )
+}
+
 /// `1536` → `1.5 KiB`, for messages.
 pub fn format_bytes(bytes: usize) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];

@@ -18,7 +18,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::action::{ActionContext, ActionLimits};
 
-pub use limiter::MemoryLimiter;
+pub use limiter::{MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES};
 pub use output::{CapturedOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
