@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context as _};
-use charmbox::action::params::{apply_args, ArgTyping};
+use anyhow::{anyhow, Context as _};
+use charmbox::action::params::{apply_args, parse_params_file, ArgTyping};
 use charmbox::charm::{Charm, CharmError};
 use charmbox::engine::Pooling;
 use charmbox::operation::background::ADOPTED;
@@ -252,16 +252,8 @@ fn read_params(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read params file {}", path.display()))?;
-            match serde_norway::from_str::<Value>(&text).with_context(|| {
-                format!("params file {} is not valid YAML or JSON", path.display())
-            })? {
-                Value::Object(map) => map,
-                Value::Null => Map::new(),
-                _ => bail!(
-                    "params file {} must hold a map of param names to values",
-                    path.display()
-                ),
-            }
+            parse_params_file(&text)
+                .with_context(|| format!("params file {} cannot be used", path.display()))?
         }
     };
     let typing = if string_args {
