@@ -193,7 +193,7 @@ impl TaskStore {
             action: raw.action,
             charm: PathBuf::from(raw.charm),
             params,
-            enqueued: from_micros(raw.enqueued),
+            enqueued: from_micros(raw.enqueued).map_err(|e| bad("enqueued time", e.to_string()))?,
             limits: SandboxLimits {
                 timeout,
                 memory_bytes,
