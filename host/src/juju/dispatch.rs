@@ -37,6 +37,7 @@ pub const CHARM_STATE_DIR: &str = ".charmbox";
 const LIMIT_HINTS: LimitHints = LimitHints {
     timeout: "raise the limit with `--timeout` in the charm's dispatch file",
     memory: "raise it with `--memory` in the charm's dispatch file",
+    disk: "raise it with `--disk` or `--inodes` in the charm's dispatch file",
 };
 
 /// What `JUJU_DISPATCH_PATH` asks for.

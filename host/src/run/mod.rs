@@ -9,6 +9,7 @@
 
 mod report;
 mod stop;
+pub mod watchdog;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -16,12 +17,14 @@ use std::time::SystemTime;
 use wasmtime::component::TypedFunc;
 use wasmtime::Store;
 
-pub use report::{format_bytes, LimitHints, RunEnd, RunReport};
+pub use report::{format_bytes, GuardHit, LimitHints, RunEnd, RunReport};
+pub(crate) use stop::Cancelled;
 pub use stop::{Deadline, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
 use crate::charm::{CharmComponent, HandlerSignature};
 use crate::engine::Engine;
+use crate::sandbox::guards::WaitBound;
 use crate::sandbox::{GuestIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec};
 use crate::unit::UnitName;
 
@@ -128,9 +131,11 @@ pub fn run_action(
                 stderr: stderr.take(),
                 started,
                 completed: SystemTime::now(),
+                guard_hit: None,
             })
         }
     };
+    let deadline = Deadline::after(request.limits.timeout);
     let spec = SandboxSpec {
         identity: GuestIdentity {
             action: request.action.clone(),
@@ -143,19 +148,31 @@ pub fn run_action(
             .clone()
             .filter(|_| charm.reaches_filesystem()),
         limits: request.limits,
+        waits: WaitBound::new(deadline, request.stop.clone()),
     };
     let state = RunState::new(&spec, action, &stdout, &stderr).map_err(RunError::Sandbox)?;
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
-    set_stops(&mut store, request);
+    set_stops(&mut store, request, deadline);
 
+    // The last word on a run its deadline cannot stop (see `watchdog`).
+    let watched = request.limits.timeout.map(|limit| {
+        let overrun = watchdog::Overrun {
+            action: request.action.clone(),
+            unit: request.unit.clone(),
+            limit,
+        };
+        watchdog::global().arm(overrun, std::time::Instant::now() + limit)
+    });
     let outcome = match pre.instantiate(&mut store) {
         Ok(instance) => call_handler(&mut store, instance, handler.index, handler.signature)
             .map_err(CallError::Call),
         Err(error) => Err(CallError::Instantiate(error)),
     };
-    let state = store.into_data();
+    drop(watched);
+    let mut state = store.into_data();
+    let guard_hit = guard_hit(&mut state);
     let refused_memory = state.limiter.refused();
     let memory_cap = state.limiter.max_bytes();
     let record = state.action.finish();
@@ -218,13 +235,30 @@ pub fn run_action(
         stderr: stderr.take(),
         started,
         completed: SystemTime::now(),
+        guard_hit,
+    })
+}
+
+/// The guard that refused the guest something during the run, if any.
+fn guard_hit(state: &mut RunState) -> Option<GuardHit> {
+    let guards = &mut state.guards;
+    if let Some(disk) = &guards.disk {
+        if let Some(exhausted) = disk.exhausted() {
+            return Some(GuardHit::Disk {
+                limits: disk.limits(),
+                exhausted,
+            });
+        }
+    }
+    guards.descriptors.refused().then(|| GuardHit::Descriptors {
+        max: guards.descriptors.max(),
     })
 }
 
 /// Arms the store's epoch deadline: with a stop handle, a look at every
 /// tick (cancelled? past the deadline?); without one, a single deadline at
 /// the run's timeout, so an uncancellable run pays for no callbacks.
-fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
+fn set_stops(store: &mut Store<RunState>, request: &RunRequest, deadline: Deadline) {
     let Some(stop) = request.stop.clone() else {
         store.set_epoch_deadline(match request.limits.timeout {
             Some(timeout) => Engine::ticks_for(timeout),
@@ -233,7 +267,6 @@ fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
         });
         return;
     };
-    let deadline = Deadline::after(request.limits.timeout);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
         if stop.is_cancelled() {

@@ -6,7 +6,7 @@
 //! [`crate::engine`] and [`crate::charm`]; everything here is made fresh for
 //! each run and dropped with it, so nothing leaks from one run to the next.
 
-mod limiter;
+pub mod guards;
 mod output;
 
 use std::path::PathBuf;
@@ -18,7 +18,12 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::action::{ActionContext, ActionLimits};
 
-pub use limiter::{MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES};
+pub use guards::descriptors::DEFAULT_MAX_DESCRIPTORS;
+pub use guards::disk::{DiskLimits, Usage};
+pub use guards::memory::{
+    MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES,
+};
+use guards::{DescriptorCount, DiskBudget, Guards, WaitBound};
 pub use output::{CapturedOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
@@ -35,6 +40,11 @@ pub struct SandboxLimits {
     pub output_bytes: usize,
     /// Bounds on results, log and failure messages.
     pub action: ActionLimits,
+    /// The unit's data directory budget. Default 1 GiB and 100,000 inodes.
+    pub disk: DiskLimits,
+    /// Most files and directories open at once. Default
+    /// [`DEFAULT_MAX_DESCRIPTORS`].
+    pub descriptors: usize,
 }
 
 impl Default for SandboxLimits {
@@ -44,6 +54,8 @@ impl Default for SandboxLimits {
             memory_bytes: 256 * 1024 * 1024,
             output_bytes: 64 * 1024,
             action: ActionLimits::default(),
+            disk: DiskLimits::default(),
+            descriptors: DEFAULT_MAX_DESCRIPTORS,
         }
     }
 }
@@ -65,11 +77,16 @@ pub struct RunState {
     pub(crate) table: ResourceTable,
     pub(crate) action: ActionContext,
     pub(crate) limiter: MemoryLimiter,
+    pub(crate) guards: Guards,
 }
 
 impl crate::imports::HostView for RunState {
     fn action(&mut self) -> &mut ActionContext {
         &mut self.action
+    }
+
+    fn guards(&mut self) -> &mut Guards {
+        &mut self.guards
     }
 }
 
@@ -90,6 +107,8 @@ pub struct SandboxSpec {
     pub data_dir: Option<PathBuf>,
     /// Limits.
     pub limits: SandboxLimits,
+    /// What bounds the guest's waits (the run's deadline, its stop handle).
+    pub waits: WaitBound,
 }
 
 impl RunState {
@@ -132,6 +151,14 @@ impl RunState {
             table: ResourceTable::new(),
             action,
             limiter: MemoryLimiter::new(spec.limits.memory_bytes),
+            guards: Guards {
+                waits: spec.waits.clone(),
+                disk: spec
+                    .data_dir
+                    .as_ref()
+                    .map(|dir| DiskBudget::new(dir, spec.limits.disk)),
+                descriptors: DescriptorCount::new(spec.limits.descriptors),
+            },
         })
     }
 }
