@@ -75,7 +75,11 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
         builder = builder.pooling(pooling);
     }
     if let Some(dir) = dir {
-        builder = builder.cache(ComponentCache::new(dir));
+        // An untrusted cache costs speed, never safety: say why, go on.
+        match ComponentCache::open(dir) {
+            Ok(cache) => builder = builder.cache(cache),
+            Err(e) => eprintln!("warning: {e}; compiling without it"),
+        }
     }
     builder
         .build()

@@ -115,12 +115,14 @@ pub fn dispatch(context: &JujuContext, options: &DispatchOptions) -> DispatchOut
     match DispatchPath::parse(&context.dispatch_path) {
         DispatchPath::Hook(hook) => acknowledge_hook(&hook, &options.tools),
         DispatchPath::Action(action) => {
-            let mut outcome = run(context, &action, options);
+            let mut warnings = Vec::new();
+            let mut outcome = run(context, &action, options, &mut warnings);
             if outcome.exit_code != 0 {
                 if let Some(reason) = outcome.notes.first().cloned() {
                     outcome.notes[0] = format!("charmbox: action {action:?} failed: {reason}");
                 }
             }
+            outcome.notes.extend(warnings);
             outcome
         }
     }
@@ -136,7 +138,12 @@ fn acknowledge_hook(hook: &str, tools: &HookTools) -> DispatchOutcome {
     outcome
 }
 
-fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> DispatchOutcome {
+fn run(
+    context: &JujuContext,
+    action: &str,
+    options: &DispatchOptions,
+    warnings: &mut Vec<String>,
+) -> DispatchOutcome {
     let tools = &options.tools;
     // Reports a failure before or outside the handler through action-fail.
     let fail = |message: String| {
@@ -161,10 +168,14 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         .cache_dir
         .clone()
         .unwrap_or_else(|| state_dir.join("cache"));
-    let engine = match Engine::builder()
-        .cache(ComponentCache::new(cache_dir))
-        .build()
-    {
+    // A cache that cannot be trusted is not used: the charm compiles each
+    // time, and stderr (which Juju keeps) says why.
+    let mut builder = Engine::builder();
+    match ComponentCache::open(cache_dir) {
+        Ok(cache) => builder = builder.cache(cache),
+        Err(e) => warnings.push(format!("charmbox: warning: {e}; compiling without it")),
+    }
+    let engine = match builder.build() {
         Ok(engine) => engine,
         Err(e) => return fail(format!("cannot start the WebAssembly engine: {e:#}")),
     };
