@@ -191,7 +191,7 @@ fn run(
     // The unit's data directory exists from its first action on, whether
     // or not this charm reaches it (the run makes it only for one that does).
     let data_dir = context.unit.data_dir(&state_dir);
-    if let Err(e) = std::fs::create_dir_all(&data_dir) {
+    if let Err(e) = crate::paths::create_private_dir_all(&data_dir) {
         return fail(format!(
             "cannot create the unit's data directory {}: {e}",
             data_dir.display()

@@ -136,7 +136,7 @@ impl RunState {
                 .preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
                 .is_err()
             {
-                std::fs::create_dir_all(dir).with_context(|| {
+                crate::paths::create_private_dir_all(dir).with_context(|| {
                     format!("cannot create the unit's data directory {}", dir.display())
                 })?;
                 wasi.preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)

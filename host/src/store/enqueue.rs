@@ -69,7 +69,9 @@ impl TaskStore {
                 .pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(self.sqlite())?;
         }
-        let enqueued = self.insert_operation(operation, start);
+        let state_dir = self.state_dir.clone();
+        let enqueued =
+            super::reserve::with_room(&state_dir, || self.insert_operation(operation, start));
         if bulk {
             self.conn
                 .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)

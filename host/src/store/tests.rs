@@ -356,3 +356,28 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
         .unwrap();
     assert!(plan.contains("tasks_unfinished"), "{plan}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_store_is_private_to_its_user_and_an_older_one_is_narrowed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut store = TaskStore::open(&state).unwrap();
+    store.enqueue(&new_op(&["a/0"])).unwrap();
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&state.join("owners")), 0o700);
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
+    drop(store);
+    // As an earlier charmbox left it.
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        std::fs::set_permissions(state.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _store = TaskStore::open(&state).unwrap();
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
+}
