@@ -202,17 +202,22 @@ fn hello_actions_through_dispatch(language: &str, charm: &Path) {
         },
         Case {
             // action-fail does not stop the handler, and the handler ran:
-            // exit 0, Juju takes the failure from action-fail.
+            // exit 0, Juju takes the failure from action-fail. The results
+            // the handler set before and after it go in one action-set at
+            // the end, then the one action-fail (see juju/backend.rs).
             action: "restore-snapshot",
             params: json!({"filename": "backup.tar"}),
             calls: calls(&[
                 get,
-                &["action-set", "checked.filename=backup.tar"],
+                &[
+                    "action-set",
+                    "checked.filename=backup.tar",
+                    "checked.valid=false",
+                ],
                 &[
                     "action-fail",
                     "cannot restore backup.tar: not a snapshot (expected a .snap file)",
                 ],
-                &["action-set", "checked.valid=false"],
             ]),
             code: 0,
             stdout: "",

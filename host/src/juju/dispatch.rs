@@ -233,7 +233,16 @@ fn run(
         return outcome;
     }
     match report.end {
-        RunEnd::Completed | RunEnd::ActionFailed => {}
+        RunEnd::Completed => {}
+        // The guest's action-fail, sent once with the message that stands
+        // (Juju keeps the last); the handler ran to its end: exit 0.
+        RunEnd::ActionFailed => {
+            if let Err(e) = action_fail(tools, &message) {
+                outcome.exit_code = 1;
+                outcome.notes.push(e.to_string());
+                outcome.end = Some(RunEnd::BackendFailed);
+            }
+        }
         RunEnd::BackendFailed => {
             outcome.exit_code = 1;
             outcome.notes.push(message);
