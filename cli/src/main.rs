@@ -12,6 +12,7 @@ mod pack;
 mod progress;
 mod run;
 mod tasks;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
