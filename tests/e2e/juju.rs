@@ -401,18 +401,28 @@ fn an_undeclared_action_fails_through_action_fail() {
 }
 
 #[test]
-fn unit_state_lives_under_the_state_dir_or_the_charm_dir() {
+fn unit_state_lives_under_the_state_dir_or_beside_the_charm_dir() {
     let mut dispatch = Dispatch::action("greet", json!({"name": "Ada"}));
     let state = dispatch.dir.path().join("state");
     let (run, _) = dispatch.run();
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(state.join("units/hello-0/data").is_dir());
 
-    // Without CHARMBOX_STATE_DIR: in the charm directory, as ops keeps its
-    // state there. A copy of the packed charm keeps the shared one clean.
-    let charm = tempfile::tempdir().unwrap();
-    copy_dir(packed_hello(), charm.path());
-    let mut dispatch = Dispatch::new(charm.path(), "actions/greet", &hook_tools_dir());
+    // Without CHARMBOX_STATE_DIR (the by-hand test of docs/juju.md, and a
+    // unit whose shim sets nothing): beside the charm directory, in the
+    // unit agent's, and nothing in the packed directory that a zip would
+    // ship. A copy of the packed charm keeps the shared one clean.
+    let agent = tempfile::tempdir().unwrap();
+    let charm = agent.path().join("charm");
+    std::fs::create_dir(&charm).unwrap();
+    copy_dir(packed_hello(), &charm);
+    let packed_files = |dir: &Path| {
+        let mut names: Vec<_> = walk(dir);
+        names.sort();
+        names
+    };
+    let before = packed_files(&charm);
+    let mut dispatch = Dispatch::new(&charm, "actions/greet", &hook_tools_dir());
     let params = dispatch.dir.path().join("params.json");
     std::fs::write(&params, r#"{"name": "Ada"}"#).unwrap();
     dispatch
@@ -421,7 +431,23 @@ fn unit_state_lives_under_the_state_dir_or_the_charm_dir() {
         .env_remove("CHARMBOX_STATE_DIR");
     let (run, _) = dispatch.run();
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(charm.path().join(".charmbox/units/hello-0/data").is_dir());
+    assert!(agent
+        .path()
+        .join("charmbox-state/units/hello-0/data")
+        .is_dir());
+    assert_eq!(
+        packed_files(&charm),
+        before,
+        "dispatch wrote into the charm directory"
+    );
+
+    // A unit whose state an earlier charmbox kept in the charm directory
+    // keeps it there.
+    let legacy = charm.join(".charmbox");
+    std::fs::create_dir(&legacy).unwrap();
+    let (run, _) = dispatch.run();
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(legacy.join("units/hello-0/data").is_dir());
 }
 
 /// Copies a packed charm, hard-linking the large binary.
@@ -644,4 +670,90 @@ fn the_stand_in_action_set_checks_keys_as_juju_does() {
         assert_eq!(output.status.code(), Some(2), "{arg}");
         assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), message);
     }
+}
+
+/// `charmbox pack SOURCE -o OUT --binary BINARY [--force]`.
+fn pack_with(source: &Path, out: &Path, binary: &Path, force: bool) -> Run {
+    let mut args = vec![
+        "pack",
+        source.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--binary",
+        binary.to_str().unwrap(),
+    ];
+    if force {
+        args.push("--force");
+    }
+    Charmbox::new().cmd(&args)
+}
+
+#[test]
+fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "password: hunter2\n").unwrap();
+    let binary = secret.path();
+    // A config.yaml that is a link to a secret file: refused, not packed.
+    let source = example_charm_dir("hello");
+    std::os::unix::fs::symlink(secret.path(), source.path().join("config.yaml")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = pack_with(source.path(), &out.path().join("o"), binary, false);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("config.yaml is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.path().join("o").exists(), "nothing written");
+
+    // YAML it would copy without parsing: refused, naming the file.
+    for (file, text) in [
+        ("config.yaml", "options: [unclosed\n"),
+        ("metadata.yaml", "- a list\n"),
+        ("manifest.yaml", "bases: {\n"),
+    ] {
+        let source = example_charm_dir("hello");
+        std::fs::write(source.path().join(file), text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let run = pack_with(source.path(), &out.path().join("o"), binary, false);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(file) && run.stderr.contains("only YAML it can read"),
+            "{file}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn pack_never_writes_through_a_link_in_the_output() {
+    let source = example_charm_dir("hello");
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(victim.path(), "precious").unwrap();
+    let binary = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(binary.path(), "#!/bin/sh\n").unwrap();
+    // Links planted where pack writes: replaced with --force, never followed.
+    let out = tempfile::tempdir().unwrap();
+    for name in ["metadata.yaml", "dispatch", "charm.wasm"] {
+        std::os::unix::fs::symlink(victim.path(), out.path().join(name)).unwrap();
+    }
+    let run = pack_with(source.path(), out.path(), binary.path(), true);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(victim.path()).unwrap(), "precious");
+    for name in ["metadata.yaml", "dispatch", "charm.wasm"] {
+        let meta = std::fs::symlink_metadata(out.path().join(name)).unwrap();
+        assert!(meta.is_file(), "{name} is a file of its own now");
+    }
+    // A bin/ that is a link to elsewhere: refused.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), out.path().join("bin")).unwrap();
+    let run = pack_with(source.path(), out.path(), binary.path(), true);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bin is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
 }

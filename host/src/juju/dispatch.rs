@@ -28,9 +28,14 @@ use crate::engine::Engine;
 use crate::run::{run_action, LimitHints, RunEnd, RunRequest};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
 
-/// The directory, under the charm directory, where a unit keeps its state
-/// when `CHARMBOX_STATE_DIR` does not say otherwise.
-pub const CHARM_STATE_DIR: &str = ".charmbox";
+/// The directory, beside the charm directory (in the unit agent's own
+/// directory, `/var/lib/juju/agents/unit-<app>-<n>/`), where a unit keeps
+/// its state when `CHARMBOX_STATE_DIR` does not say otherwise.
+pub const AGENT_STATE_DIR: &str = "charmbox-state";
+
+/// Where an earlier charmbox kept a unit's state: under the charm directory.
+/// Used still where it exists, so no unit's data is left behind; never made.
+pub const LEGACY_CHARM_STATE_DIR: &str = ".charmbox";
 
 /// How dispatch says to raise a limit: the flags of `charmbox dispatch`,
 /// which the packed charm's `dispatch` file passes.
@@ -59,11 +64,11 @@ impl DispatchPath {
     }
 }
 
-/// How to dispatch. The default: state under the charm directory, the
+/// How to dispatch. The default: state beside the charm directory, the
 /// default sandbox limits, hook tools with their default deadline.
 #[derive(Debug, Clone, Default)]
 pub struct DispatchOptions {
-    /// Where unit state lives; `None` for `<charm dir>/.charmbox`.
+    /// Where unit state lives; `None` for [`state_dir_for`]'s default.
     pub state_dir: Option<PathBuf>,
     /// Where compiled components are cached; `None` for `cache/` in the
     /// state directory (a unit compiles its charm once, not once per run).
@@ -101,13 +106,27 @@ impl DispatchOutcome {
     }
 }
 
-/// The state directory dispatch uses: `state_dir` when given, else
-/// `<charm dir>/.charmbox` (Juju keeps files the charm did not ship there
-/// across upgrades, as `ops` keeps its `.unit-state.db`).
+/// The state directory dispatch uses: `state_dir` when given; else
+/// `<charm dir>/.charmbox` if an earlier charmbox left one there; else
+/// `charmbox-state` beside the charm directory, in the unit agent's
+/// directory. Not in the charm directory itself: state there (compiled
+/// code, the unit's data) would be packed and shipped with the charm by
+/// whoever zips a directory a charm was tried in, and the charm directory
+/// is the charm's, which an upgrade replaces.
 pub fn state_dir_for(charm_dir: &Path, state_dir: Option<&Path>) -> PathBuf {
-    state_dir
-        .map(Path::to_owned)
-        .unwrap_or_else(|| charm_dir.join(CHARM_STATE_DIR))
+    if let Some(state_dir) = state_dir {
+        return state_dir.to_owned();
+    }
+    let legacy = charm_dir.join(LEGACY_CHARM_STATE_DIR);
+    if legacy.is_dir() {
+        return legacy;
+    }
+    let charm_dir = std::path::absolute(charm_dir).unwrap_or_else(|_| charm_dir.to_owned());
+    match charm_dir.parent() {
+        Some(agent_dir) => agent_dir.join(AGENT_STATE_DIR),
+        // A charm at `/`: nothing beside it.
+        None => charm_dir.join(AGENT_STATE_DIR),
+    }
 }
 
 /// Runs what Juju asked for in `context`.
@@ -285,13 +304,17 @@ mod tests {
     }
 
     #[test]
-    fn state_lives_under_the_charm_dir_unless_told() {
+    fn state_lives_beside_the_charm_dir_unless_told() {
         let charm = Path::new("/var/lib/juju/agents/unit-hello-0/charm");
         assert_eq!(
             state_dir_for(charm, None),
-            charm.join(".charmbox"),
+            Path::new("/var/lib/juju/agents/unit-hello-0/charmbox-state"),
             "default"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = dir.path().join("charm/.charmbox");
+        std::fs::create_dir_all(&legacy).unwrap();
+        assert_eq!(state_dir_for(&dir.path().join("charm"), None), legacy);
         assert_eq!(
             state_dir_for(charm, Some(Path::new("/srv/state"))),
             Path::new("/srv/state")
