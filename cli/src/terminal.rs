@@ -126,7 +126,10 @@ mod tests {
         serde::Serialize::serialize(&value, &mut serializer).unwrap();
         let text = String::from_utf8(out).unwrap();
         // Only the pretty layout's own newlines are left.
-        assert!(!text.chars().any(|c| c != '\n' && is_command(c)), "{text:?}");
+        assert!(
+            !text.chars().any(|c| c != '\n' && is_command(c)),
+            "{text:?}"
+        );
         assert!(
             text.contains("\\u009b31m") && text.contains("\\u202ex é"),
             "{text}"

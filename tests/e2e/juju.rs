@@ -757,3 +757,102 @@ fn pack_never_writes_through_a_link_in_the_output() {
     );
     assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
 }
+
+/// `examples/hostile` packed once per test process.
+fn packed_hostile() -> &'static Path {
+    static PACKED: OnceLock<PathBuf> = OnceLock::new();
+    PACKED.get_or_init(|| {
+        let source = example_charm_dir("hostile");
+        let out = repo_root().join("target/e2e-juju/hostile");
+        let run = Charmbox::new().cmd(&[
+            "pack",
+            source.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(run.code, 0, "pack of hostile failed: {}", run.stderr);
+        out
+    })
+}
+
+/// The calls made to `tool`.
+fn calls_to<'a>(made: &'a [Vec<String>], tool: &str) -> Vec<&'a [String]> {
+    made.iter()
+        .filter(|call| call[0] == tool)
+        .map(|call| &call[1..])
+        .collect()
+}
+
+#[test]
+fn a_flood_of_hook_tool_calls_is_bounded_under_juju() {
+    let charm = packed_hostile();
+    // A million action-set calls: one call at the end, the last value.
+    let (run, made) = Dispatch::action_of(charm, "set-flood", json!({})).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(calls_to(&made, "action-set"), [["n=999999".to_owned()]]);
+    // 100,000 action-fail calls: one, the last message (Juju keeps the last).
+    let (run, made) = Dispatch::action_of(charm, "fail-flood", json!({})).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(calls_to(&made, "action-fail"), [["fail 99999".to_owned()]]);
+    // A million log lines: the 1,000 kept reach Juju, in the first 100
+    // calls one each, the rest together.
+    let started = Instant::now();
+    let (run, made) = Dispatch::action_of(charm, "log-flood", json!({})).run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let logs = calls_to(&made, "action-log");
+    let lines: Vec<&str> = logs.iter().flat_map(|call| call[0].lines()).collect();
+    let expected: Vec<String> = (0..1000).map(|n| format!("flood {n}")).collect();
+    assert_eq!(lines, expected);
+    let bound = 100 + took.as_secs() as usize + 2;
+    assert!(
+        logs.len() > 100 && logs.len() <= bound,
+        "{} action-log calls in {took:?}",
+        logs.len()
+    );
+    eprintln!(
+        "| log-flood under dispatch | {} action-log calls for 1,000 lines in {took:.2?} |",
+        logs.len()
+    );
+}
+
+#[test]
+fn a_handler_stuck_in_a_host_call_past_its_deadline_ends_the_process() {
+    let mut dispatch = Dispatch::action_of(packed_hostile(), "ok", json!({}));
+    // action-log hangs; its own deadline (60s) is far past the action's.
+    dispatch.command.args(["--timeout", "2s"]);
+    dispatch.command.env("FAKE_JUJU_HANG", "action-log");
+    let started = Instant::now();
+    let (run, made) = dispatch.run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("did not stop within 5s of its 2s deadline"),
+        "{}",
+        run.stderr
+    );
+    // Before the hook tool's own deadline: the watchdog ended it.
+    assert!(took < Duration::from_secs(55), "took {took:?}");
+    let fails = calls_to(&made, "action-fail");
+    assert_eq!(fails.len(), 1, "{made:?}");
+    assert!(fails[0][0].contains("so that Juju can go on"), "{fails:?}");
+    eprintln!("| stuck hook tool under dispatch | exit 1 | {took:.2?} |");
+}
+
+#[test]
+fn a_guest_asleep_under_dispatch_lets_juju_go_on_at_its_deadline() {
+    let mut dispatch = Dispatch::action_of(packed_hostile(), "sleep", json!({}));
+    dispatch.command.args(["--timeout", "2s"]);
+    let started = Instant::now();
+    let (run, made) = dispatch.run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let fails = calls_to(&made, "action-fail");
+    assert_eq!(fails.len(), 1, "{made:?}");
+    assert!(fails[0][0].contains("timed out after 2s"), "{fails:?}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // What it set before it slept is kept.
+    assert_eq!(calls_to(&made, "action-set"), [["started=yes".to_owned()]]);
+}
