@@ -29,6 +29,8 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use enqueue::NewOperation;
 pub use queries::{Operation, OperationFilter};
+#[cfg(feature = "fuzzing")]
+pub use records::{decode_stored, StoredTask};
 pub use writer::{Checkpoint, TaskWriter};
 
 use crate::task::TaskId;

@@ -98,6 +98,60 @@ impl RawTask {
     }
 }
 
+/// A task's row as SQLite could hold it, for the fuzz targets: every
+/// column the decoder reads, any value.
+#[cfg(feature = "fuzzing")]
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct StoredTask {
+    pub id: i64,
+    pub operation: i64,
+    pub unit: String,
+    pub action: String,
+    pub params: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub results: String,
+    pub enqueued: i64,
+    pub started: Option<i64>,
+    pub completed: Option<i64>,
+    pub log: String,
+}
+
+/// Decodes `row` as a task read from the store is decoded.
+#[cfg(feature = "fuzzing")]
+pub fn decode_stored(row: StoredTask) -> Result<Task, StoreError> {
+    let StoredTask {
+        id,
+        operation,
+        unit,
+        action,
+        params,
+        status,
+        message,
+        results,
+        enqueued,
+        started,
+        completed,
+        log,
+    } = row;
+    RawTask {
+        id,
+        operation,
+        unit,
+        action,
+        params,
+        status,
+        message,
+        results,
+        enqueued,
+        started,
+        completed,
+        log,
+    }
+    .decode(Path::new("fuzzed.db"))
+}
+
 /// Decodes a JSON column.
 pub(super) fn json<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| e.to_string())

@@ -39,6 +39,16 @@ use std::path::{Path, PathBuf};
 
 mod layout;
 
+/// The metadata files pack would write for the charm directory `charm_dir`
+/// named `name`, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub fn metadata_layout(
+    charm_dir: &Path,
+    name: &str,
+) -> Result<Vec<(&'static str, String)>, PackError> {
+    layout::layout(charm_dir, name, &mut Vec::new())
+}
+
 use crate::charm::metadata::{ACTIONS_YAML, CHARMCRAFT_YAML, METADATA_YAML};
 use crate::charm::{Charm, CharmError, COMPONENT_FILE};
 use crate::engine::Engine;
