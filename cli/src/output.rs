@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 use charmbox::task::{Task, TaskStatus};
 
+use super::terminal::TerminalSafe;
+
 /// Output formats of `run` and `show-task`, as Juju names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -48,7 +50,11 @@ pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result
     match format {
         Format::Yaml | Format::Plain => out.write_all(yaml(&serde_json::to_value(value)?).as_bytes())?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, value)?;
+            // C1 and bidirectional controls escaped too (see `terminal`).
+            let formatter = TerminalSafe(serde_json::ser::PrettyFormatter::new());
+            value.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out, formatter,
+            ))?;
             out.write_all(b"\n")?;
         }
     }

@@ -18,6 +18,8 @@ use charmbox::operation::Progress;
 use charmbox::task::{OperationId, Task, TaskId};
 use charmbox::time::{format_clock, TimeZone};
 
+use super::terminal::escape_controls;
+
 /// Locks `mutex`, poisoned or not: progress lines stay whole if a thread
 /// panicked while writing one.
 fn lock<T: ?Sized>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -127,10 +129,12 @@ impl Progress for TerminalProgress {
 
     fn log(&self, task: &Task, entry: &LogEntry) {
         let at = format_clock(entry.timestamp, self.zone);
+        // The guest's words, shown, never obeyed (see `terminal`).
+        let message = escape_controls(&entry.message);
         self.line(if self.multi {
-            format!("{at} {}: {}", task.unit, entry.message)
+            format!("{at} {}: {message}", task.unit)
         } else {
-            format!("{at} {}", entry.message)
+            format!("{at} {message}")
         });
     }
 

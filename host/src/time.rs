@@ -123,10 +123,55 @@ fn local(_seconds: i64) -> Option<Civil> {
     None
 }
 
+/// The last second RFC 3339 (and Juju's format) can write: the end of the
+/// year 9999. Formatting a later time panicked in humantime; charmbox
+/// never records one, so a stored time past it is a damaged record.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// A time the store's formats cannot hold: before 1970 or after 9999.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} µs since the Unix epoch is not between 1970 and the end of 9999")]
+pub struct OutOfRange(pub i64);
+
+/// Whether `t` is one the formats write: from 1970 to the end of 9999.
+fn in_range(t: SystemTime) -> bool {
+    t.duration_since(UNIX_EPOCH)
+        .is_ok_and(|since| since.as_secs() <= LAST_SECOND)
+}
+
+/// `t` as RFC 3339 text with microseconds, or `None` when it is outside
+/// what RFC 3339 can write (before 1970, for our purposes, or after 9999).
+fn rfc3339_micros(t: SystemTime) -> Option<String> {
+    in_range(t).then(|| humantime::format_rfc3339_micros(t).to_string())
+}
+
+/// Words for a time no format can write, so printing never fails.
+fn out_of_range(t: SystemTime) -> String {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(since) => format!("(after 9999: {} s since the Unix epoch)", since.as_secs()),
+        Err(before) => format!(
+            "(before 1970: {} s before the Unix epoch)",
+            before.duration().as_secs()
+        ),
+    }
+}
+
+/// `t` broken down in `zone`, or the words for a time out of range.
+fn civil(t: SystemTime, zone: TimeZone) -> Result<Civil, String> {
+    if in_range(t) {
+        Ok(Civil::of(t, zone))
+    } else {
+        Err(out_of_range(t))
+    }
+}
+
 /// Formats `t` the way Juju prints task times and log entries: Go's
 /// `Time.String()`, `2006-01-02 15:04:05 -0700 MST`, to the second.
 pub fn format_juju(t: SystemTime, zone: TimeZone) -> String {
-    let civil = Civil::of(t, zone);
+    let civil = match civil(t, zone) {
+        Ok(civil) => civil,
+        Err(words) => return words,
+    };
     let sign = if civil.offset < 0 { '-' } else { '+' };
     let offset = civil.offset.abs();
     format!(
@@ -140,32 +185,42 @@ pub fn format_juju(t: SystemTime, zone: TimeZone) -> String {
 
 /// Formats `t` as `HH:MM:SS`, for log lines shown as they are logged.
 pub fn format_clock(t: SystemTime, zone: TimeZone) -> String {
-    let civil = Civil::of(t, zone);
-    format!("{:02}:{:02}:{:02}", civil.hour, civil.minute, civil.second)
+    civil(t, zone).map_or_else(
+        |words| words,
+        |c| format!("{:02}:{:02}:{:02}", c.hour, c.minute, c.second),
+    )
 }
 
 /// Formats `t` as `2006-01-02T15:04:05`, as `juju operations` prints its
 /// table.
 pub fn format_plain(t: SystemTime, zone: TimeZone) -> String {
-    Civil::of(t, zone).date_time('T')
+    civil(t, zone).map_or_else(|words| words, |c| c.date_time('T'))
 }
 
 /// Formats `t` as `2006-01-02 15:04:05` in UTC, as `juju cancel-task`
 /// prints when a task completed.
 pub fn format_utc_seconds(t: SystemTime) -> String {
-    Civil::of(t, TimeZone::Utc).date_time(' ')
+    civil(t, TimeZone::Utc).map_or_else(|words| words, |c| c.date_time(' '))
 }
 
-/// Microseconds since the Unix epoch, the stored form.
+/// Microseconds since the Unix epoch, the stored form (a time before the
+/// epoch, which no clock charmbox reads gives, is stored as the epoch).
 pub fn to_micros(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
-/// The inverse of [`to_micros`].
-pub fn from_micros(micros: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_micros(micros.max(0) as u64)
+/// The inverse of [`to_micros`], for times charmbox can have written:
+/// from the epoch to the end of 9999; anything else is an error, never a
+/// time made up.
+pub fn from_micros(micros: i64) -> Result<SystemTime, OutOfRange> {
+    let since = u64::try_from(micros).map_err(|_| OutOfRange(micros))?;
+    let since = Duration::from_micros(since);
+    if since.as_secs() > LAST_SECOND {
+        return Err(OutOfRange(micros));
+    }
+    Ok(UNIX_EPOCH + since)
 }
 
 /// Serde for a [`SystemTime`] as RFC 3339 text with microseconds.
@@ -175,7 +230,10 @@ pub mod serde_timestamp {
 
     /// Writes RFC 3339 with microseconds.
     pub fn serialize<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&humantime::format_rfc3339_micros(*t))
+        match rfc3339_micros(*t) {
+            Some(text) => s.serialize_str(&text),
+            None => Err(serde::ser::Error::custom(out_of_range(*t))),
+        }
     }
 
     /// Reads RFC 3339.
@@ -199,7 +257,7 @@ mod tests {
         assert_eq!(format_clock(t, TimeZone::Utc), "22:13:20");
         assert_eq!(format_plain(t, TimeZone::Utc), "2023-11-14T22:13:20");
         assert_eq!(format_utc_seconds(t), "2023-11-14 22:13:20");
-        assert_eq!(from_micros(to_micros(t)), t);
+        assert_eq!(from_micros(to_micros(t)), Ok(t));
         // Leap days and the turn of a century.
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(format_plain(leap, TimeZone::Utc), "2000-02-29T00:00:00");
@@ -218,5 +276,25 @@ mod tests {
             parts[2].starts_with(['+', '-']) && parts[2].len() == 5,
             "{text}"
         );
+    }
+
+    #[test]
+    fn times_no_format_can_write_are_errors_or_words_never_panics() {
+        let last = UNIX_EPOCH + Duration::from_secs(LAST_SECOND);
+        assert_eq!(
+            format_juju(last, TimeZone::Utc),
+            "9999-12-31 23:59:59 +0000 UTC"
+        );
+        let later = last + Duration::from_secs(1);
+        for zone in [TimeZone::Utc, TimeZone::Local] {
+            assert!(format_juju(later, zone).contains("after 9999"));
+            assert!(format_clock(later, zone).contains("after 9999"));
+            assert!(format_plain(later, zone).contains("after 9999"));
+        }
+        assert!(format_utc_seconds(later).contains("after 9999"));
+        assert!(from_micros(to_micros(later)).is_err());
+        assert!(from_micros(-1).is_err());
+        assert!(from_micros(i64::MAX).is_err());
+        assert_eq!(from_micros(0), Ok(UNIX_EPOCH));
     }
 }

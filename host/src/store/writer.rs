@@ -145,11 +145,17 @@ impl InlineShared {
     /// drops them (`finish` reports the first error).
     fn apply_now(inner: &mut InlineStore, writes: Vec<Write>) {
         if inner.error.is_none() {
-            if let Err(source) = apply(&mut inner.store.conn, writes) {
-                inner.error = Some(StoreError::Sqlite {
-                    path: inner.store.path.clone(),
+            let store = &mut inner.store;
+            let state_dir = store.state_dir.clone();
+            let path = store.path.clone();
+            let applied = super::reserve::with_room(&state_dir, || {
+                apply(&mut store.conn, &writes).map_err(|source| StoreError::Sqlite {
+                    path: path.clone(),
                     source,
-                });
+                })
+            });
+            if let Err(e) = applied {
+                inner.error = Some(e);
             }
         }
     }
@@ -480,13 +486,14 @@ fn commit_batches(
             .iter()
             .filter(|w| matches!(w, Write::Finished(_)))
             .count();
-        apply(conn, batch).map_err(err)?;
+        let state_dir = path.parent().unwrap_or(path);
+        super::reserve::with_room(state_dir, || apply(conn, &batch).map_err(err))?;
     }
     Ok(tasks_written)
 }
 
 /// Commits `batch` in one transaction, then answers its flushes.
-fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error> {
+fn apply(conn: &mut Connection, batch: &[Write]) -> Result<(), rusqlite::Error> {
     // A task that started and finished within one batch needs only its
     // final row: the finished update sets the start time too.
     // Nor its log lines: the finished row holds its whole log.
@@ -511,9 +518,9 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
         for write in batch {
             match write {
                 Write::Started { id, .. } | Write::Log { id, .. }
-                    if finished_here.contains(&id) => {}
+                    if finished_here.contains(id) => {}
                 Write::Started { id, at } => {
-                    started.execute(params![id, to_micros(at)])?;
+                    started.execute(params![id, to_micros(*at)])?;
                 }
                 Write::Log { id, entry } => {
                     // Appended as the `log` column keeps lines (see

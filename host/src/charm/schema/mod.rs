@@ -324,6 +324,19 @@ mod tests {
         ParamsSchema::new(schema.as_object().unwrap().clone()).unwrap()
     }
 
+    #[test]
+    fn a_long_value_is_cut_on_a_character_boundary() {
+        // Three-byte characters: byte 57 falls inside one.
+        let value = json!("\u{2603}".repeat(30));
+        let described = structure::describe(&value);
+        assert!(described.ends_with("... (string)"), "{described}");
+        let schema = juju_schema(json!({"x": {"type": "integer"}}), &[], None);
+        let err = schema
+            .apply("a", json!({"x": "\u{e9}".repeat(40)}))
+            .unwrap_err();
+        assert!(err.to_string().contains("..."), "{err}");
+    }
+
     fn greet_schema() -> ParamsSchema {
         juju_schema(
             json!({
