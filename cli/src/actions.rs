@@ -178,7 +178,12 @@ pub fn show_action(args: ShowActionArgs, state_dir: Option<PathBuf>) -> anyhow::
     let properties = spec.params.properties();
     let mut names: Vec<&String> = properties.keys().collect();
     names.sort_by(|a, b| charmbox::yaml11::key_order(a, b));
-    let one = |key: &str, value: &Value| yaml(&Value::Object(Map::from_iter([(key.to_owned(), value.clone())])));
+    let one = |key: &str, value: &Value| {
+        yaml(&Value::Object(Map::from_iter([(
+            key.to_owned(),
+            value.clone(),
+        )])))
+    };
     let mut text = String::new();
     for name in names {
         let schema = &properties[name];
@@ -189,7 +194,10 @@ pub fn show_action(args: ShowActionArgs, state_dir: Option<PathBuf>) -> anyhow::
         text.push_str(key.trim_end().trim_end_matches(" null"));
         text.push('\n');
         let field = |key: &str| schema.get(key).cloned().unwrap_or(Value::Null);
-        let mut fields = vec![("type", field("type")), ("description", field("description"))];
+        let mut fields = vec![
+            ("type", field("type")),
+            ("description", field("description")),
+        ];
         if let Some(default) = schema.get("default").filter(|d| !d.is_null()) {
             fields.push(("default", default.clone()));
         }

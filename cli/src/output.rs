@@ -48,7 +48,9 @@ impl From<DataFormat> for Format {
 pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
-        Format::Yaml | Format::Plain => out.write_all(yaml(&serde_json::to_value(value)?).as_bytes())?,
+        Format::Yaml | Format::Plain => {
+            out.write_all(yaml(&serde_json::to_value(value)?).as_bytes())?
+        }
         Format::Json => {
             // C1 and bidirectional controls escaped too (see `terminal`).
             let formatter = TerminalSafe(serde_json::ser::PrettyFormatter::new());

@@ -190,7 +190,11 @@ fn an_undeclared_export_is_no_action_check_warns_and_the_declared_ones_run() {
     let charmbox = Charmbox::new();
 
     let check = charmbox.cmd(&["check", path]);
-    assert_eq!(check.code, 0, "a warning does not fail check: {}", check.stdout);
+    assert_eq!(
+        check.code, 0,
+        "a warning does not fail check: {}",
+        check.stdout
+    );
     assert!(
         check.stdout.contains("partial: ok: 1 actions declared")
             && check.stdout.contains(

@@ -30,10 +30,10 @@ mod runner;
 mod schedule;
 mod unit_lock;
 
+pub use live_log::LIVE_AFTER;
 pub use runner::{
     Finished, OperationError, OperationRequest, Operations, PreparedOperation, Queued, Units,
 };
-pub use live_log::LIVE_AFTER;
 pub use schedule::workers_for;
 pub use unit_lock::Concurrency;
 

@@ -517,8 +517,8 @@ fn apply(conn: &mut Connection, batch: &[Write]) -> Result<(), rusqlite::Error> 
         )?;
         for write in batch {
             match write {
-                Write::Started { id, .. } | Write::Log { id, .. }
-                    if finished_here.contains(id) => {}
+                Write::Started { id, .. } | Write::Log { id, .. } if finished_here.contains(id) => {
+                }
                 Write::Started { id, at } => {
                     started.execute(params![id, to_micros(*at)])?;
                 }

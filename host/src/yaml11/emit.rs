@@ -112,7 +112,13 @@ impl Emitter {
         self.indention = true;
     }
 
-    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
         if need_whitespace && !self.whitespace {
             self.put(' ');
         }
@@ -150,7 +156,9 @@ impl Emitter {
                 self.scalar(&text, Style::Plain, context)
             }
             Value::String(text) => self.scalar(text, string_style(text), context),
-            Value::Array(items) if items.is_empty() => self.write_indicator("[]", true, false, false),
+            Value::Array(items) if items.is_empty() => {
+                self.write_indicator("[]", true, false, false)
+            }
             Value::Object(map) if map.is_empty() => self.write_indicator("{}", true, false, false),
             Value::Array(items) => self.block_sequence(items, context),
             Value::Object(map) => self.block_mapping(map),
@@ -176,15 +184,35 @@ impl Emitter {
             self.write_indent();
             let simple = !key.chars().any(is_break) && key.len() <= 128;
             if simple {
-                self.scalar(key, string_style(key), Context { mapping: true, simple_key: true });
+                self.scalar(
+                    key,
+                    string_style(key),
+                    Context {
+                        mapping: true,
+                        simple_key: true,
+                    },
+                );
                 self.write_indicator(":", false, false, false);
             } else {
                 self.write_indicator("?", true, false, true);
-                self.scalar(key, string_style(key), Context { mapping: true, simple_key: false });
+                self.scalar(
+                    key,
+                    string_style(key),
+                    Context {
+                        mapping: true,
+                        simple_key: false,
+                    },
+                );
                 self.write_indent();
                 self.write_indicator(":", true, false, true);
             }
-            self.node(&map[key], Context { mapping: true, simple_key: false });
+            self.node(
+                &map[key],
+                Context {
+                    mapping: true,
+                    simple_key: false,
+                },
+            );
         }
         self.pop_indent();
     }
@@ -333,7 +361,12 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < chars.len() {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i + 1 < chars.len()
+                {
                     self.write_indent();
                     if chars[i + 1] == ' ' {
                         self.put('\\');
@@ -459,8 +492,8 @@ impl Analysis {
             let followed_by_whitespace = chars.get(i + 1).is_none_or(|&n| n == ' ' || n == '\t');
             if i == 0 {
                 match c {
-                    '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                    | '%' | '@' | '`' => block_indicators = true,
+                    '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\''
+                    | '"' | '%' | '@' | '`' => block_indicators = true,
                     '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
                     _ => {}
                 }
@@ -548,7 +581,11 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
             return a[i].cmp(&b[i]);
         }
         if al || bl {
-            return if bl { Ordering::Less } else { Ordering::Greater };
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
         }
         let (mut an, mut bn) = (0i64, 0i64);
         if a[i] == '0' || b[i] == '0' {
@@ -565,7 +602,9 @@ pub fn key_order(a: &str, b: &str) -> Ordering {
         let digits = |s: &[char], n: &mut i64| {
             let mut k = i;
             while k < s.len() && s[k].is_ascii_digit() {
-                *n = n.wrapping_mul(10).wrapping_add(i64::from(s[k] as u8 - b'0'));
+                *n = n
+                    .wrapping_mul(10)
+                    .wrapping_add(i64::from(s[k] as u8 - b'0'));
                 k += 1;
             }
             k
@@ -590,10 +629,18 @@ fn go_float(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest digits that read back, as Go's does.
     let shortest = format!("{:e}", f.abs());
@@ -606,7 +653,11 @@ fn go_float(f: f64) -> String {
     if !(-4..6).contains(&exponent) {
         // %e: d.ddde±XX, at least two exponent digits.
         let (first, rest) = digits.split_at(1);
-        let point = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let point = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let exp_sign = if exponent < 0 { '-' } else { '+' };
         return format!("{sign}{first}{point}e{exp_sign}{:02}", exponent.abs());
     }
