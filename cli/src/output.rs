@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use charmbox::task::{Task, TaskStatus};
 
-use super::terminal::TerminalSafe;
+use super::terminal::{escape_controls, TerminalSafe};
 
 /// Output formats of `run` and `show-task`, as Juju names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,8 +109,12 @@ pub fn print_plain(tasks: &[(String, &Task)]) -> anyhow::Result<()> {
             TaskStatus::Error => writeln!(out, "Action id {} failed: {}", task.id, message(task))?,
             _ => writeln!(out, "{results}")?,
         }
+        // The guest's words, line by line, shown and never obeyed (see
+        // `terminal`).
         for captured in [stdout, stderr].into_iter().flatten() {
-            writeln!(out, "{}", captured.trim_matches('\n'))?;
+            for line in captured.trim_matches('\n').split('\n') {
+                writeln!(out, "{}", escape_controls(line))?;
+            }
         }
     } else {
         let mut by_key = Map::new();
@@ -131,8 +135,9 @@ pub fn print_plain(tasks: &[(String, &Task)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn message(task: &Task) -> &str {
-    task.message.as_deref().unwrap_or_default()
+/// A task's failure message, its controls escaped (see `terminal`).
+fn message(task: &Task) -> std::borrow::Cow<'_, str> {
+    escape_controls(task.message.as_deref().unwrap_or_default())
 }
 
 /// A task's stdout and stderr (when there is any) and the rest of its

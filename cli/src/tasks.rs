@@ -108,7 +108,12 @@ pub fn show_task(args: ShowTaskArgs, state_dir: Option<PathBuf>) -> anyhow::Resu
             let mut logged = false;
             let followed = store.follow(args.id, wait, |entry| {
                 logged = true;
-                eprintln!("{} {}", format_clock(entry.timestamp, zone), entry.message);
+                // The guest's words, shown, never obeyed (see `terminal`).
+                eprintln!(
+                    "{} {}",
+                    format_clock(entry.timestamp, zone),
+                    super::terminal::escape_controls(&entry.message)
+                );
             })?;
             if logged {
                 // Juju keeps the log apart from what follows.
