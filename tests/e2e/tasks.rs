@@ -269,7 +269,12 @@ fn a_killed_process_leaves_a_consistent_store_and_its_task_is_aborted() {
     let mut victim = charmbox.spawn(&["run", charm, "spin", "--timeout", "0"]);
     wait_until(&charmbox, "4", "running");
     // SIGKILL to both: the waiting process and the one running the task.
+    // `kill_group` reaps the first; the second (its child) releases its
+    // claim on the task when the kernel has finished killing it, which on
+    // a busy machine can be after the first is reaped: the next charmbox
+    // to open the store once it is gone marks the task aborted.
     kill_group(&mut victim);
+    wait_until(&charmbox, "4", "aborted");
 
     let show = charmbox.cmd(&["show-task", "4", "--format", "json"]);
     assert_eq!(show.code, 0, "{}", show.stderr);
