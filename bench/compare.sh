@@ -11,8 +11,9 @@ if ! "$venv/bin/python" -c 'import ops, ops.testing' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'ops==3.9.0' 'ops[testing]==3.9.0'
 fi
-cargo build --release -p charmbox-cli
-cargo build --release -p charmbox-bench --example inprocess
+# The shipped build (the `dist` profile: fat LTO, one codegen unit).
+cargo build --profile dist -p charmbox-cli
+cargo build --profile dist -p charmbox-bench --example inprocess
 CARGO_TARGET_DIR=target/examples \
   cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
 charm=target/bench/hello-charm
@@ -32,5 +33,5 @@ for lang in python js; do
   cp "$wasm" "$dir/charm.wasm"
   extra+=("$lang=$dir")
 done
-BENCH_INPROCESS="target/release/examples/inprocess" \
-  "$venv/bin/python" bench/compare.py target/release/charmbox "$charm" "${extra[@]}"
+BENCH_INPROCESS="target/dist/examples/inprocess" \
+  "$venv/bin/python" bench/compare.py target/dist/charmbox "$charm" "${extra[@]}"

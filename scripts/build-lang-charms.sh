@@ -17,7 +17,8 @@
 #   npm, and the charmbox-ops package (guest-sdk/js, by path), in
 #   examples/hello-js/node_modules (`npm ci` from package-lock.json, again
 #   whenever guest-sdk/js changed; needs node and npm). The QuickJS backend
-#   (`--backend qjs`) is used.
+#   (`--backend qjs`) is used, with jco's defaults: no post-processing of
+#   what it writes.
 #
 # Each example's wit/world.wit includes juju:charm/charm@0.2.0; the script
 # copies that package from the repository's wit/ into the example's wit/deps/
@@ -37,8 +38,6 @@ JCO_VERSION=1.35.0
 COMPONENTIZE_QJS_VERSION=0.4.5
 VENV=$ROOT/target/venv-componentize
 
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 
 say() { echo "build-lang-charms: $*" >&2; }
 
@@ -147,17 +146,13 @@ build_js() {
     say "hello-js is up to date: ${out#"$ROOT"/}"
     return 0
   fi
-  local jco=$dir/node_modules/.bin/jco tmp=$TMP/js
-  mkdir -p "$tmp"
+  local jco=$dir/node_modules/.bin/jco
+  # jco's documented command, as is: its output uses the component model's
+  # async built-ins and keeps componentize-qjs's build-time `init` export,
+  # both of which charmbox takes as they are.
   say "jco componentize --backend qjs: examples/hello-js -> ${out#"$ROOT"/}"
   (cd "$dir" && "$jco" componentize charm.js --wit wit --world-name hello \
-    --backend qjs --backend-qjs-disable-async -o "$tmp/raw.wasm") >&2
-  # componentize-qjs leaves its build-time `init` export in; charmbox would
-  # take it for an action. Drop it (see tools/drop-export.mjs).
-  say "dropping the build-time export \"init\" (jco print | drop-export | jco parse)"
-  "$jco" print "$tmp/raw.wasm" -o "$tmp/raw.wat" >&2
-  node "$dir/tools/drop-export.mjs" "$tmp/raw.wat" "$tmp/charm.wat" init
-  "$jco" parse "$tmp/charm.wat" -o "$out.tmp" >&2
+    --backend qjs -o "$out.tmp") >&2
   mv "$out.tmp" "$out"
   echo "$stamp" > "$out.stamp"
   say "wrote ${out#"$ROOT"/} ($(stat -c %s "$out") bytes)"

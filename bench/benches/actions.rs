@@ -144,9 +144,9 @@ const HINTS: LimitHints = LimitHints {
 
 fn cli(c: &mut Criterion) {
     let charm_dir = hello_charm();
-    let binary = repo().join("target/release/charmbox");
+    let binary = repo().join("target/dist/charmbox");
     if !binary.exists() {
-        eprintln!("skipping cli benchmarks: build target/release/charmbox first (cargo build --release -p charmbox-cli)");
+        eprintln!("skipping cli benchmarks: build target/dist/charmbox first (cargo build --profile dist -p charmbox-cli)");
         return;
     }
     let cache = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 //! as a charm's own `cargo test` would run it; prints JSON with the median.
 //! Used by `bench/compare.sh` to set charmbox beside `ops.testing`.
 //!
-//! `cargo run --release -p charmbox-bench --example inprocess -- CHARM_DIR`
+//! `cargo run --profile dist -p charmbox-bench --example inprocess -- CHARM_DIR`
 
 use std::time::Instant;
 

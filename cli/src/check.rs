@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_COMPLETED, EXIT_FAILED};
-use charmbox::charm::Charm;
+use charmbox::charm::{Charm, Severity};
 
 /// Arguments of `charmbox check`.
 #[derive(Debug, Args)]
@@ -14,35 +14,44 @@ pub struct CheckArgs {
     charm: PathBuf,
 }
 
-/// Checks the charm and prints each problem with a hint; returns the exit
-/// status (1 when there is any problem).
+/// Checks the charm and prints each finding with a hint; returns the exit
+/// status: 1 when there is an error, 0 when there are only warnings (the
+/// charm runs).
 pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     let engine = super::engine()?;
     let charm = Charm::load(&engine, &args.charm)?;
-    let problems = charm.check();
-    if problems.is_empty() {
-        let handlers = charm.component.handlers().len();
+    let found = charm.check();
+    let (errors, warnings): (Vec<_>, Vec<_>) =
+        found.iter().partition(|d| d.severity() == Severity::Error);
+    if errors.is_empty() {
+        let actions = charm.actions().len();
         match &charm.metadata {
             Some(metadata) => println!(
-                "{}: ok: {} actions declared in {}, each exported with a handler signature; every import is provided",
+                "{}: ok: {actions} actions declared in {}, each exported with a handler signature; every import is provided",
                 charm.name,
-                metadata.actions.len(),
                 metadata.source.display()
             ),
             None => println!(
-                "{}: ok: {handlers} action handlers exported; every import is provided (no metadata to check against)",
+                "{}: ok: {actions} action handlers exported; every import is provided (no metadata to check against)",
                 charm.name
             ),
         }
         print_reach(&charm);
-        return Ok(EXIT_COMPLETED);
+    } else {
+        print_reach(&charm);
+        println!("{}: {} problem(s):", charm.name, errors.len());
+        for problem in &errors {
+            println!("- {problem}");
+        }
     }
-    print_reach(&charm);
-    println!("{}: {} problem(s):", charm.name, problems.len());
-    for problem in &problems {
-        println!("- {problem}");
+    for warning in &warnings {
+        println!("warning: {warning}");
     }
-    Ok(EXIT_FAILED)
+    Ok(if errors.is_empty() {
+        EXIT_COMPLETED
+    } else {
+        EXIT_FAILED
+    })
 }
 
 /// What the charm can reach, one phrase a line, so an operator reads it

@@ -7,6 +7,7 @@ mod args;
 mod cache;
 mod check;
 mod dispatch;
+mod foreground;
 mod output;
 mod pack;
 mod progress;
@@ -95,8 +96,14 @@ enum Command {
     Actions(actions::ActionsArgs),
     /// Check that a charm's metadata and component agree.
     Check(check::CheckArgs),
+    /// Show an action's description and params, like `juju show-action`.
+    ShowAction(actions::ShowActionArgs),
     /// Show a task, like `juju show-task`.
     ShowTask(tasks::ShowTaskArgs),
+    /// Show an operation and its tasks, like `juju show-operation`.
+    ShowOperation(tasks::ShowOperationArgs),
+    /// Cancel pending or running tasks, like `juju cancel-task`.
+    CancelTask(tasks::CancelTaskArgs),
     /// List operations, like `juju operations`.
     Operations(tasks::OperationsArgs),
     /// Compile a charm's component into the cache ahead of its first run.
@@ -122,6 +129,7 @@ impl Command {
             self,
             Command::Run(_)
                 | Command::Actions(_)
+                | Command::ShowAction(_)
                 | Command::Check(_)
                 | Command::Compile(_)
                 | Command::ExecOperation(_)
@@ -169,14 +177,29 @@ fn main() -> ExitCode {
         }
     };
     let _ = CACHE_DIR.set(cli.cache_dir.clone());
+    // A foreground run splits before anything else starts a thread: its
+    // tasks may outlast its wait (see `foreground`).
+    let link = match &cli.command {
+        Command::Run(args) if args.waits() => match foreground::split(args.wait()) {
+            Ok(link) => Some(link),
+            Err(e) => {
+                eprintln!("error: cannot start the run: {e:#}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
+        _ => None,
+    };
     if cli.command.loads_a_charm() {
         charmbox::charm::schema::prepare_in_background();
     }
     let explicit_state_dir = cli.state_dir.clone();
     let state_dir = cli.state_dir.or_else(charmbox::paths::default_state_dir);
     let result = match cli.command {
-        Command::Run(args) => run::execute(args, state_dir),
-        Command::Actions(args) => actions::execute(args),
+        Command::Run(args) => run::execute(args, state_dir, link),
+        Command::Actions(args) => actions::execute(args, state_dir),
+        Command::ShowAction(args) => actions::show_action(args, state_dir),
+        Command::ShowOperation(args) => tasks::show_operation(args, state_dir),
+        Command::CancelTask(args) => tasks::cancel_task(args, state_dir),
         Command::Check(args) => check::execute(args),
         Command::Pack(args) => pack::execute(args),
         Command::Dispatch(args) => dispatch::execute(args, explicit_state_dir),

@@ -21,7 +21,7 @@ pub struct PackArgs {
 
     /// The charmbox binary to put in the charm (default: this one). It runs
     /// on the unit: use a static build, e.g.
-    /// target/x86_64-unknown-linux-musl/release/charmbox.
+    /// target/x86_64-unknown-linux-musl/dist/charmbox.
     #[arg(long, value_name = "PATH")]
     binary: Option<PathBuf>,
 

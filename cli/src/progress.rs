@@ -1,6 +1,9 @@
-//! Live progress on stderr while tasks run: each action-log line as it
-//! happens, prefixed by its unit; for several units, a bar in an interactive
-//! terminal and a plain line per finished task when piped.
+//! Live progress on stderr while tasks run: `juju run`'s lines on the
+//! operation and the task being waited for (`Running operation 1 with 1
+//! task`, `Waiting for task 2...`), each action-log line as it happens
+//! (prefixed by its unit when there are several); for several units, a bar
+//! in an interactive terminal and a plain line per finished task when
+//! piped.
 
 use std::io::{IsTerminal as _, Write};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -12,8 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use charmbox::action::LogEntry;
 use charmbox::operation::Progress;
 
-use charmbox::task::Task;
-use charmbox::time::format_clock;
+use charmbox::task::{OperationId, Task, TaskId};
+use charmbox::time::{format_clock, TimeZone};
 
 use super::terminal::escape_controls;
 
@@ -32,11 +35,25 @@ pub struct TerminalProgress {
     piped: Option<CoalescedLines>,
     // Keeps lines from different units whole.
     lock: Mutex<()>,
+    /// The zone log lines' times are shown in.
+    zone: TimeZone,
+    /// Says which operation runs and which task is waited for, as `juju
+    /// run` does: the tasks in order, and how many have been waited for.
+    announce: Option<Mutex<Awaited>>,
+}
+
+/// The tasks `juju run` waits for, one after the other.
+#[derive(Default)]
+struct Awaited {
+    tasks: Vec<TaskId>,
+    done: std::collections::HashSet<TaskId>,
+    next: usize,
 }
 
 impl TerminalProgress {
-    /// Progress for `tasks` tasks.
-    pub fn new(tasks: usize) -> Self {
+    /// Progress for `tasks` tasks, log times in `zone`; `announce` prints
+    /// `juju run`'s lines on the operation and the task waited for.
+    pub fn new(tasks: usize, zone: TimeZone, announce: bool) -> Self {
         let multi = tasks > 1;
         let bar = (multi && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(tasks as u64);
@@ -54,6 +71,8 @@ impl TerminalProgress {
             multi,
             piped,
             lock: Mutex::new(()),
+            zone,
+            announce: announce.then(Mutex::default),
         }
     }
 
@@ -83,17 +102,59 @@ impl TerminalProgress {
 }
 
 impl Progress for TerminalProgress {
-    fn log(&self, task: &Task, entry: &LogEntry) {
-        // The guest's words, shown, never obeyed (see `terminal`).
+    fn enqueued(&self, operation: OperationId, tasks: &[Task]) {
+        let Some(awaited) = &self.announce else {
+            return;
+        };
+        let plural = if tasks.len() == 1 { "" } else { "s" };
         self.line(format!(
-            "{} {}: {}",
-            format_clock(entry.timestamp),
-            task.unit,
-            escape_controls(&entry.message)
+            "Running operation {operation} with {} task{plural}",
+            tasks.len()
         ));
+        for task in tasks {
+            self.line(format!(
+                "  - task {} on unit-{}-{}",
+                task.id,
+                task.unit.application(),
+                task.unit.number()
+            ));
+        }
+        self.line(String::new());
+        let mut awaited = lock(awaited);
+        awaited.tasks = tasks.iter().map(|t| t.id).collect();
+        if let Some(first) = awaited.tasks.first() {
+            self.line(format!("Waiting for task {first}...\n"));
+        }
+    }
+
+    fn log(&self, task: &Task, entry: &LogEntry) {
+        let at = format_clock(entry.timestamp, self.zone);
+        // The guest's words, shown, never obeyed (see `terminal`).
+        let message = escape_controls(&entry.message);
+        self.line(if self.multi {
+            format!("{at} {}: {message}", task.unit)
+        } else {
+            format!("{at} {message}")
+        });
     }
 
     fn finished(&self, task: &Task) {
+        if let Some(awaited) = &self.announce {
+            let mut awaited = lock(awaited);
+            awaited.done.insert(task.id);
+            // Juju waits for each task in turn, saying so even of one
+            // that has already finished.
+            while awaited
+                .tasks
+                .get(awaited.next)
+                .is_some_and(|id| awaited.done.contains(id))
+            {
+                awaited.next += 1;
+                if let Some(next) = awaited.tasks.get(awaited.next) {
+                    self.line(format!("Waiting for task {next}...\n"));
+                }
+            }
+        }
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);

@@ -1,23 +1,34 @@
 //! `charmbox run CHARM ACTION [KEY=VALUE ...]`, and `exec-operation`, the
 //! background half of `run --background`.
+//!
+//! Output is `juju run`'s: its lines on the operation and the task waited
+//! for on stderr, log lines as they are logged, then the results in
+//! `plain` (the default), `yaml` or `json`, times in local time unless
+//! `--utc`. The wait for the results is Juju's too ([`super::foreground`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
 use charmbox::action::params::{apply_args, parse_params_file, ArgTyping};
+use charmbox::action::LogEntry;
 use charmbox::charm::{Charm, CharmError};
 use charmbox::engine::Pooling;
 use charmbox::operation::background::ADOPTED;
-use charmbox::operation::{workers_for, OperationError, OperationRequest, Operations, Units};
-use charmbox::task::{OperationId, Task};
-use charmbox::unit::UnitName;
+use charmbox::operation::{
+    workers_for, OperationError, OperationRequest, Operations, Progress, Units,
+};
+use charmbox::task::{OperationId, Task, TaskStatus};
+use charmbox::time::TimeZone;
+use charmbox::unit::UnitTarget;
 use clap::Args;
 use serde_json::{Map, Value};
 
 use super::args::{LimitArgs, LIMIT_HINTS};
-use super::output::{print, Format};
+use super::foreground::{Link, DEFAULT_WAIT};
+use super::output::{print, print_plain, Format};
 use super::progress::TerminalProgress;
 use super::{EXIT_COMPLETED, EXIT_FAILED};
 
@@ -36,9 +47,11 @@ pub struct RunArgs {
     #[arg(value_name = "KEY=VALUE")]
     args: Vec<String>,
 
-    /// A unit to run on; repeat for several. Default: <charm name>/0.
+    /// A unit to run on (app/N, or app/leader for the application's
+    /// leader: its unit 0 here); repeat for several. Default: <charm
+    /// name>/0.
     #[arg(long, value_name = "APP/N", conflicts_with = "num_units")]
-    unit: Vec<UnitName>,
+    unit: Vec<UnitTarget>,
 
     /// Run on <charm name>/0 … <charm name>/N-1.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -53,19 +66,74 @@ pub struct RunArgs {
     string_args: bool,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    #[arg(long, value_enum, default_value_t = Format::Plain)]
     format: Format,
 
     /// Queue the tasks, print their ids and return at once; follow them with
-    /// `charmbox show-task ID --wait`.
+    /// `charmbox show-task ID --watch`.
     #[arg(long)]
     background: bool,
+
+    /// Wait at most this long for the results ("30s", "2m"; default 1m, as
+    /// Juju; with no duration, or a negative one such as --wait=-1s, for ever).
+    /// When the wait ends first, the tasks go on.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_wait,
+        num_args = 0..=1,
+        default_missing_value = "-1s",
+        conflicts_with = "background"
+    )]
+    wait: Option<Wait>,
+
+    /// Show times in UTC (default: local time).
+    #[arg(long)]
+    utc: bool,
 
     #[command(flatten)]
     limits: LimitArgs,
 }
 
+/// How long `run` waits for its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait(pub Option<Duration>);
+
+/// Parses `--wait`: a duration; `0` is Juju's default; a negative one (a
+/// leading `-`) waits for ever.
+fn parse_wait(text: &str) -> Result<Wait, String> {
+    if text.starts_with('-') {
+        return Ok(Wait(None));
+    }
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Ok(Wait(Some(DEFAULT_WAIT))),
+        Ok(d) => Ok(Wait(Some(d))),
+        Err(_) if text.trim() == "0" => Ok(Wait(Some(DEFAULT_WAIT))),
+        Err(e) => Err(format!(
+            "{e}: expected a duration such as 30s or 2m, or -1s to wait for ever"
+        )),
+    }
+}
+
 impl RunArgs {
+    /// Whether the run stays in the foreground (and waits for its tasks).
+    pub fn waits(&self) -> bool {
+        !self.background
+    }
+
+    /// How long the run waits for its tasks: `--wait`, else Juju's minute.
+    pub fn wait(&self) -> Option<Duration> {
+        self.wait.unwrap_or(Wait(Some(DEFAULT_WAIT))).0
+    }
+
+    fn zone(&self) -> TimeZone {
+        if self.utc {
+            TimeZone::Utc
+        } else {
+            TimeZone::Local
+        }
+    }
+
     /// How many tasks the run makes (one per unit), known before the charm
     /// is loaded.
     fn task_count(&self) -> usize {
@@ -86,15 +154,21 @@ impl RunArgs {
         match (self.num_units, self.unit.is_empty()) {
             (Some(count), _) => Units::Count(count),
             (None, true) => Units::Default,
-            (None, false) => Units::Named(self.unit.clone()),
+            (None, false) => Units::Named(self.unit.iter().map(UnitTarget::resolve).collect()),
         }
     }
 }
 
 /// Runs the action on every unit and prints the tasks; returns the exit
-/// status. The process is expected to exit next: the engine and the
-/// compiled charm are left to the OS (see the end of the function).
-pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+/// status. `link` is the waiting parent's (see [`super::foreground`]); a
+/// background run has none. The process is expected to exit next: the
+/// engine and the compiled charm are left to the OS (see the end of the
+/// function).
+pub fn execute(
+    args: RunArgs,
+    state_dir: Option<PathBuf>,
+    link: Option<Arc<Link>>,
+) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
     end_on_overrun();
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
@@ -133,23 +207,24 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
         let queued = operations.run_in_background(&prepared, store, |operation| {
             worker_command(exe, &state_dir, operation)
         })?;
-        let ids: Vec<String> = queued.tasks.iter().map(ToString::to_string).collect();
-        let noun = if ids.len() == 1 { "task" } else { "tasks" };
-        println!(
-            "Scheduled operation {} with {noun} {}",
-            queued.operation,
-            ids.join(", ")
-        );
-        println!("Check operation status with 'charmbox operations'");
-        println!("Check task status with 'charmbox show-task {}'", ids[0]);
+        print_scheduled(queued.operation, &queued.tasks, prepared.units());
         return Ok(EXIT_COMPLETED);
     }
 
-    let progress = Arc::new(TerminalProgress::new(prepared.units().len()));
+    let terminal = TerminalProgress::new(prepared.units().len(), args.zone(), true);
+    let progress = Arc::new(RunProgress {
+        terminal,
+        link: link.clone(),
+    });
     let finished = operations.run(&prepared, store, progress.clone(), LIMIT_HINTS)?;
-    progress.done();
-    print(&ByUnit(&finished.tasks), args.format)?;
+    progress.terminal.done();
     let code = exit_status(finished.all_completed());
+    // The waiting parent gave up: the tasks are recorded, nobody is
+    // looking.
+    if link.as_ref().is_none_or(|link| link.claim()) {
+        print_tasks(&finished.tasks, args.format, args.zone())?;
+        report_failures(&finished.tasks);
+    }
     // The store's closing checkpoint ran while the results were printed.
     finished.wait();
     // Leave the compiled charm and the engine to the process's exit, which
@@ -159,6 +234,92 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     drop(prepared);
     std::mem::forget((charm, engine));
     Ok(code)
+}
+
+/// `juju run --background`'s words: the operation and its tasks, and how to
+/// follow them.
+fn print_scheduled(
+    operation: OperationId,
+    tasks: &[charmbox::task::TaskId],
+    units: &[charmbox::unit::UnitName],
+) {
+    if let [task] = tasks {
+        println!("Scheduled operation {operation} with task {task}");
+        println!("Check operation status with 'charmbox show-operation {operation}'");
+        println!("Check task status with 'charmbox show-task {task}'");
+        return;
+    }
+    println!("Scheduled operation {operation} with {} tasks", tasks.len());
+    for (unit, task) in units.iter().zip(tasks) {
+        println!("{unit}:\n  id: \"{task}\"");
+    }
+    println!("Check operation status with 'charmbox show-operation {operation}'");
+    println!("Check task status with 'charmbox show-task <id>'");
+}
+
+/// Prints finished tasks, keyed by unit, in `format`.
+fn print_tasks(tasks: &[Task], format: Format, zone: TimeZone) -> anyhow::Result<()> {
+    match format {
+        Format::Plain => {
+            let keyed: Vec<(String, &Task)> =
+                tasks.iter().map(|t| (t.unit.to_string(), t)).collect();
+            print_plain(&keyed)
+        }
+        other => print(&ByUnit(tasks, zone), other),
+    }
+}
+
+/// Juju's words on stderr for tasks whose handler failed (a non-zero
+/// return code; `action-fail` alone leaves it 0).
+fn report_failures(tasks: &[Task]) {
+    let failed: Vec<String> = tasks
+        .iter()
+        .filter_map(|t| {
+            let code = t.results.get("return-code").and_then(Value::as_i64)?;
+            (t.status == TaskStatus::Failed && code >= 1)
+                .then(|| format!(" - id \"{}\" with return code {code}", t.id))
+        })
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let plural = if failed.len() == 1 { "" } else { "s" };
+    eprintln!(
+        "error: the following task{plural} failed:\n{}\n\nuse 'charmbox show-task' to inspect the \
+         failure{plural}",
+        failed.join("\n")
+    );
+}
+
+/// The progress of a foreground run: the terminal's, and the waiting
+/// parent told of the operation and of each task that finishes.
+struct RunProgress {
+    terminal: TerminalProgress,
+    link: Option<Arc<Link>>,
+}
+
+impl Progress for RunProgress {
+    fn enqueued(&self, operation: OperationId, tasks: &[Task]) {
+        if let Some(link) = &self.link {
+            link.enqueued(tasks);
+        }
+        self.terminal.enqueued(operation, tasks);
+    }
+    fn waiting(&self, task: &Task) {
+        self.terminal.waiting(task);
+    }
+    fn started(&self, task: &Task) {
+        self.terminal.started(task);
+    }
+    fn log(&self, task: &Task, entry: &LogEntry) {
+        self.terminal.log(task, entry);
+    }
+    fn finished(&self, task: &Task) {
+        if let Some(link) = &self.link {
+            link.finished(task.id);
+        }
+        self.terminal.finished(task);
+    }
 }
 
 /// The command that runs a queued operation in the background: this binary,
@@ -184,15 +345,15 @@ fn explain(error: OperationError) -> anyhow::Error {
     }
 }
 
-/// Tasks keyed by unit, as `juju run` prints them.
-struct ByUnit<'a>(&'a [Task]);
+/// Tasks keyed by unit, as `juju run` prints them, times in a zone.
+struct ByUnit<'a>(&'a [Task], TimeZone);
 
 impl serde::Serialize for ByUnit<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(
             self.0
                 .iter()
-                .map(|task| (task.unit.to_string(), task.juju_view())),
+                .map(|task| (task.unit.to_string(), task.juju_view(self.1))),
         )
     }
 }
@@ -222,7 +383,7 @@ pub fn execute_operation(
             println!("{ADOPTED}");
             let _ = std::io::stdout().flush();
         },
-        Arc::new(TerminalProgress::new(0)),
+        Arc::new(TerminalProgress::new(0, TimeZone::Local, false)),
         LIMIT_HINTS,
     )?;
     Ok(exit_status(finished.all_completed()))

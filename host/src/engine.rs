@@ -99,6 +99,10 @@ impl Engine {
     fn with_options(options: EngineBuilder) -> anyhow::Result<Self> {
         let mut config = wasmtime::Config::new();
         config.wasm_component_model(true);
+        // Components built by `jco componentize --backend qjs`, as jco
+        // documents it, use the component model's async built-ins
+        // (`task.cancel`); without this wasmtime refuses to parse them.
+        config.wasm_component_model_async(true);
         // Deadlines: the store traps when the epoch passes its deadline.
         config.epoch_interruption(true);
         if let Some(pooling) = options.pooling {

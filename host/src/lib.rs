@@ -73,3 +73,4 @@ pub mod task;
 pub mod testing;
 pub mod time;
 pub mod unit;
+pub mod yaml11;

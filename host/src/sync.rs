@@ -8,14 +8,17 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// Waits on `condvar` with `guard`, poisoned or not.
+pub(crate) fn wait<'a, T>(
+    condvar: &std::sync::Condvar,
+    guard: MutexGuard<'a, T>,
+) -> MutexGuard<'a, T> {
+    condvar.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Locks `mutex`, poisoned or not.
 pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The data of a mutex held by `&mut` (no locking needed), poisoned or not.
-pub(crate) fn get_mut<T: ?Sized>(mutex: &mut Mutex<T>) -> &mut T {
-    mutex.get_mut().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Takes the data out of `mutex`, poisoned or not.

@@ -22,8 +22,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::action::LogEntry;
-use crate::run::{LimitHints, RunReport};
-use crate::time::format_juju;
+use crate::run::{LimitHints, RunEnd, RunReport};
+use crate::time::{format_juju, TimeZone};
 use crate::unit::UnitName;
 
 /// An id that is not a task or operation id.
@@ -219,16 +219,24 @@ impl Task {
     /// on raising a limit it hit), results with Juju's output keys, log and
     /// times.
     pub fn finish(&mut self, mut report: RunReport, hints: &LimitHints) {
-        self.status = if report.end.is_completed() {
-            TaskStatus::Completed
-        } else {
-            TaskStatus::Failed
+        self.status = match report.end {
+            RunEnd::Completed => TaskStatus::Completed,
+            // Cancelled while it ran: Juju's running → aborting → aborted.
+            RunEnd::Cancelled => TaskStatus::Aborted,
+            _ => TaskStatus::Failed,
         };
         self.message = report.message_with(hints);
         self.results = report.take_juju_results();
         self.log = std::mem::take(&mut report.record.log);
         self.timing.started = Some(report.started);
         self.timing.completed = Some(report.completed);
+    }
+
+    /// Marks the task `cancelled`: cancelled before it ran, as Juju words it.
+    pub fn cancel(&mut self) {
+        self.status = TaskStatus::Cancelled;
+        self.message = Some(CANCELLED_MESSAGE.into());
+        self.timing.completed = Some(SystemTime::now());
     }
 
     /// Marks the task `error`: it could not be run at all, for `message`.
@@ -238,27 +246,35 @@ impl Task {
         self.timing.completed = Some(SystemTime::now());
     }
 
-    /// The task as `juju run --format json` and `juju show-task` show it.
-    pub fn to_juju_value(&self) -> Value {
-        serde_json::to_value(self.juju_view()).expect("a task serialises to JSON")
+    /// The task as `juju run --format json` and `juju show-task` show it,
+    /// times in `zone`.
+    pub fn to_juju_value(&self, zone: TimeZone) -> Value {
+        serde_json::to_value(self.juju_view(zone)).expect("a task serialises to JSON")
     }
 
     /// The task in the shape `juju show-task` prints (as
     /// [`to_juju_value`](Self::to_juju_value)), serialised straight from
     /// the task: printing a thousand tasks need not copy each into a
     /// `Value` first.
-    pub fn juju_view(&self) -> JujuTask<'_> {
-        JujuTask(self)
+    pub fn juju_view(&self, zone: TimeZone) -> JujuTask<'_> {
+        JujuTask { task: self, zone }
     }
 }
 
+/// The message of a task cancelled before it ran, as Juju words it.
+pub const CANCELLED_MESSAGE: &str = "action cancelled via the API";
+
 /// A [`Task`] serialised as Juju shows it; see [`Task::juju_view`].
 #[derive(Debug, Clone, Copy)]
-pub struct JujuTask<'a>(&'a Task);
+pub struct JujuTask<'a> {
+    task: &'a Task,
+    zone: TimeZone,
+}
 
 impl Serialize for JujuTask<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let task = self.0;
+        let task = self.task;
+        let zone = self.zone;
         let mut out = serializer.serialize_map(None)?;
         out.serialize_entry("id", &task.id)?;
         out.serialize_entry("operation", &task.operation)?;
@@ -269,27 +285,27 @@ impl Serialize for JujuTask<'_> {
             out.serialize_entry("message", message)?;
         }
         out.serialize_entry("results", &task.results)?;
-        out.serialize_entry("log", &JujuLog(&task.log))?;
-        out.serialize_entry("timing", &JujuTiming(&task.timing))?;
+        out.serialize_entry("log", &JujuLog(&task.log, zone))?;
+        out.serialize_entry("timing", &JujuTiming(&task.timing, zone))?;
         out.end()
     }
 }
 
 /// Log lines as Juju prints them: `<time> <message>`.
-struct JujuLog<'a>(&'a [LogEntry]);
+pub struct JujuLog<'a>(pub &'a [LogEntry], pub TimeZone);
 
 impl Serialize for JujuLog<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(
             self.0
                 .iter()
-                .map(|e| format!("{} {}", format_juju(e.timestamp), e.message)),
+                .map(|e| format!("{} {}", format_juju(e.timestamp, self.1), e.message)),
         )
     }
 }
 
-/// The times a task has reached so far, in Juju's format.
-pub struct JujuTiming<'a>(pub &'a Timing);
+/// The times a task has reached so far, in Juju's format and `zone`.
+pub struct JujuTiming<'a>(pub &'a Timing, pub TimeZone);
 
 impl Serialize for JujuTiming<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -301,7 +317,7 @@ impl Serialize for JujuTiming<'_> {
             ("completed", timing.completed),
         ] {
             if let Some(at) = at {
-                out.serialize_entry(key, &format_juju(at))?;
+                out.serialize_entry(key, &format_juju(at, self.1))?;
             }
         }
         out.end()

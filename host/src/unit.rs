@@ -1,4 +1,5 @@
-//! Unit names (`app/0`) with Juju's rules, and where a unit keeps its data.
+//! Unit names (`app/0`) with Juju's rules, the leader syntax
+//! (`app/leader`), and where a unit keeps its data.
 //!
 //! ```
 //! use charmbox::unit::UnitName;
@@ -23,9 +24,9 @@ pub struct UnitName {
 /// A unit name that breaks Juju's rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid unit name {0:?}: expected <application>/<number> such as \"hello/0\", where the \
-     application name is lowercase letters, digits and single hyphens, starts with a letter, \
-     and no hyphen-separated part is only digits"
+    "invalid unit name {0:?}: expected <application>/<number> such as \"hello/0\" (or \
+     <application>/leader), where the application name is lowercase letters, digits and single \
+     hyphens, starts with a letter, and no hyphen-separated part is only digits"
 )]
 pub struct UnitNameError(pub String);
 
@@ -104,6 +105,62 @@ impl FromStr for UnitName {
         }
         let number = number.parse().map_err(|_| err())?;
         Self::new(application, number).map_err(|_| err())
+    }
+}
+
+/// A unit as `juju run` names one: `app/N`, or `app/leader` for the
+/// application's leader.
+///
+/// ```
+/// use charmbox::unit::UnitTarget;
+///
+/// let leader: UnitTarget = "hello/leader".parse().unwrap();
+/// assert_eq!(leader.resolve().to_string(), "hello/0");
+/// assert_eq!("hello/3".parse::<UnitTarget>().unwrap().resolve().to_string(), "hello/3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UnitTarget {
+    /// That unit.
+    Unit(UnitName),
+    /// The leader of the application named.
+    Leader(String),
+}
+
+impl UnitTarget {
+    /// The unit meant. There is no leader election locally, so an
+    /// application's leader is its unit 0 (as the first unit Juju deploys
+    /// is usually elected).
+    pub fn resolve(&self) -> UnitName {
+        match self {
+            Self::Unit(unit) => unit.clone(),
+            Self::Leader(application) => UnitName {
+                application: application.clone(),
+                number: 0,
+            },
+        }
+    }
+}
+
+impl fmt::Display for UnitTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unit(unit) => unit.fmt(f),
+            Self::Leader(application) => write!(f, "{application}/leader"),
+        }
+    }
+}
+
+impl FromStr for UnitTarget {
+    type Err = UnitNameError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.strip_suffix("/leader") {
+            Some(application) if is_valid_application_name(application) => {
+                Ok(Self::Leader(application.to_owned()))
+            }
+            Some(_) => Err(UnitNameError(s.to_owned())),
+            None => s.parse().map(Self::Unit),
+        }
     }
 }
 

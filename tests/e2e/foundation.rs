@@ -56,8 +56,18 @@ fn progress_is_logged_in_order_streamed_and_stdout_is_captured() {
     for (i, line) in log.iter().enumerate() {
         assert!(line.starts_with(&format!("step {}/4", i + 1)), "{log:?}");
     }
-    // Streamed to stderr, prefixed by unit, as the action ran.
-    assert!(run.stderr.contains("hello/0: step 1/4"), "{}", run.stderr);
+    // Streamed to stderr as the action ran: `HH:MM:SS message`, as Juju
+    // shows a lone task's log.
+    let streamed: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, m)| m))
+        .filter(|m| m.starts_with("step "))
+        .collect();
+    assert_eq!(streamed.len(), 4, "{}", run.stderr);
+    assert!(run
+        .stderr
+        .contains("Running operation 1 with 1 task\n  - task 2 on unit-hello-0\n"));
     assert_eq!(
         task["results"]["snapshot"],
         json!({"filename": "db.snap", "steps": "4"})
@@ -157,9 +167,30 @@ fn params_file_is_read_and_cli_pairs_override_it() {
 }
 
 #[test]
-fn yaml_is_the_default_output() {
+fn plain_is_the_default_output_and_yaml_a_format() {
     let hello = example_component("hello");
-    let run = Charmbox::new().cmd(&["run", hello.to_str().unwrap(), "greet", "name=Ada"]);
+    let charmbox = Charmbox::new();
+    let charm = hello.to_str().unwrap();
+    // As `juju run` prints it: the results (sorted, without return-code),
+    // a blank line, then what the handler printed.
+    let run = charmbox.cmd(&["run", charm, "greet", "name=Ada"]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "greeting:\n  language: en\n  text: Hello, Ada!\nlength: \"11\"\n\n"
+    );
+    let run = charmbox.cmd(&[
+        "run",
+        charm,
+        "snapshot-database",
+        "filename=db.snap",
+        "steps=1",
+    ]);
+    assert_eq!(
+        run.stdout,
+        "snapshot:\n  filename: db.snap\n  steps: \"1\"\n\nsnapshot written to db.snap\n"
+    );
+    let run = charmbox.cmd(&["run", charm, "greet", "name=Ada", "--format", "yaml"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let yaml: serde_json::Value = serde_norway::from_str(&run.stdout).expect("stdout is YAML");
     assert_eq!(

@@ -75,7 +75,10 @@ fn hostile() -> PathBuf {
 /// what holds for every attack: the host exits normally (0 or 1, never a
 /// signal, which `Run::code` reports as -1) and prints one well-formed task.
 fn attack(charmbox: &Charmbox, charm: &Path, action: &str, unit: &str, args: &[&str]) -> Attack {
-    let mut all = vec!["--unit", unit];
+    // `run` waits for its task as long as the attack may take (`juju
+    // run`'s default wait, one minute, is shorter than `NO_HANG`).
+    let wait = format!("{}s", NO_HANG.as_secs());
+    let mut all = vec!["--unit", unit, "--wait", &wait];
     all.extend_from_slice(args);
     let start = Instant::now();
     let run = charmbox.run(charm, action, &all);

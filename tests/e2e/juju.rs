@@ -645,8 +645,9 @@ fn pack_refuses_a_charm_that_fails_check() {
     ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("does not pass `charmbox check`, so charmbox neither runs nor packs it"),
+        run.stderr.contains(
+            "`charmbox check` finds errors in the charm, so charmbox neither runs nor packs it"
+        ),
         "{}",
         run.stderr
     );

@@ -336,6 +336,29 @@ fn check_language_charm(language: &str, name: &str) {
     check_all_cases(name, charm.path());
 }
 
+/// jco's documented command (`jco componentize --backend qjs`, nothing
+/// dropped after it) leaves componentize-qjs's build-time `init` export in
+/// the component: it is never offered as an action, even by the bare
+/// component, whose exports are otherwise its actions.
+#[test]
+fn a_toolchains_own_export_is_never_an_action() {
+    let Some(component) = lang_component("js") else {
+        return;
+    };
+    let charmbox = Charmbox::new();
+    let path = component.to_str().unwrap();
+    let listed = charmbox.cmd(&["actions", path, "--format", "json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let names: Vec<String> = listed.json().as_object().unwrap().keys().cloned().collect();
+    assert!(names.contains(&"greet".to_owned()), "{names:?}");
+    assert!(!names.contains(&"init".to_owned()), "{names:?}");
+    let check = charmbox.cmd(&["check", path]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert!(!check.stdout.contains("init"), "{}", check.stdout);
+    let run = charmbox.run(&component, "init", &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
 #[test]
 fn the_three_charms_declare_the_same_actions() {
     let actions = |name: &str| -> Value {

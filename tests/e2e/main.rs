@@ -2,6 +2,7 @@
 //! their actions through the real `charmbox` binary, as an operator would.
 
 mod support;
+mod wat_charm;
 
 mod cache;
 mod contract;
@@ -11,4 +12,6 @@ mod juju;
 mod juju_model;
 mod languages;
 mod metadata;
+mod operations;
+mod real_charms;
 mod tasks;

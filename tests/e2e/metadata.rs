@@ -2,6 +2,7 @@
 //! schema in `charmcraft.yaml` before the sandbox starts.
 
 use crate::support::{example_charm_dir, example_component, Charmbox};
+use crate::wat_charm::WatCharm;
 
 #[test]
 fn actions_lists_names_and_descriptions() {
@@ -10,8 +11,22 @@ fn actions_lists_names_and_descriptions() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0].starts_with("Action") && lines[0].ends_with("Description"));
-    assert!(lines[1].starts_with("greet ") && lines[1].contains("Greet someone by name"));
-    assert_eq!(lines.len(), 6, "{}", run.stdout);
+    // In Juju's order: by name.
+    let names: Vec<&str> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "check-disk",
+            "greet",
+            "ping",
+            "restore-snapshot",
+            "snapshot-database"
+        ]
+    );
+    assert!(lines[2].starts_with("greet ") && lines[2].contains("Greet someone by name"));
 }
 
 #[test]
@@ -160,4 +175,44 @@ fn a_bare_component_runs_unvalidated_and_says_so_once() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn an_undeclared_export_is_no_action_check_warns_and_the_declared_ones_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("charmcraft.yaml"),
+        "name: partial\ntype: charm\nactions:\n  echo:\n    description: Echoes.\n",
+    )
+    .unwrap();
+    WatCharm::echoing(["echo", "extra"]).write_to(dir.path());
+    let path = dir.path().to_str().unwrap();
+    let charmbox = Charmbox::new();
+
+    let check = charmbox.cmd(&["check", path]);
+    assert_eq!(
+        check.code, 0,
+        "a warning does not fail check: {}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("partial: ok: 1 actions declared")
+            && check.stdout.contains(
+                "warning: the component exports \"extra\", which charmcraft.yaml does not \
+                 declare: it is not an action"
+            ),
+        "{}",
+        check.stdout
+    );
+    let listed = charmbox.cmd(&["actions", path, "--format", "json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let names: Vec<String> = listed.json().as_object().unwrap().keys().cloned().collect();
+    assert_eq!(names, ["echo"]);
+
+    let run = charmbox.run(dir.path(), "echo", &[]);
+    assert_eq!(run.code, 0, "the declared action runs: {}", run.stderr);
+    assert_eq!(run.task("partial/0")["status"], "completed");
+    let refused = charmbox.run(dir.path(), "extra", &[]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("extra"), "{}", refused.stderr);
 }

@@ -96,6 +96,19 @@ impl Charmbox {
         command
     }
 
+    /// `charmbox ARGS...` started in a process group of its own (a run is
+    /// two processes: the one waiting, and its child running the tasks;
+    /// see [`kill_group`]), stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::os::unix::process::CommandExt as _;
+        self.command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0)
+            .spawn()
+            .expect("charmbox starts")
+    }
+
     /// `charmbox run CHARM ACTION ARGS... --format json`.
     pub fn run(&self, charm: &Path, action: &str, args: &[&str]) -> Run {
         let mut all = vec!["run", charm.to_str().unwrap(), action];
@@ -103,6 +116,20 @@ impl Charmbox {
         all.extend_from_slice(&["--format", "json"]);
         self.cmd(&all)
     }
+}
+
+/// Kills every process of `child`'s group with SIGKILL (as a crash would)
+/// and reaps `child`.
+pub fn kill_group(child: &mut std::process::Child) {
+    let group = i32::try_from(child.id()).expect("a pid");
+    // SAFETY: sends a signal to the group this test started.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let _ = child.wait();
+}
+
+/// What a spawned invocation produced, once it has ended.
+pub fn finished(child: std::process::Child) -> Run {
+    to_run(child.wait_with_output().expect("charmbox ends"))
 }
 
 fn to_run(output: Output) -> Run {

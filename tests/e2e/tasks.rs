@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{example_charm_dir, example_component, log_messages, Charmbox};
+use crate::support::{example_charm_dir, example_component, kill_group, log_messages, Charmbox};
 
 #[test]
 fn one_action_on_three_units_gives_one_operation_and_a_task_each() {
@@ -85,10 +85,18 @@ fn show_task_prints_the_stored_record() {
     for key in ["enqueued", "started", "completed"] {
         assert!(stored["timing"][key].is_string(), "{key}");
     }
-    // YAML by default.
-    let yaml = charmbox.cmd(&["show-task", id]);
+    let yaml = charmbox.cmd(&["show-task", id, "--format", "yaml"]);
     let yaml: Value = serde_norway::from_str(&yaml.stdout).unwrap();
     assert_eq!(yaml["unit"], "hello/0");
+    // Plain by default, as Juju: the failure, then the results.
+    let plain = charmbox.cmd(&["show-task", id]);
+    assert_eq!(
+        plain.stdout,
+        format!(
+            "Action id {id} failed: cannot restore x.tar: not a snapshot (expected a .snap \
+             file)\nchecked:\n  filename: x.tar\n  valid: \"false\"\n\n"
+        )
+    );
 }
 
 #[test]
@@ -134,9 +142,9 @@ fn operations_lists_and_filters() {
     };
     let everything = list(&[]);
     assert_eq!(everything.as_object().unwrap().len(), 3);
-    let greets = list(&["--action", "greet"]);
+    let greets = list(&["--actions", "greet"]);
     assert_eq!(greets.as_object().unwrap().len(), 2);
-    let on_unit1 = list(&["--unit", "hello/1"]);
+    let on_unit1 = list(&["--units", "hello/1"]);
     assert_eq!(on_unit1.as_object().unwrap().len(), 2);
     let failed = list(&["--status", "failed"]);
     let failed = failed.as_object().unwrap();
@@ -158,7 +166,8 @@ fn operations_lists_and_filters() {
     let bad = charmbox.cmd(&["operations", "--status", "done"]);
     assert_eq!(bad.code, 2);
     assert!(
-        bad.stderr.contains("expected one of pending"),
+        bad.stderr
+            .contains("\"done\" is not a valid task status, want one of pending"),
         "{}",
         bad.stderr
     );
@@ -179,7 +188,7 @@ fn background_runs_return_at_once_and_show_task_waits() {
     let first = run.stdout.lines().next().unwrap();
     assert!(first.starts_with("Scheduled operation "), "{}", run.stdout);
     let task_id = first.rsplit(' ').next().unwrap();
-    let waited = charmbox.cmd(&["show-task", task_id, "--wait", "--format", "json"]);
+    let waited = charmbox.cmd(&["show-task", task_id, "--watch", "--format", "json"]);
     assert_eq!(waited.code, 0, "{}", waited.stderr);
     let task = waited.json();
     assert_eq!(task["status"], "completed", "{task:#}");
@@ -193,12 +202,7 @@ fn two_processes_on_one_unit_run_one_after_the_other() {
     let charmbox = Charmbox::new();
     let charm = hostile.to_str().unwrap();
     // The first spins with no deadline (task 2).
-    let mut first = charmbox
-        .command(&["run", charm, "spin", "--timeout", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = charmbox.spawn(&["run", charm, "spin", "--timeout", "0"]);
     wait_until(&charmbox, "2", "running");
     // Another unit is not held up by it (task 4 completes while 2 runs).
     let other_unit = charmbox.run(&hostile, "ok", &["--unit", "hostile/1"]);
@@ -219,9 +223,8 @@ fn two_processes_on_one_unit_run_one_after_the_other() {
         "pending",
         "still waiting for the unit"
     );
-    // When the first ends, the second runs.
-    first.kill().unwrap();
-    first.wait().unwrap();
+    // When the first ends (its processes killed), the second runs.
+    kill_group(&mut first);
     let output = second.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -263,15 +266,15 @@ fn a_killed_process_leaves_a_consistent_store_and_its_task_is_aborted() {
     assert_eq!(earlier.code, 0);
     let earlier = earlier.task("hostile/0");
 
-    let mut victim = charmbox
-        .command(&["run", charm, "spin", "--timeout", "0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut victim = charmbox.spawn(&["run", charm, "spin", "--timeout", "0"]);
     wait_until(&charmbox, "4", "running");
-    victim.kill().unwrap(); // SIGKILL
-    victim.wait().unwrap();
+    // SIGKILL to both: the waiting process and the one running the task.
+    // `kill_group` reaps the first; the second (its child) releases its
+    // claim on the task when the kernel has finished killing it, which on
+    // a busy machine can be after the first is reaped: the next charmbox
+    // to open the store once it is gone marks the task aborted.
+    kill_group(&mut victim);
+    wait_until(&charmbox, "4", "aborted");
 
     let show = charmbox.cmd(&["show-task", "4", "--format", "json"]);
     assert_eq!(show.code, 0, "{}", show.stderr);

@@ -8,6 +8,10 @@ use super::params::value_at;
 use super::results::{ResultLimits, Results};
 use super::{ActionBackend, ActionParams, LogEntry};
 
+/// The message of an action failed without one: what Juju's `action-fail`
+/// records when called without a message.
+pub const NO_FAIL_REASON: &str = "action failed without reason given, check action for errors";
+
 /// Bounds on what one action run may report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionLimits {
@@ -146,12 +150,18 @@ impl ActionContext {
         self.log.push(entry);
     }
 
-    /// `action-fail`: marks the action failed; the last message wins.
+    /// `action-fail`: marks the action failed; the last message wins. An
+    /// empty message is Juju's [`NO_FAIL_REASON`], as `action-fail` without
+    /// an argument gives.
     pub fn fail(&mut self, message: String) {
         if !self.in_action {
             return;
         }
-        let message = truncate(message, self.limits.max_fail_message_bytes);
+        let message = if message.is_empty() {
+            NO_FAIL_REASON.to_owned()
+        } else {
+            truncate(message, self.limits.max_fail_message_bytes)
+        };
         if let Err(e) = self.backend.fail(&message) {
             self.record_backend_error(e);
         }
@@ -251,6 +261,16 @@ mod tests {
         assert_eq!(
             Value::Object(record.results),
             json!({"before": "1", "after": "2"})
+        );
+    }
+
+    #[test]
+    fn an_empty_failure_message_is_jujus_default() {
+        let mut ctx = context(json!({}), ActionLimits::default());
+        ctx.fail(String::new());
+        assert_eq!(
+            ctx.finish().failure.as_deref(),
+            Some("action failed without reason given, check action for errors")
         );
     }
 

@@ -19,7 +19,7 @@ pub mod results;
 use std::time::SystemTime;
 
 pub(crate) use context::truncate;
-pub use context::{ActionContext, ActionLimits, ActionRecord};
+pub use context::{ActionContext, ActionLimits, ActionRecord, NO_FAIL_REASON};
 pub use params::ActionParams;
 
 /// A log line an action wrote with `action-log`.

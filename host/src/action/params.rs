@@ -168,16 +168,15 @@ pub enum ParamsFileError {
     TooDeep(#[from] ParamsTooDeep),
 }
 
-/// The params in the text of a `--params` file (YAML or JSON, as `juju run
-/// --params` reads it); an empty file is no params.
+/// The params in the text of a `--params` file, as `juju run --params`
+/// reads it: YAML 1.1 (or JSON, which is YAML) with gopkg.in/yaml.v2's
+/// typing ([`crate::yaml11::parse_params_file`]), a map of param names to
+/// values of bounded depth; an empty file is no params.
 pub fn parse_params_file(text: &str) -> Result<Map<String, Value>, ParamsFileError> {
-    let params = match serde_norway::from_str::<Value>(text)
-        .map_err(|e| ParamsFileError::Syntax(e.to_string()))?
-    {
-        Value::Object(map) => map,
-        Value::Null => Map::new(),
-        _ => return Err(ParamsFileError::NotAMap),
-    };
+    let params = crate::yaml11::parse_params_file(text).map_err(|e| match e.kind() {
+        crate::yaml11::ErrorKind::Type => ParamsFileError::NotAMap,
+        _ => ParamsFileError::Syntax(e.to_string()),
+    })?;
     check_depth(&params)?;
     Ok(params)
 }
@@ -185,7 +184,8 @@ pub fn parse_params_file(text: &str) -> Result<Map<String, Value>, ParamsFileErr
 /// How `key=value` arguments' values are typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ArgTyping {
-    /// As YAML scalars, like `juju run`: `3` is a number, `true` a boolean.
+    /// As YAML 1.1 values, as `juju run` types them ([`crate::yaml11`]):
+    /// `3` is a number, `yes` and `on` are `true`, `017` is 15.
     #[default]
     Yaml,
     /// Every value stays a string (`juju run --string-args`).
@@ -202,7 +202,7 @@ pub enum ArgError {
     #[error(transparent)]
     BadKey(#[from] ParamKeyError),
     /// The value is not valid YAML (use `--string-args` to pass it as text).
-    #[error("value of {key:?} is not a valid YAML value ({reason}); quote it, or pass --string-args to keep every value a string")]
+    #[error("value of {key:?} is not a value `juju run` accepts ({reason}); quote it, or pass --string-args to keep every value a string")]
     BadValue {
         /// The key whose value failed.
         key: String,
@@ -214,14 +214,12 @@ pub enum ArgError {
     TooDeep(#[from] ParamsTooDeep),
 }
 
-/// Types one value the way `juju run` does.
+/// Types one value the way `juju run` does: as a YAML 1.1 document
+/// (gopkg.in/yaml.v2), an empty one (`key=`) staying the empty string.
 pub fn type_value(key: &str, raw: &str, typing: ArgTyping) -> Result<Value, ArgError> {
     match typing {
         ArgTyping::Strings => Ok(Value::String(raw.to_owned())),
-        // An empty value is an empty string, not YAML null: that is what an
-        // operator typing `key=` means.
-        ArgTyping::Yaml if raw.is_empty() => Ok(Value::String(String::new())),
-        ArgTyping::Yaml => serde_norway::from_str::<Value>(raw).map_err(|e| ArgError::BadValue {
+        ArgTyping::Yaml => crate::yaml11::type_cli_value(raw).map_err(|e| ArgError::BadValue {
             key: key.to_owned(),
             reason: e.to_string(),
         }),
@@ -295,7 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn values_are_typed_like_yaml_scalars() {
+    fn values_are_typed_like_yaml_1_1_as_juju_types_them() {
         let t = |raw| type_value("k", raw, ArgTyping::Yaml).unwrap();
         assert_eq!(t("3"), json!(3));
         assert_eq!(t("-2"), json!(-2));
@@ -307,6 +305,11 @@ mod tests {
         assert_eq!(t("[1, 2]"), json!([1, 2]));
         assert_eq!(t(""), json!(""));
         assert_eq!(t("x.tar.gz"), json!("x.tar.gz"));
+        // YAML 1.1, as gopkg.in/yaml.v2 (the table is in host/tests).
+        assert_eq!(t("no"), json!(false));
+        assert_eq!(t("y"), json!(true));
+        assert_eq!(t("1_000"), json!(1000));
+        assert_eq!(t("017"), json!(15));
     }
 
     #[test]
@@ -351,9 +354,10 @@ mod tests {
         let key = vec!["a"; 32].join(".");
         let both = format!("{key}={}", nested(40));
         assert!(apply_args(&mut Map::new(), [both.as_str()], ArgTyping::Yaml).is_err());
-        // YAML itself stops at 128 levels, with an error.
-        let err = type_value("k", &nested(100_000), ArgTyping::Yaml).unwrap_err();
-        assert!(err.to_string().contains("recursion limit"), "{err}");
+        // YAML itself stops past 10000 levels (go-yaml's limit), with an
+        // error.
+        let err = type_value("k", &nested(10_001), ArgTyping::Yaml).unwrap_err();
+        assert!(err.to_string().contains("exceeded max depth"), "{err}");
     }
 
     #[test]

@@ -1,14 +1,23 @@
 //! `charmbox check`: whether a charm's metadata and its component agree, and
-//! whether the host can run the component, each problem with a fix.
+//! whether the host can run the component, each finding with a fix.
+//!
+//! A finding is an [`Severity::Error`] when it keeps the charm from running
+//! as declared (an action declared but not exported, an import the host
+//! does not provide, a schema that cannot be used), and a
+//! [`Severity::Warning`] when the charm runs but something looks unmeant:
+//! an export the metadata does not declare is not an action (Juju would
+//! never dispatch it), so it is reported and the declared actions run.
 
 use std::fmt;
 
+use super::component::OtherExport;
+use super::metadata::is_export_name;
 use super::Charm;
 
-/// One problem with a charm, and how to fix it.
+/// One finding about a charm, and how to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Which kind of problem.
+    /// Which kind of finding.
     pub kind: DiagnosticKind,
     /// What is wrong.
     pub problem: String,
@@ -16,19 +25,53 @@ pub struct Diagnostic {
     pub hint: String,
 }
 
-/// The kinds of problem `check` finds.
+/// The kinds of finding `check` makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiagnosticKind {
     /// Declared in the metadata, not exported by the component.
     NotExported,
     /// Exported as a handler, not declared in the metadata.
     NotDeclared,
-    /// A function export that cannot be an action handler.
+    /// A declared action whose export cannot be an action handler.
     WrongSignature,
+    /// A function export, not declared, that cannot be a handler either.
+    OtherFunction,
     /// An import the host does not provide.
     MissingImport,
     /// An action's params schema that cannot be compiled.
     BadParamsSchema,
+    /// A required param that the schema also forbids (it is not declared,
+    /// and undeclared params are refused): the action can never run.
+    RequiredUndeclared,
+}
+
+/// Whether a finding keeps the charm from running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The charm does not run (nor pack) until it is fixed.
+    Error,
+    /// The charm runs; the finding is worth a look.
+    Warning,
+}
+
+impl DiagnosticKind {
+    /// How much the finding matters.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::NotDeclared | Self::OtherFunction | Self::RequiredUndeclared => Severity::Warning,
+            Self::NotExported
+            | Self::WrongSignature
+            | Self::MissingImport
+            | Self::BadParamsSchema => Severity::Error,
+        }
+    }
+}
+
+impl Diagnostic {
+    /// How much it matters.
+    pub fn severity(&self) -> Severity {
+        self.kind.severity()
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -37,11 +80,11 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Every problem with `charm`, metadata checks first, in a stable order.
+/// Everything found about `charm`, metadata checks first, in a stable order.
 pub fn check(charm: &Charm) -> Vec<Diagnostic> {
     let component = &charm.component;
     let mut found = Vec::new();
-    let others_by_name = |name: &str| component.other_exports().iter().find(|o| o.name == name);
+    let other_named = |name: &str| component.other_exports().iter().find(|o| o.name == name);
 
     if let Some(metadata) = &charm.metadata {
         let file = metadata
@@ -50,19 +93,34 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         for action in metadata.actions.keys() {
-            if component.handler(action).is_none() && others_by_name(action).is_none() {
-                found.push(Diagnostic {
-                    kind: DiagnosticKind::NotExported,
-                    problem: format!(
-                        "action {action:?} is declared in {file} but the component does not export it"
-                    ),
-                    hint: format!(
-                        "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
-                         WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
-                         action from {file}."
-                    ),
-                });
+            if component.handler(action).is_some() {
+                continue;
             }
+            if let Some(other) = other_named(action) {
+                found.push(wrong_signature(other, true));
+                continue;
+            }
+            let hint = if is_export_name(action) {
+                format!(
+                    "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
+                     WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
+                     action from {file}."
+                )
+            } else {
+                format!(
+                    "Juju allows the name, but a component cannot export it: WIT names are \
+                     words joined by single hyphens, each starting with a letter. Rename the \
+                     action (in {file} and the component), such as to {:?}.",
+                    export_name_like(action)
+                )
+            };
+            found.push(Diagnostic {
+                kind: DiagnosticKind::NotExported,
+                problem: format!(
+                    "action {action:?} is declared in {file} but the component does not export it"
+                ),
+                hint,
+            });
         }
         // Loading checked each schema; compiling is the last word on it.
         for (action, spec) in &metadata.actions {
@@ -77,12 +135,29 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                 });
             }
         }
+        for (action, spec) in &metadata.actions {
+            for param in spec.params.required_but_refused() {
+                found.push(Diagnostic {
+                    kind: DiagnosticKind::RequiredUndeclared,
+                    problem: format!(
+                        "action {action:?} in {file} requires {param:?}, which it does not \
+                         declare and so refuses (additionalProperties is false): no params can \
+                         ever pass"
+                    ),
+                    hint: format!(
+                        "declare {param:?} under the action's `params`, remove it from \
+                         `required`, or set `additionalProperties: true`"
+                    ),
+                });
+            }
+        }
         for name in component.handlers().keys() {
             if !metadata.actions.contains_key(name) {
                 found.push(Diagnostic {
                     kind: DiagnosticKind::NotDeclared,
                     problem: format!(
-                        "the component exports {name:?}, which {file} does not declare"
+                        "the component exports {name:?}, which {file} does not declare: it is \
+                         not an action, and charmbox does not run it"
                     ),
                     hint: format!(
                         "declare it under `actions:` in {file} (with a description and its \
@@ -92,22 +167,19 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
             }
         }
     }
+    let declared = |name: &str| {
+        charm
+            .metadata
+            .as_ref()
+            .is_some_and(|m| m.actions.contains_key(name))
+    };
     for other in component.other_exports() {
-        // Exported interfaces (instances) are not actions and not errors.
-        if !other.kind.starts_with("func(") {
+        // Exported interfaces (instances) are not actions, and a
+        // toolchain's own exports are not the charm's.
+        if !other.is_function() || other.toolchain.is_some() || declared(&other.name) {
             continue;
         }
-        found.push(Diagnostic {
-            kind: DiagnosticKind::WrongSignature,
-            problem: format!(
-                "export {:?} has type {}, which is not an action handler",
-                other.name, other.kind
-            ),
-            hint: "an action handler takes no arguments and returns nothing or \
-                   result<_, string>: declare it as `func()` or `func() -> result<_, string>` and \
-                   read params with action-get"
-                .into(),
-        });
+        found.push(wrong_signature(other, false));
     }
     for missing in component.missing_imports() {
         found.push(Diagnostic {
@@ -124,4 +196,46 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
         });
     }
     found
+}
+
+fn wrong_signature(other: &OtherExport, declared: bool) -> Diagnostic {
+    let hint = "an action handler takes no arguments and returns nothing or \
+                result<_, string>: declare it as `func()` or `func() -> result<_, string>` and \
+                read params with action-get";
+    if declared {
+        Diagnostic {
+            kind: DiagnosticKind::WrongSignature,
+            problem: format!(
+                "action {:?} is exported with type {}, which is not an action handler",
+                other.name, other.kind
+            ),
+            hint: hint.into(),
+        }
+    } else {
+        Diagnostic {
+            kind: DiagnosticKind::OtherFunction,
+            problem: format!(
+                "export {:?} has type {}: it is not an action handler, and charmbox does not \
+                 offer it as an action",
+                other.name, other.kind
+            ),
+            hint: format!("if it is meant as an action, {hint}"),
+        }
+    }
+}
+
+/// `name` made an export name: empty words dropped, a word starting with
+/// a digit joined to the word before it (`back-2` → `back2`).
+fn export_name_like(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split('-').filter(|w| !w.is_empty()) {
+        if !out.is_empty() && word.starts_with(|c: char| c.is_ascii_lowercase()) {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "action-");
+    }
+    out
 }

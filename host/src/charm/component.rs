@@ -38,7 +38,26 @@ pub struct OtherExport {
     pub name: String,
     /// What it is, in WIT terms (`func(n: u32) -> string`, `instance`).
     pub kind: String,
+    /// The toolchain that leaves this export in every component it builds
+    /// (it is the toolchain's, not the charm's), if it is such an export.
+    pub toolchain: Option<&'static str>,
 }
+
+impl OtherExport {
+    /// Whether it is a function (not an exported interface or a type).
+    pub fn is_function(&self) -> bool {
+        self.kind.starts_with("func(")
+    }
+}
+
+/// Exports a toolchain leaves in the components it builds, by their names,
+/// with the toolchain's: never a charm's action, even in a bare component.
+/// Each also has a signature no handler has (it takes arguments).
+const TOOLCHAIN_EXPORTS: &[(&str, &str)] = &[
+    // componentize-qjs keeps its build-time initializer,
+    // `init(shim, script, entry-path, disable-gc)`.
+    ("init", "componentize-qjs (jco componentize --backend qjs)"),
+];
 
 /// Errors loading a component.
 #[derive(Debug, thiserror::Error)]
@@ -309,6 +328,10 @@ fn discover_exports(
             _ => others.push(OtherExport {
                 name: name.to_owned(),
                 kind: describe_item(&export.ty),
+                toolchain: TOOLCHAIN_EXPORTS
+                    .iter()
+                    .find(|(export, _)| *export == name)
+                    .map(|(_, toolchain)| *toolchain),
             }),
         }
     }

@@ -5,10 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::schema::ParamsSchema;
+use super::schema::{describe, ParamsSchema};
 
 /// The metadata files charmbox reads, in the order it looks for them.
 pub const CHARMCRAFT_YAML: &str = "charmcraft.yaml";
@@ -82,75 +81,8 @@ pub enum MetadataError {
     },
 }
 
-#[derive(Debug, Deserialize)]
-struct CharmcraftYaml {
-    name: Option<String>,
-    #[serde(default)]
-    actions: Option<UniqueMap<RawAction>>,
-}
-
-/// A map that refuses a key given twice (YAML parsers keep the last one
-/// silently; a charm declaring an action twice is a mistake to report).
-#[derive(Debug)]
-struct UniqueMap<V>(IndexMap<String, V>);
-
-impl<V> Default for UniqueMap<V> {
-    fn default() -> Self {
-        Self(IndexMap::new())
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<V>(std::marker::PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<V> {
-            type Value = UniqueMap<V>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a map of action names to their definitions")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut out = IndexMap::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if out.contains_key(&key) {
-                        return Err(serde::de::Error::custom(format!(
-                            "duplicate action {key:?}: each action may be declared once"
-                        )));
-                    }
-                    let value = map.next_value()?;
-                    out.insert(key, value);
-                }
-                Ok(UniqueMap(out))
-            }
-        }
-        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct MetadataYaml {
-    name: Option<String>,
-}
-
-/// An action as written in the file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAction {
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    params: Option<IndexMap<String, Value>>,
-    #[serde(default)]
-    required: Option<Vec<String>>,
-    #[serde(default, rename = "additionalProperties")]
-    additional_properties: Option<bool>,
-    #[serde(default)]
-    parallel: Option<bool>,
-    #[serde(default, rename = "execution-group")]
-    execution_group: Option<String>,
-}
+/// The key Juju reads an action's params from (into `properties`).
+const PARAMS: &str = "params";
 
 impl CharmMetadata {
     /// Reads the metadata in charm directory `dir`: `charmcraft.yaml` if it has
@@ -159,11 +91,17 @@ impl CharmMetadata {
     pub fn read_dir(dir: &Path) -> Result<Self, MetadataError> {
         let charmcraft_path = dir.join(CHARMCRAFT_YAML);
         let actions_path = dir.join(ACTIONS_YAML);
-        let charmcraft: Option<CharmcraftYaml> = read_optional(&charmcraft_path)?;
-        let mut name = charmcraft.as_ref().and_then(|c| c.name.clone());
+        let charmcraft = read_optional(&charmcraft_path, Document::Any)?;
+        let mut name = charmcraft
+            .as_ref()
+            .map(|c| name_in(&charmcraft_path, c))
+            .transpose()?
+            .flatten();
         if name.is_none() {
-            let metadata: Option<MetadataYaml> = read_optional(&dir.join(METADATA_YAML))?;
-            name = metadata.and_then(|m| m.name);
+            let metadata_path = dir.join(METADATA_YAML);
+            if let Some(metadata) = read_optional(&metadata_path, Document::Any)? {
+                name = name_in(&metadata_path, &metadata)?;
+            }
         }
         let name = name.unwrap_or_else(|| {
             dir.canonicalize()
@@ -172,7 +110,10 @@ impl CharmMetadata {
                 .unwrap_or_else(|| "charm".into())
         });
 
-        let from_charmcraft = charmcraft.and_then(|c| c.actions).map(|a| a.0);
+        let from_charmcraft = match &charmcraft {
+            Some(Value::Object(map)) => map.get("actions").filter(|a| !a.is_null()).cloned(),
+            _ => None,
+        };
         let has_actions_yaml = actions_path.exists();
         let (source, raw) = match (from_charmcraft, has_actions_yaml) {
             (Some(_), true) => {
@@ -184,63 +125,62 @@ impl CharmMetadata {
                     ),
                 })
             }
-            (Some(actions), false) => (charmcraft_path, actions),
+            (Some(actions), false) => (charmcraft_path, Some(actions)),
             (None, true) => {
-                let actions: Option<UniqueMap<RawAction>> = read_optional(&actions_path)?;
-                (actions_path, actions.unwrap_or_default().0)
+                let actions = read_optional(&actions_path, Document::Actions)?;
+                (actions_path, actions)
             }
-            (None, false) if charmcraft_path.exists() => (charmcraft_path, IndexMap::new()),
+            (None, false) if charmcraft.is_some() || charmcraft_path.exists() => {
+                (charmcraft_path, None)
+            }
             (None, false) => {
                 return Err(MetadataError::Missing {
                     dir: dir.to_owned(),
                 })
             }
         };
-        Self::from_raw(name, source, raw)
+        Self::from_definitions(name, source, raw)
     }
 
     /// Parses an `actions:` map from YAML text (the content of `actions.yaml`);
     /// `source` names it in errors.
     pub fn from_actions_yaml(name: &str, source: &Path, text: &str) -> Result<Self, MetadataError> {
-        let raw: Option<UniqueMap<RawAction>> = parse_yaml(source, text)?;
-        Self::from_raw(
-            name.to_owned(),
-            source.to_owned(),
-            raw.unwrap_or_default().0,
-        )
+        let raw = parse_yaml(source, text, Document::Actions)?;
+        Self::from_definitions(name.to_owned(), source.to_owned(), raw)
     }
 
-    fn from_raw(
+    /// Builds every action's spec from its definition, as Juju's
+    /// `ReadActionsYaml` does: a params schema `{type: object, title: NAME,
+    /// description, properties: PARAMS, additionalProperties: false}`, into
+    /// which every other key of the definition is copied as a JSON Schema
+    /// keyword, but for `parallel` and `execution-group`, which say how the
+    /// action runs. So `properties:` serves as well as `params:`, and keys
+    /// such as `output:` are kept and mean nothing to validation.
+    fn from_definitions(
         name: String,
         source: PathBuf,
-        raw: IndexMap<String, RawAction>,
+        raw: Option<Value>,
     ) -> Result<Self, MetadataError> {
         let invalid = |message: String| MetadataError::Invalid {
             path: source.clone(),
             message,
         };
+        let definitions = match raw {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(map)) => map,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "the actions must be a map of action names to their definitions, found {}",
+                    describe(&other)
+                )))
+            }
+        };
         let mut actions = IndexMap::new();
-        for (action, spec) in raw {
-            check_action_name(&action)
-                .map_err(|why| invalid(format!("bad action name {action:?}: {why}")))?;
-            let params = ParamsSchema::new(
-                &action,
-                spec.description.as_deref().unwrap_or_default(),
-                spec.params.unwrap_or_default(),
-                spec.required.unwrap_or_default(),
-                spec.additional_properties,
-            )
-            .map_err(|why| invalid(format!("action {action:?}: {why}")))?;
-            actions.insert(
-                action.clone(),
-                ActionSpec {
-                    name: action,
-                    description: spec.description.unwrap_or_default(),
-                    params,
-                    parallel: spec.parallel.unwrap_or(false),
-                    execution_group: spec.execution_group.filter(|g| !g.is_empty()),
-                },
-            );
+        for (action, definition) in definitions {
+            check_action_name(&name, &action).map_err(&invalid)?;
+            let spec = ActionSpec::from_definition(&action, definition)
+                .map_err(|why| invalid(format!("action {action:?}: {why}")))?;
+            actions.insert(action, spec);
         }
         Ok(Self {
             name,
@@ -250,34 +190,198 @@ impl CharmMetadata {
     }
 }
 
-/// Juju's action name rule, and the WIT rule the export must also meet.
-pub fn check_action_name(name: &str) -> Result<(), String> {
-    if name.starts_with("juju-") {
-        return Err("the juju- prefix is reserved for Juju's own actions".into());
+impl ActionSpec {
+    /// The spec of a bare component's export `name`: no description, and
+    /// any params (`additionalProperties: true`), since there is no schema.
+    pub fn undeclared(name: &str) -> Self {
+        let mut definition = Map::new();
+        definition.insert("additionalProperties".into(), Value::Bool(true));
+        Self::from_definition(name, Value::Object(definition))
+            .expect("an empty definition always makes a schema")
     }
-    // Juju: lowercase letters, digits and hyphens, starting with a letter and
-    // not ending with a hyphen. WIT: every hyphen-separated word starts with
-    // a letter, and no word is empty.
-    let words_ok = name.split('-').all(|word| {
-        word.starts_with(|c: char| c.is_ascii_lowercase())
-            && word
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    if name.is_empty() || !words_ok {
-        return Err(
-            "action names are lowercase words joined by single hyphens, each word starting with \
-             a letter (for example \"snapshot-database\" or \"backup2\"), so that the name is \
-             also the component's export name"
-                .into(),
-        );
+
+    /// One action's spec from its definition (see
+    /// [`CharmMetadata::from_definitions`]).
+    fn from_definition(action: &str, definition: Value) -> Result<Self, String> {
+        let definition = match definition {
+            // `name:` with nothing under it: an action with no params.
+            Value::Null => Map::new(),
+            Value::Object(map) => map,
+            other => {
+                return Err(format!(
+                    "its definition must be a map (with `description:`, `params:`, ...), found {}",
+                    describe(&other)
+                ))
+            }
+        };
+        let mut description = NO_DESCRIPTION.to_owned();
+        let mut parallel = false;
+        let mut execution_group = None;
+        let mut schema = Map::new();
+        schema.insert("description".into(), Value::from(NO_DESCRIPTION));
+        schema.insert("type".into(), Value::from("object"));
+        schema.insert("title".into(), Value::from(action));
+        schema.insert("properties".into(), Value::Object(Map::new()));
+        // Juju 4's default: a param the action does not declare is refused.
+        schema.insert("additionalProperties".into(), Value::Bool(false));
+        let must_be = |key: &str, what: &str, value: &Value| {
+            format!(
+                "value for schema key {key:?} must be {what}, found {}",
+                describe(value)
+            )
+        };
+        for (key, value) in definition {
+            match key.as_str() {
+                "description" | "title" => {
+                    let Value::String(text) = &value else {
+                        return Err(must_be(&key, "a string", &value));
+                    };
+                    if key == "description" {
+                        description = text.clone();
+                    }
+                    schema.insert(key, value);
+                }
+                "required" => {
+                    if !value.is_array() {
+                        return Err(must_be(&key, "a YAML list", &value));
+                    }
+                    schema.insert(key, value);
+                }
+                "parallel" => {
+                    parallel = value
+                        .as_bool()
+                        .ok_or_else(|| must_be(&key, "true or false", &value))?;
+                }
+                "execution-group" => {
+                    let group = value
+                        .as_str()
+                        .ok_or_else(|| must_be(&key, "a string", &value))?;
+                    execution_group = Some(group.to_owned()).filter(|g| !g.is_empty());
+                }
+                PARAMS => {
+                    refuse_references(&value)?;
+                    if !value.is_object() {
+                        return Err(format!(
+                            "`params` must be a map of param names to their schemas, found {}",
+                            describe(&value)
+                        ));
+                    }
+                    schema.insert("properties".into(), value);
+                }
+                _ => {
+                    refuse_references(&value)?;
+                    schema.insert(key, value);
+                }
+            }
+        }
+        let params =
+            ParamsSchema::new(schema).map_err(|why| format!("invalid params schema: {why}"))?;
+        Ok(Self {
+            name: action.to_owned(),
+            description,
+            params,
+            parallel,
+            execution_group,
+        })
+    }
+}
+
+/// An action's description when its definition gives none, as Juju says.
+pub const NO_DESCRIPTION: &str = "No description";
+
+/// Refuses `$ref` and `$schema` anywhere in `value`, as Juju does (its
+/// charms are self-contained: nothing is fetched).
+fn refuse_references(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "$ref" || key == "$schema" {
+                    return Err(format!(
+                        "schema key {key:?} is not allowed in an action's definition (Juju \
+                         refuses it); inline the schema instead"
+                    ));
+                }
+                refuse_references(inner)?;
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().try_for_each(refuse_references),
+        _ => Ok(()),
+    }
+}
+
+/// The `name:` of a charmcraft.yaml or metadata.yaml document, if any.
+fn name_in(path: &Path, document: &Value) -> Result<Option<String>, MetadataError> {
+    match document.get("name") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(name)) => Ok(Some(name.clone())),
+        Some(other) => Err(MetadataError::Invalid {
+            path: path.to_owned(),
+            message: format!("`name` must be a string, found {}", describe(other)),
+        }),
+    }
+}
+
+/// Juju's action name rule (`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`) and its
+/// reserved names: `juju` and the `juju-` prefix, except in a charm whose
+/// own name starts with `juju-`.
+pub fn check_action_name(charm: &str, name: &str) -> Result<(), String> {
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let bytes = name.as_bytes();
+    let shaped = match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) => {
+            allowed(first) && allowed(last) && bytes.iter().all(|&b| allowed(b) || b == b'-')
+        }
+        _ => false,
+    };
+    if !shaped {
+        return Err(format!(
+            "bad action name {name:?}: action names are lowercase letters, digits and hyphens, \
+             starting and ending with a letter or digit (such as \"snapshot-database\")"
+        ));
+    }
+    if !charm.starts_with("juju-") {
+        if name == "juju" {
+            return Err(format!(
+                "cannot use action name {name:?}: \"juju\" is a reserved name"
+            ));
+        }
+        if name.starts_with("juju-") {
+            return Err(format!(
+                "cannot use action name {name:?}: the \"juju-\" prefix is reserved"
+            ));
+        }
     }
     Ok(())
 }
 
-fn read_optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, MetadataError> {
+/// Whether `name` can also be a component's export name: WIT names are
+/// words joined by single hyphens, each word starting with a letter. Juju
+/// allows more (`back-2`, `2fast`, `a--b`); such an action loads, and no
+/// component can export it.
+pub fn is_export_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('-').all(|word| {
+            word.starts_with(|c: char| c.is_ascii_lowercase())
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Which YAML document a metadata file holds.
+#[derive(Clone, Copy)]
+enum Document {
+    /// `actions.yaml`: a map of action names to definitions, read as
+    /// Juju's `ReadActionsYaml` reads it.
+    Actions,
+    /// `charmcraft.yaml` or `metadata.yaml`: any document.
+    Any,
+}
+
+fn read_optional(path: &Path, document: Document) -> Result<Option<Value>, MetadataError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse_yaml(path, &text),
+        Ok(text) => parse_yaml(path, &text, document),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(MetadataError::Read {
             path: path.to_owned(),
@@ -286,19 +390,20 @@ fn read_optional<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T
     }
 }
 
-fn parse_yaml<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    text: &str,
-) -> Result<Option<T>, MetadataError> {
+/// Parses metadata as YAML 1.1, as Juju (gopkg.in/yaml.v2) and charmcraft
+/// (PyYAML) read it: `default: yes` is `true`.
+fn parse_yaml(path: &Path, text: &str, document: Document) -> Result<Option<Value>, MetadataError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_norway::from_str(text)
-        .map(Some)
-        .map_err(|e| MetadataError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+    let parsed = match document {
+        Document::Actions => crate::yaml11::parse_actions_yaml(text).map(Value::Object),
+        Document::Any => crate::yaml11::parse_document(text),
+    };
+    parsed.map(Some).map_err(|e| MetadataError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -306,23 +411,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn action_names_follow_juju_and_wit() {
-        for good in ["greet", "snapshot-database", "backup2", "a-b-c"] {
-            assert_eq!(check_action_name(good), Ok(()), "{good}");
+    fn action_names_follow_juju() {
+        for good in [
+            "greet",
+            "snapshot-database",
+            "backup2",
+            "a-b-c",
+            "2fast",
+            "back-2",
+            "a--b",
+        ] {
+            assert_eq!(check_action_name("app", good), Ok(()), "{good}");
         }
         for bad in [
             "",
             "Greet",
             "-x",
             "x-",
-            "a--b",
-            "2fast",
-            "back-2",
             "snap_shot",
-            "juju-run",
             "a.b",
+            "juju-run",
+            "juju",
         ] {
-            assert!(check_action_name(bad).is_err(), "{bad}");
+            assert!(check_action_name("app", bad).is_err(), "{bad}");
+        }
+        // The juju- prefix is the charm's own when its name has it.
+        assert_eq!(check_action_name("juju-backup", "juju-run"), Ok(()));
+    }
+
+    #[test]
+    fn only_wit_names_can_be_exported() {
+        for good in ["greet", "snapshot-database", "backup2"] {
+            assert!(is_export_name(good), "{good}");
+        }
+        for bad in ["2fast", "back-2", "a--b", ""] {
+            assert!(!is_export_name(bad), "{bad}");
         }
     }
 }

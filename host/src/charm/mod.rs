@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-pub use check::Diagnostic;
+pub use check::{Diagnostic, DiagnosticKind, Severity};
 pub use component::{
     CharmComponent, Handler, HandlerSignature, LoadError, MissingImport, OtherExport,
 };
@@ -60,7 +60,8 @@ pub enum CharmError {
     /// The component could not be loaded.
     #[error(transparent)]
     Component(#[from] LoadError),
-    /// The charm fails `charmbox check`: charmbox does not run or pack it.
+    /// `charmbox check` finds errors in the charm: charmbox does not run or
+    /// pack it.
     #[error("{}", unsound_message(.0))]
     Unsound(Vec<Diagnostic>),
     /// No unit can be named after the charm.
@@ -78,7 +79,7 @@ pub enum CharmError {
 fn unsound_message(problems: &[Diagnostic]) -> String {
     let listed: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
     format!(
-        "the charm does not pass `charmbox check`, so charmbox neither runs nor packs it:\n{}",
+        "`charmbox check` finds errors in the charm, so charmbox neither runs nor packs it:\n{}",
         listed.join("\n")
     )
 }
@@ -121,14 +122,65 @@ impl Charm {
         }
     }
 
-    /// Refuses a charm that `charmbox check` would fail, with its problems.
+    /// Refuses a charm in which `charmbox check` finds errors, with them
+    /// (warnings do not keep it from running).
     pub fn ensure_runnable(&self) -> Result<(), CharmError> {
-        let problems = self.check();
-        if problems.is_empty() {
+        let errors: Vec<Diagnostic> = self
+            .check()
+            .into_iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .collect();
+        if errors.is_empty() {
             Ok(())
         } else {
-            Err(CharmError::Unsound(problems))
+            Err(CharmError::Unsound(errors))
         }
+    }
+
+    /// The charm's actions: those its metadata declares, or, for a bare
+    /// component, its exports with a handler's signature. An export the
+    /// metadata does not declare is not an action (Juju would never run
+    /// it), and a toolchain's own exports never are.
+    pub fn actions(&self) -> Vec<&str> {
+        match &self.metadata {
+            Some(metadata) => metadata.actions.keys().map(String::as_str).collect(),
+            None => self
+                .component
+                .handlers()
+                .keys()
+                .map(String::as_str)
+                .collect(),
+        }
+    }
+
+    /// The spec of each of the charm's [`actions`](Self::actions): as
+    /// declared; for a bare component, what Juju would make of an action
+    /// declared with nothing under it, but taking any params (they pass
+    /// unvalidated).
+    pub fn action_specs(&self) -> Vec<std::borrow::Cow<'_, ActionSpec>> {
+        match &self.metadata {
+            Some(metadata) => metadata
+                .actions
+                .values()
+                .map(std::borrow::Cow::Borrowed)
+                .collect(),
+            None => self
+                .component
+                .handlers()
+                .keys()
+                .map(|name| std::borrow::Cow::Owned(ActionSpec::undeclared(name)))
+                .collect(),
+        }
+    }
+
+    /// The handler of `action`, if it is one of the charm's
+    /// [`actions`](Self::actions) and the component exports it.
+    pub fn handler(&self, action: &str) -> Option<&Handler> {
+        let declared = self
+            .metadata
+            .as_ref()
+            .is_none_or(|m| m.actions.contains_key(action));
+        self.component.handler(action).filter(|_| declared)
     }
 
     /// The unit actions run on when none is chosen: `<charm name>/0`.
@@ -182,8 +234,9 @@ impl Charm {
         }
     }
 
-    /// Everything that makes metadata and component disagree, or the
-    /// component unrunnable; empty when the charm is sound.
+    /// Everything `charmbox check` finds: what makes metadata and component
+    /// disagree or the component unrunnable (errors), and what looks
+    /// unmeant (warnings); empty when there is nothing to say.
     pub fn check(&self) -> Vec<Diagnostic> {
         check::check(self)
     }

@@ -17,6 +17,7 @@ fn component(imports: &str, exports: &[(&str, &str)]) -> Vec<u8> {
                 "(param i32) (result i32) local.get 0",
                 "(param \"n\" u32) (result u32)",
             ),
+            "takes-bool" => ("(param i32)", "(param \"yes\" bool)"),
             other => panic!("unknown fixture type {other}"),
         };
         core_funcs.push_str(&format!("(func (export \"{name}\") {core_ty})\n"));
@@ -53,7 +54,7 @@ fn the_checker_reports_each_kind_of_mismatch() {
         ),
         (
             "declared, not exported",
-            "greet:\n  description: x\nbackup:\n  description: y\n",
+            "greet:\n  description: x\nbackup:\n  description: z\n",
             component("", &[("greet", "plain")]),
             vec![DiagnosticKind::NotExported],
         ),
@@ -65,9 +66,33 @@ fn the_checker_reports_each_kind_of_mismatch() {
         ),
         (
             "wrong signature",
-            "greet:\n  description: x\nresize:\n  description: y\n",
+            "greet:\n  description: x\nresize:\n  description: z\n",
             component("", &[("greet", "plain"), ("resize", "takes-u32")]),
             vec![DiagnosticKind::WrongSignature],
+        ),
+        (
+            "an undeclared function that is no handler",
+            GREET_ONLY,
+            component("", &[("greet", "plain"), ("resize", "takes-u32")]),
+            vec![DiagnosticKind::OtherFunction],
+        ),
+        (
+            "a toolchain's own export",
+            GREET_ONLY,
+            component("", &[("greet", "plain"), ("init", "takes-bool")]),
+            vec![],
+        ),
+        (
+            "a name Juju allows and WIT does not",
+            "greet:\n  description: x\nback-2:\n  description: z\n",
+            component("", &[("greet", "plain")]),
+            vec![DiagnosticKind::NotExported],
+        ),
+        (
+            "required, undeclared and refused",
+            "greet:\n  params: {}\n  required: [x]\n",
+            component("", &[("greet", "plain")]),
+            vec![DiagnosticKind::RequiredUndeclared],
         ),
         (
             "missing import",
@@ -98,7 +123,7 @@ fn diagnostics_name_the_action_the_type_and_the_import() {
         &[("resize", "takes-u32")],
     );
     let dir = charm_dir(
-        "resize:\n  description: x\nbackup:\n  description: y\n",
+        "resize:\n  description: x\nbackup:\n  description: z\n",
         &wasm,
     );
     let charm = Charm::load(&engine, dir.path()).unwrap();
@@ -125,26 +150,31 @@ fn the_loader_reports_bad_metadata_with_file_and_line() {
         (
             "params not a map",
             "greet:\n  params: 5\n",
-            &["actions.yaml", "params", "line 2"],
+            &["actions.yaml", "\"greet\"", "`params` must be a map"],
         ),
         (
-            "unknown key",
-            "greet:\n  paramz: {}\n",
-            &["paramz", "line 2"],
+            "description not a string",
+            "greet:\n  description: [a]\n",
+            &["\"description\" must be a string"],
+        ),
+        (
+            "required not a list",
+            "greet:\n  required: x\n",
+            &["\"required\" must be a YAML list"],
         ),
         (
             "schema type",
-            "greet:\n  params:\n    n:\n      type: strnig\n",
-            &["not a valid JSON Schema"],
+            "greet:\n  params:\n    count:\n      type: strnig\n",
+            &["invalid params schema", "properties.count.type"],
         ),
         (
             "param schema not a map",
-            "greet:\n  params:\n    n: string\n",
-            &["\"n\"", "must be a map"],
+            "greet:\n  params:\n    count: string\n",
+            &["\"properties.count\" must be a map"],
         ),
         (
             "$ref",
-            "greet:\n  params:\n    n:\n      $ref: '#/x'\n",
+            "greet:\n  params:\n    count:\n      $ref: '#/x'\n",
             &["$ref"],
         ),
         (
@@ -153,24 +183,21 @@ fn the_loader_reports_bad_metadata_with_file_and_line() {
             &["bad action name \"Greet\"", "actions.yaml"],
         ),
         (
-            "digit word",
-            "back-2:\n  description: x\n",
-            &["bad action name \"back-2\""],
-        ),
-        (
             "reserved name",
             "juju-run:\n  description: x\n",
-            &["juju- prefix is reserved"],
+            &["\"juju-\" prefix is reserved"],
         ),
         (
-            "duplicate",
-            "greet:\n  description: a\ngreet:\n  description: b\n",
-            &["duplicate", "greet"],
+            // YAML 1.1, as Juju reads it: `n` is false, and keys must be
+            // strings.
+            "a param named n",
+            "greet:\n  params:\n    n:\n      type: string\n",
+            &["line 3", "non-string", "`false`"],
         ),
         (
-            "required undeclared",
-            "greet:\n  params: {}\n  required: [x]\n",
-            &["\"x\"", "required"],
+            "a definition that is not a map",
+            "greet: hello\n",
+            &["line 1", "cannot unmarshal !!str `hello` into map"],
         ),
     ];
     for (case, yaml, wanted) in cases {
@@ -183,6 +210,81 @@ fn the_loader_reports_bad_metadata_with_file_and_line() {
             assert!(err.contains(piece), "{case}: {piece:?} not in {err:?}");
         }
     }
+}
+
+#[test]
+fn every_key_of_a_definition_is_a_schema_keyword_as_in_juju() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain"), ("other", "plain")]);
+    // As published charms write them: `properties:` for `params:`, a
+    // `title`, an `output` and a misspelt key, all kept in the schema.
+    let yaml =
+        "greet:\n  description: Greets.\n  title: Greeting\n  properties:\n    name:\n      \
+                type: string\n  required: [name]\n  output:\n    greeting: {type: string}\n  \
+                descripttion: typo\n  parallel: true\n  execution-group: g\nother:\n";
+    let dir = charm_dir(yaml, &wasm);
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    let spec = charm.action_spec("greet").unwrap();
+    let schema = spec.params.as_json();
+    assert_eq!(schema["title"], "Greeting");
+    assert_eq!(schema["properties"]["name"]["type"], "string");
+    assert_eq!(schema["output"]["greeting"]["type"], "string");
+    assert_eq!(schema["descripttion"], "typo");
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(schema.get("parallel").is_none() && schema.get("execution-group").is_none());
+    assert!(spec.parallel);
+    assert_eq!(spec.execution_group.as_deref(), Some("g"));
+    // `other:` with nothing under it: Juju's defaults.
+    let other = charm.action_spec("other").unwrap();
+    assert_eq!(other.description, "No description");
+    assert_eq!(
+        other.params.as_json(),
+        &serde_json::json!({"description": "No description", "type": "object",
+                            "title": "other", "properties": {}, "additionalProperties": false})
+    );
+    assert!(charm.check().is_empty(), "{:?}", charm.check());
+    let err = charm
+        .prepare_params("greet", serde_json::json!({}))
+        .unwrap_err();
+    assert_eq!(err.violations[0].param, "name");
+}
+
+#[test]
+fn defaults_are_typed_as_yaml_1_1_as_juju_reads_them() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain")]);
+    let yaml = "greet:\n  params:\n    force:\n      type: boolean\n      default: yes\n    \
+                mode:\n      type: integer\n      default: 0o17\n";
+    let dir = charm_dir(yaml, &wasm);
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    let params = charm
+        .prepare_params("greet", serde_json::json!({}))
+        .unwrap();
+    assert_eq!(params, serde_json::json!({"force": true, "mode": 15}));
+}
+
+#[test]
+fn an_export_the_metadata_does_not_declare_is_no_action() {
+    let engine = Engine::new().unwrap();
+    let wasm = component("", &[("greet", "plain"), ("extra", "plain")]);
+    let dir = charm_dir(GREET_ONLY, &wasm);
+    let charm = Charm::load(&engine, dir.path()).unwrap();
+    charm
+        .ensure_runnable()
+        .expect("a warning does not stop a charm");
+    assert_eq!(charm.actions(), ["greet"]);
+    assert!(charm.handler("greet").is_some());
+    assert!(charm.handler("extra").is_none());
+    // A bare component's actions are its handlers, a toolchain's aside.
+    let path = dir.path().join("bare.wasm");
+    std::fs::write(
+        &path,
+        component("", &[("greet", "plain"), ("init", "takes-bool")]),
+    )
+    .unwrap();
+    let bare = Charm::load(&engine, &path).unwrap();
+    assert_eq!(bare.actions(), ["greet"]);
+    assert!(bare.check().is_empty(), "{:?}", bare.check());
 }
 
 #[test]

@@ -18,12 +18,19 @@
 //! parallel actions, never beside an exclusive one), and, with an
 //! `execution-group`, an exclusive lock on that group, so actions of one
 //! group still run one at a time.
+//!
+//! While an operation runs, its process acts on `cancel-task` from any
+//! process ([`cancel`]): a pending task is cancelled, a running one
+//! stopped at its next epoch tick, ending `aborted`.
 
 pub mod background;
+mod cancel;
+mod live_log;
 mod runner;
 mod schedule;
 mod unit_lock;
 
+pub use live_log::LIVE_AFTER;
 pub use runner::{
     Finished, OperationError, OperationRequest, Operations, PreparedOperation, Queued, Units,
 };
@@ -31,10 +38,12 @@ pub use schedule::workers_for;
 pub use unit_lock::Concurrency;
 
 use crate::action::LogEntry;
-use crate::task::Task;
+use crate::task::{OperationId, Task};
 
 /// Hears about tasks as they progress. Called from the worker threads.
 pub trait Progress: Send + Sync + 'static {
+    /// The operation's tasks are recorded and about to run.
+    fn enqueued(&self, _operation: OperationId, _tasks: &[Task]) {}
     /// A task is waiting for its unit.
     fn waiting(&self, _task: &Task) {}
     /// A task started running.

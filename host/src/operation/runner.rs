@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::cancel::{CancelBoard, CancelWatch};
 use super::schedule::{run_claimed, run_tasks, TaskRun};
 use super::unit_lock::{Concurrency, UnitClaim};
 use super::Progress;
@@ -205,8 +206,8 @@ impl Operations {
     ) -> Result<PreparedOperation<'a>, OperationError> {
         let charm = request.charm;
         charm.ensure_runnable()?;
-        if charm.component.handler(request.action).is_none() {
-            return Err(RunError::unknown_action(&charm.component, request.action).into());
+        if charm.handler(request.action).is_none() {
+            return Err(RunError::not_an_action(charm, request.action).into());
         }
         let units = match request.units {
             Units::Default => vec![charm.default_unit()?],
@@ -362,6 +363,9 @@ impl Operations {
             tasks,
             claim,
         } = recorded;
+        let board = Arc::new(CancelBoard::default());
+        let _watch = CancelWatch::start(Arc::clone(&board), store.cancel_requests());
+        progress.enqueued(operation, &tasks);
         let writer = store.into_writer(tasks.len())?;
         let model = ModelIdentity::of_state_dir(&self.state_dir).map_err(|source| {
             OperationError::Model {
@@ -379,6 +383,7 @@ impl Operations {
             hints,
             concurrency,
             writer: &writer,
+            board: &board,
             progress: &progress,
             workers: None,
         };

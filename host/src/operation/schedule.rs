@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
+use super::cancel::CancelBoard;
+use super::live_log::LiveLog;
 use super::unit_lock::{Concurrency, UnitClaim, UnitLocker, UnitLocks, Wait};
 use super::Progress;
 use crate::action::local::LocalBackend;
@@ -40,6 +42,8 @@ pub(crate) struct TaskRun<'a> {
     pub concurrency: &'a Concurrency,
     /// Where task records go.
     pub writer: &'a TaskWriter,
+    /// Which tasks run, and which were cancelled.
+    pub board: &'a CancelBoard,
     /// Who hears about progress.
     pub progress: &'a Arc<dyn Progress>,
     /// Most tasks run at once; `None` for one per core.
@@ -102,6 +106,15 @@ pub(crate) fn run_claimed(run: &TaskRun<'_>, task: Task, claim: UnitClaim) -> Ta
     run_locked(run, task, claim.0)
 }
 
+/// Records `task` as cancelled before it ran (the thread acting on cancel
+/// requests has too; this covers a task it found already marked started).
+fn cancelled(mut task: Task, run: &TaskRun<'_>) -> Task {
+    task.cancel();
+    run.writer.finished(&task);
+    run.progress.finished(&task);
+    task
+}
+
 /// One thread's share of an operation: its descriptor for unit locks,
 /// opened once for every task it runs (or the error opening it).
 struct Worker<'r, 'a> {
@@ -138,6 +151,9 @@ impl<'r, 'a> Worker<'r, 'a> {
                 return errored(task, message, run.writer);
             }
         };
+        if run.board.is_cancelled(task.id) {
+            return cancelled(task, run);
+        }
         let started = SystemTime::now();
         task.status = TaskStatus::Running;
         task.timing.started = Some(started);
@@ -175,8 +191,13 @@ impl UnitDirs {
     }
 }
 
-/// Runs `task` (recorded as started) on its unit, held by `_locks`.
+/// Runs `task` (recorded as started) on its unit, held by `_locks`; its
+/// log lines are recorded as they come, and a cancel request stops it.
 fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
+    let log = Arc::new(LiveLog::new(task.id, run.writer.log_sink()));
+    let Some(stop) = run.board.start(task.id, Some(Arc::clone(&log))) else {
+        return cancelled(task, run);
+    };
     run.progress.started(&task);
     let request = RunRequest {
         context: UnitContext::local(task.unit.clone(), run.model, EventInfo::action(run.action)),
@@ -184,17 +205,21 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         // Juju gives an action its task's id.
         action_id: task.id.to_string(),
         limits: run.limits,
-        stop: None,
+        stop: Some(stop),
     };
     let progress = Arc::clone(run.progress);
     let observed = task.clone();
-    let backend =
-        LocalBackend::new(run.params.clone()).on_log(move |entry| progress.log(&observed, entry));
+    let backend = LocalBackend::new(run.params.clone()).on_log(move |entry| {
+        log.log(entry);
+        progress.log(&observed, entry);
+    });
     let backends = Backends {
         action: Some(Box::new(backend)),
         model: Box::new(NoModel),
     };
-    match run_handler(run.charm, &request, backends) {
+    let ran = run_handler(run.charm, &request, backends);
+    run.board.finish(task.id);
+    match ran {
         Ok(report) => task.finish(report, &run.hints),
         Err(e) => return errored(task, e.to_string(), run.writer),
     }

@@ -23,7 +23,7 @@ pub(crate) use stop::Cancelled;
 pub use stop::{Deadline, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
-use crate::charm::{CharmComponent, HandlerSignature};
+use crate::charm::{Charm, CharmComponent, HandlerSignature};
 use crate::engine::Engine;
 use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
 use crate::sandbox::guards::WaitBound;
@@ -103,14 +103,23 @@ impl RunError {
             available: charm.handlers().keys().cloned().collect(),
         }
     }
+
+    /// The error for `action`, which is not one of `charm`'s actions
+    /// ([`Charm::actions`]).
+    pub fn not_an_action(charm: &Charm, action: &str) -> Self {
+        Self::UnknownAction {
+            action: action.to_owned(),
+            available: charm.actions().into_iter().map(str::to_owned).collect(),
+        }
+    }
 }
 
 fn unknown_action_message(action: &str, available: &[String]) -> String {
     if available.is_empty() {
-        format!("the charm has no action {action:?}: it exports no action handlers at all")
+        format!("the charm has no action {action:?}: it has no actions at all")
     } else {
         format!(
-            "the charm has no action {action:?}; it exports: {}",
+            "the charm has no action {action:?}; its actions are: {}",
             available.join(", ")
         )
     }
@@ -543,7 +552,7 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "the charm has no action \"nope\"; it exports: greet, snapshot-database"
+            "the charm has no action \"nope\"; its actions are: greet, snapshot-database"
         );
     }
 }

@@ -12,8 +12,12 @@
 //! - Operations are recorded by [`enqueue`], read back by [`queries`]
 //!   (every stored value decoded by [`records`], whose failures are errors,
 //!   never defaults), and their tasks updated by [`TaskWriter`], which
-//!   batches the writes of many concurrent runs into few transactions.
+//!   batches the writes of many concurrent runs into few transactions
+//!   (a running task's log lines too, so another process can follow them).
+//! - A task is cancelled from any process through a request its owner acts
+//!   on ([`cancel`]).
 
+mod cancel;
 mod enqueue;
 mod ownership;
 mod queries;
@@ -27,13 +31,17 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use cancel::{CancelRequest, CancelRequests};
 pub use enqueue::NewOperation;
-pub use queries::{Operation, OperationFilter};
+pub use queries::{
+    Followed, Operation, OperationFilter, OperationPage, DEFAULT_OPERATIONS_LIMIT, FIRST_POLL,
+    MAX_POLL,
+};
 #[cfg(feature = "fuzzing")]
 pub use records::{decode_stored, StoredTask};
-pub use writer::{Checkpoint, TaskWriter};
+pub use writer::{Checkpoint, LogSink, TaskWriter, LOG_FLUSH_INTERVAL};
 
-use crate::task::TaskId;
+use crate::task::{OperationId, TaskId};
 use ownership::OwnerLock;
 
 /// The database file under the state directory.
@@ -89,6 +97,9 @@ pub enum StoreError {
     /// No task with that id.
     #[error("task {0} not found: `charmbox operations` lists the tasks there are")]
     UnknownTask(TaskId),
+    /// No operation with that id.
+    #[error("operation {0} not found: `charmbox operations` lists the operations there are")]
+    UnknownOperation(OperationId),
 }
 
 /// An open task store.

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use rusqlite::params;
 
+use super::schema::UNFINISHED;
 use super::{StoreError, TaskStore};
 use crate::task::OperationId;
 use crate::time::to_micros;
@@ -86,14 +87,17 @@ impl TaskStore {
         &self.owner.token
     }
 
-    /// Marks `pending` and `running` tasks whose owner process has died as
-    /// `aborted`, saying why. Returns how many it marked.
+    /// Marks unfinished tasks (`pending`, `running`, `aborting`) whose
+    /// owner process has died as `aborted`, saying why. Returns how many it
+    /// marked.
     pub fn abort_orphans(&self) -> Result<usize, StoreError> {
         let err = self.sqlite();
         let owners: Vec<String> = {
             let mut stmt = self
                 .conn
-                .prepare("SELECT DISTINCT owner FROM tasks WHERE status IN ('pending', 'running')")
+                .prepare(&format!(
+                    "SELECT DISTINCT owner FROM tasks WHERE status IN {UNFINISHED}"
+                ))
                 .map_err(err)?;
             let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
             rows.collect::<Result<_, _>>().map_err(err)?
@@ -107,8 +111,10 @@ impl TaskStore {
             aborted += self
                 .conn
                 .execute(
-                    "UPDATE tasks SET status = 'aborted', completed = ?1, message = ?2 \
-                     WHERE owner = ?3 AND status IN ('pending', 'running')",
+                    &format!(
+                        "UPDATE tasks SET status = 'aborted', completed = ?1, message = ?2 \
+                         WHERE owner = ?3 AND status IN {UNFINISHED}"
+                    ),
                     params![now, ABORTED_MESSAGE, owner],
                 )
                 .map_err(err)?;

@@ -1,5 +1,6 @@
-//! Reading the store: one task, a task waited for, one operation, and
-//! operations filtered as `juju operations` filters them.
+//! Reading the store: one task, a task followed until it ends, one
+//! operation, and operations filtered and paged as `juju operations`
+//! filters and pages them.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -12,6 +13,7 @@ use super::{StoreError, TaskStore};
 use crate::sandbox::{DiskLimits, SandboxLimits};
 use crate::task::{OperationId, Task, TaskId, TaskStatus};
 use crate::time::from_micros;
+use crate::unit::UnitName;
 
 /// An operation as stored, with its tasks.
 #[derive(Debug, Clone)]
@@ -33,36 +35,75 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The operation's status: the least finished of its tasks', as Juju
-    /// summarises it (any running → running, any pending → pending, any
-    /// failed or aborted → that, else completed).
+    /// The operation's status, from its tasks': the least finished, as
+    /// Juju summarises it (any running → running, aborting → aborting,
+    /// pending → pending; then error, aborted, failed, cancelled; else
+    /// completed).
     pub fn status(&self) -> TaskStatus {
-        let has = |s: TaskStatus| self.tasks.iter().any(|t| t.status == s);
-        [
-            TaskStatus::Running,
-            TaskStatus::Pending,
-            TaskStatus::Error,
-            TaskStatus::Aborted,
-            TaskStatus::Failed,
-            TaskStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| has(*s))
-        .unwrap_or(TaskStatus::Completed)
+        status_of(self.tasks.iter().map(|t| t.status))
     }
 }
 
-/// Filters for [`TaskStore::operations`].
+fn status_of(statuses: impl Iterator<Item = TaskStatus> + Clone) -> TaskStatus {
+    [
+        TaskStatus::Running,
+        TaskStatus::Aborting,
+        TaskStatus::Pending,
+        TaskStatus::Error,
+        TaskStatus::Aborted,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+    ]
+    .into_iter()
+    .find(|s| statuses.clone().any(|t| t == *s))
+    .unwrap_or(TaskStatus::Completed)
+}
+
+/// How a followed task or operation was left.
+#[derive(Debug, Clone)]
+pub enum Followed<T> {
+    /// It finished: here it is.
+    Ended(T),
+    /// The wait ended first: here it is as it was then.
+    TimedOut(T),
+}
+
+/// How soon a followed task is first looked at again (as `juju run`).
+pub const FIRST_POLL: Duration = Duration::from_millis(20);
+/// How long a followed task may go unlooked at, at most.
+pub const MAX_POLL: Duration = Duration::from_millis(250);
+
+/// The operations `juju operations` lists when no `--limit` is given.
+pub const DEFAULT_OPERATIONS_LIMIT: usize = 50;
+
+/// Filters for [`TaskStore::operations`], as `juju operations` has them.
+/// Filters of one kind are alternatives (`--actions a,b`); an operation
+/// must pass every kind given. Applications and units are both receivers:
+/// a task on any of them matches.
 #[derive(Debug, Clone, Default)]
 pub struct OperationFilter {
-    /// Only operations of this action.
-    pub action: Option<String>,
-    /// Only operations with a task on this unit.
-    pub unit: Option<String>,
-    /// Only operations with a task in this status.
-    pub status: Option<TaskStatus>,
-    /// At most this many, newest first.
+    /// Only tasks on units of these applications (`--apps`).
+    pub applications: Vec<String>,
+    /// Only tasks on these units (`--units`).
+    pub units: Vec<UnitName>,
+    /// Only operations of these actions (`--actions`).
+    pub actions: Vec<String>,
+    /// Only operations in one of these statuses (`--status`).
+    pub statuses: Vec<TaskStatus>,
+    /// Skip this many matching operations (`--offset`).
+    pub offset: usize,
+    /// At most this many (`--limit`; default
+    /// [`DEFAULT_OPERATIONS_LIMIT`]).
     pub limit: Option<usize>,
+}
+
+/// One page of matching operations, oldest first, as Juju lists them.
+#[derive(Debug, Clone)]
+pub struct OperationPage {
+    /// The operations, each with its matching tasks only.
+    pub operations: Vec<Operation>,
+    /// Whether more operations match after this page.
+    pub truncated: bool,
 }
 
 /// An operation's row, before anything is decoded.
@@ -106,60 +147,180 @@ impl TaskStore {
         tasks.pop().ok_or(StoreError::UnknownTask(id))
     }
 
-    /// Waits until task `id` has finished (or `timeout` passes), polling.
-    pub fn wait_for(&self, id: TaskId, timeout: Option<Duration>) -> Result<Task, StoreError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+    /// Follows task `id` until it has finished or `wait` has passed,
+    /// handing `on_log` each log line as it reaches the store (the lines
+    /// there already first). Polls, from every [`FIRST_POLL`] up to every
+    /// [`MAX_POLL`] while nothing changes, back to the first when a line
+    /// comes.
+    pub fn follow(
+        &self,
+        id: TaskId,
+        wait: Option<Duration>,
+        mut on_log: impl FnMut(&crate::action::LogEntry),
+    ) -> Result<Followed<Task>, StoreError> {
+        let deadline = wait.map(|t| Instant::now() + t);
+        let mut seen = 0;
+        let mut poll = FIRST_POLL;
         loop {
             self.abort_orphans()?;
             let task = self.task(id)?;
-            let finished = !matches!(task.status, TaskStatus::Pending | TaskStatus::Running);
-            if finished || deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(task);
+            let new = task.log.get(seen..).unwrap_or_default();
+            new.iter().for_each(&mut on_log);
+            if !new.is_empty() {
+                poll = FIRST_POLL;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            seen = task.log.len();
+            if task.status.is_final() {
+                return Ok(Followed::Ended(task));
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left.is_zero()) {
+                return Ok(Followed::TimedOut(task));
+            }
+            std::thread::sleep(left.map_or(poll, |left| left.min(poll)));
+            poll = poll.mul_f64(1.5).min(MAX_POLL);
         }
     }
 
-    /// Operations, newest first, filtered.
-    pub fn operations(&self, filter: &OperationFilter) -> Result<Vec<Operation>, StoreError> {
+    /// Follows operation `id` until every task has finished or `wait` has
+    /// passed, polling every [`MAX_POLL`].
+    pub fn follow_operation(
+        &self,
+        id: OperationId,
+        wait: Option<Duration>,
+    ) -> Result<Followed<Operation>, StoreError> {
+        let deadline = wait.map(|t| Instant::now() + t);
+        loop {
+            self.abort_orphans()?;
+            let operation = self
+                .operation(id)?
+                .ok_or(StoreError::UnknownOperation(id))?;
+            if operation.status().is_final() {
+                return Ok(Followed::Ended(operation));
+            }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left.is_zero()) {
+                return Ok(Followed::TimedOut(operation));
+            }
+            std::thread::sleep(left.map_or(MAX_POLL, |left| left.min(MAX_POLL)));
+        }
+    }
+
+    /// The operations `filter` selects, oldest first, one page of them.
+    /// Each holds the tasks that matched the receiver filters (all of its
+    /// tasks without them), as `juju operations` shows them.
+    pub fn operations(&self, filter: &OperationFilter) -> Result<OperationPage, StoreError> {
         let err = self.sqlite();
-        let mut sql = format!("SELECT {OPERATION_COLUMNS} FROM operations o WHERE 1=1");
+        let mut sql = String::from(
+            "SELECT o.id, group_concat(t.status) FROM operations o \
+             JOIN tasks t ON t.operation = o.id WHERE 1=1",
+        );
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-        if let Some(action) = &filter.action {
-            args.push(Box::new(action.clone()));
-            sql.push_str(&format!(" AND o.action = ?{}", args.len()));
+        let mut task_clause = String::new();
+        let placeholders = |args: &mut Vec<Box<dyn rusqlite::ToSql>>, values: Vec<String>| {
+            let marks: Vec<String> = values
+                .into_iter()
+                .map(|v| {
+                    args.push(Box::new(v));
+                    format!("?{}", args.len())
+                })
+                .collect();
+            marks.join(", ")
+        };
+        if !filter.actions.is_empty() {
+            let marks = placeholders(&mut args, filter.actions.clone());
+            sql.push_str(&format!(" AND o.action IN ({marks})"));
         }
-        if let Some(unit) = &filter.unit {
-            args.push(Box::new(unit.clone()));
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM tasks t WHERE t.operation = o.id AND t.unit = ?{})",
-                args.len()
-            ));
+        if !filter.applications.is_empty() || !filter.units.is_empty() {
+            let mut receivers = Vec::new();
+            if !filter.units.is_empty() {
+                let units = filter.units.iter().map(ToString::to_string).collect();
+                let marks = placeholders(&mut args, units);
+                receivers.push(format!("t.unit IN ({marks})"));
+            }
+            for application in &filter.applications {
+                args.push(Box::new(format!("{application}/")));
+                receivers.push(format!(
+                    "substr(t.unit, 1, length(?{n})) = ?{n}",
+                    n = args.len()
+                ));
+            }
+            task_clause = format!(" AND ({})", receivers.join(" OR "));
         }
-        if let Some(status) = filter.status {
-            args.push(Box::new(status.as_str()));
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM tasks t WHERE t.operation = o.id AND t.status = ?{})",
-                args.len()
-            ));
-        }
-        sql.push_str(" ORDER BY o.id DESC");
-        if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let raw: Vec<RawOperation> = {
+        sql.push_str(&task_clause);
+        sql.push_str(" GROUP BY o.id ORDER BY o.id");
+        let matching: Vec<(i64, String)> = {
             let mut stmt = self.conn.prepare(&sql).map_err(err)?;
             let rows = stmt
-                .query_map(
-                    rusqlite::params_from_iter(args.iter()),
-                    RawOperation::from_row,
-                )
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .map_err(err)?;
             rows.collect::<Result<_, _>>().map_err(err)?
         };
-        raw.into_iter()
-            .map(|op| self.decode_operation(op))
-            .collect()
+        let wanted = |statuses: &str| {
+            filter.statuses.is_empty() || {
+                let parsed = statuses.split(',').filter_map(TaskStatus::parse);
+                filter.statuses.contains(&status_of(parsed))
+            }
+        };
+        let ids: Vec<i64> = matching
+            .into_iter()
+            .filter(|(_, statuses)| wanted(statuses))
+            .map(|(id, _)| id)
+            .collect();
+        let limit = filter.limit.unwrap_or(DEFAULT_OPERATIONS_LIMIT);
+        let page: Vec<i64> = ids
+            .iter()
+            .copied()
+            .skip(filter.offset)
+            .take(limit)
+            .collect();
+        let truncated = filter.offset + page.len() < ids.len();
+        // The receiver filter again, for the tasks each operation shows
+        // (with every argument, so its placeholders keep their numbers).
+        let operations = page
+            .into_iter()
+            .map(|id| {
+                let raw = self
+                    .conn
+                    .query_row(
+                        &format!("SELECT {OPERATION_COLUMNS} FROM operations o WHERE o.id = ?1"),
+                        [id],
+                        RawOperation::from_row,
+                    )
+                    .map_err(err)?;
+                let mut op = self.decode_operation(raw)?;
+                if !task_clause.is_empty() {
+                    let clause = format!("WHERE t.operation = ?{}{task_clause}", args.len() + 1);
+                    let mut values: Vec<&dyn rusqlite::ToSql> =
+                        args.iter().map(|a| a.as_ref()).collect();
+                    values.push(&id);
+                    op.tasks = self.query_tasks(&clause, values.as_slice())?;
+                }
+                Ok(op)
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(OperationPage {
+            operations,
+            truncated,
+        })
+    }
+
+    /// The charm of application `application`'s latest operation, if it
+    /// has run any here: the charm a bare application name stands for.
+    pub fn charm_of_application(&self, application: &str) -> Result<Option<PathBuf>, StoreError> {
+        let charm: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT o.charm FROM operations o JOIN tasks t ON t.operation = o.id \
+                 WHERE substr(t.unit, 1, length(?1)) = ?1 ORDER BY o.id DESC LIMIT 1",
+                [format!("{application}/")],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sqlite())?;
+        Ok(charm.map(PathBuf::from))
     }
 
     /// One operation by id.

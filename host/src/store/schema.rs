@@ -77,7 +77,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE operations ADD COLUMN disk_bytes INTEGER NOT NULL DEFAULT 1073741824;
     ALTER TABLE operations ADD COLUMN disk_inodes INTEGER NOT NULL DEFAULT 100000;
     "#,
+    // 6: cancelling a task from another process (`cancel-task`): the time
+    // it was asked for, which the process running the task polls for (see
+    // `store::cancel`). An `aborting` task (cancelled while it runs) is
+    // unfinished too: the index of unfinished tasks covers it.
+    r#"
+    ALTER TABLE tasks ADD COLUMN cancel_requested INTEGER;
+    DROP INDEX tasks_unfinished;
+    CREATE INDEX tasks_unfinished ON tasks(owner)
+        WHERE status IN ('pending', 'running', 'aborting');
+    "#,
 ];
+
+/// The statuses of unfinished tasks, as the `tasks_unfinished` index
+/// names them: a query that finds unfinished tasks says it this way, so
+/// SQLite can use the index.
+pub(super) const UNFINISHED: &str = "('pending', 'running', 'aborting')";
 
 /// The schema version this build writes.
 pub(super) fn current_version() -> i64 {

@@ -127,6 +127,7 @@ fn finish_returns_with_every_record_committed_and_the_checkpoint_follows() {
     let other = TaskStore::open(dir.path()).unwrap();
     let done = other
         .operations(&OperationFilter::default())
+        .map(|page| page.operations)
         .unwrap()
         .into_iter()
         .flat_map(|op| op.tasks)
@@ -245,7 +246,7 @@ fn tasks_of_a_dead_owner_are_aborted_and_live_ones_kept() {
 }
 
 #[test]
-fn operations_are_filtered_and_newest_first() {
+fn operations_are_filtered_and_paged_oldest_first() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = TaskStore::open(dir.path()).unwrap();
     store.enqueue(&new_op(&["a/0"])).unwrap();
@@ -253,39 +254,70 @@ fn operations_are_filtered_and_newest_first() {
     other.action = "backup".into();
     let (_, mut tasks) = store.enqueue(&other).unwrap();
     let writer = store.writer().unwrap();
+    finish(&mut tasks[0], TaskStatus::Completed);
     finish(&mut tasks[1], TaskStatus::Failed);
+    writer.finished(&tasks[0]);
     writer.finished(&tasks[1]);
     writer.finish().unwrap();
+    store.enqueue(&new_op(&["a/1"])).unwrap();
 
-    let all = store.operations(&OperationFilter::default()).unwrap();
-    let ids: Vec<_> = all.iter().map(|o| o.id.get()).collect();
-    assert_eq!(ids, [3, 1]);
-    let by_action = |a: &str| OperationFilter {
-        action: Some(a.into()),
+    let list = |filter: OperationFilter| -> (Vec<u64>, bool) {
+        let page = store.operations(&filter).unwrap();
+        let ids = page.operations.iter().map(|o| o.id.get()).collect();
+        (ids, page.truncated)
+    };
+    assert_eq!(list(OperationFilter::default()), (vec![1, 3, 6], false));
+    let actions = |names: &[&str]| OperationFilter {
+        actions: names.iter().map(|n| n.to_string()).collect(),
         ..Default::default()
     };
-    assert_eq!(store.operations(&by_action("backup")).unwrap().len(), 1);
-    let by_unit = OperationFilter {
-        unit: Some("a/0".into()),
+    assert_eq!(list(actions(&["backup"])).0, [3]);
+    assert_eq!(list(actions(&["backup", "greet"])).0, [1, 3, 6]);
+    let units = OperationFilter {
+        units: vec!["a/0".parse().unwrap(), "b/1".parse().unwrap()],
         ..Default::default()
     };
-    assert_eq!(store.operations(&by_unit).unwrap()[0].id.get(), 1);
+    assert_eq!(list(units.clone()).0, [1, 3]);
+    // An operation shows its matching tasks only, as in Juju.
+    let page = store.operations(&units).unwrap();
+    let shown: Vec<String> = page.operations[1]
+        .tasks
+        .iter()
+        .map(|t| t.unit.to_string())
+        .collect();
+    assert_eq!(shown, ["b/1"]);
+    let apps = OperationFilter {
+        applications: vec!["a".into()],
+        actions: vec!["greet".into()],
+        ..Default::default()
+    };
+    assert_eq!(list(apps).0, [1, 6]);
+    // The operation's status, not a task's: 3 has a failed task.
     let failed = OperationFilter {
-        status: Some(TaskStatus::Failed),
+        statuses: vec![TaskStatus::Failed],
         ..Default::default()
     };
-    let failed = store.operations(&failed).unwrap();
-    assert_eq!(failed.len(), 1);
+    assert_eq!(list(failed).0, [3]);
+    let pending = OperationFilter {
+        statuses: vec![TaskStatus::Pending, TaskStatus::Running],
+        ..Default::default()
+    };
+    assert_eq!(list(pending).0, [1, 6]);
+    // Pages: the first two, truncated; then the rest.
+    let page = |offset, limit| OperationFilter {
+        offset,
+        limit: Some(limit),
+        ..Default::default()
+    };
+    assert_eq!(list(page(0, 2)), (vec![1, 3], true));
+    assert_eq!(list(page(2, 2)), (vec![6], false));
+    assert_eq!(list(page(5, 2)), (vec![], false));
+    // An application name stands for the charm it last ran.
     assert_eq!(
-        failed[0].status(),
-        TaskStatus::Pending,
-        "b/0 is still pending"
+        store.charm_of_application("b").unwrap(),
+        Some(PathBuf::from("/charms/hello"))
     );
-    let limited = OperationFilter {
-        limit: Some(1),
-        ..Default::default()
-    };
-    assert_eq!(store.operations(&limited).unwrap().len(), 1);
+    assert_eq!(store.charm_of_application("c").unwrap(), None);
 }
 
 #[test]
@@ -348,13 +380,142 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
     let plan: String = store
         .conn
         .query_row(
-            "EXPLAIN QUERY PLAN SELECT DISTINCT owner FROM tasks \
-             WHERE status IN ('pending', 'running')",
+            &format!(
+                "EXPLAIN QUERY PLAN SELECT DISTINCT owner FROM tasks WHERE status IN {}",
+                schema::UNFINISHED
+            ),
             [],
             |r| r.get(3),
         )
         .unwrap();
     assert!(plan.contains("tasks_unfinished"), "{plan}");
+}
+
+fn entry(message: &str) -> LogEntry {
+    LogEntry {
+        timestamp: SystemTime::now(),
+        message: message.into(),
+    }
+}
+
+/// The log another connection sees for task `id`.
+fn stored_log(dir: &Path, id: TaskId) -> Vec<String> {
+    let store = TaskStore::open(dir).unwrap();
+    store
+        .task(id)
+        .unwrap()
+        .log
+        .into_iter()
+        .map(|e| e.message)
+        .collect()
+}
+
+#[test]
+fn a_running_tasks_log_lines_are_stored_as_they_come() {
+    for tasks in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = TaskStore::open(dir.path()).unwrap();
+        let units: Vec<String> = (0..tasks).map(|n| format!("a/{n}")).collect();
+        let units: Vec<&str> = units.iter().map(String::as_str).collect();
+        let (_, mut all) = store.enqueue(&new_op(&units)).unwrap();
+        let writer = store.into_writer(tasks).unwrap();
+        let task = &mut all[0];
+        writer.started(task, SystemTime::now());
+        let sink = writer.log_sink();
+        sink.log(task.id, &entry("one"));
+        sink.log(task.id, &entry("two"));
+        // Within the flush interval (and the batch linger), both are in.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while stored_log(dir.path(), task.id).len() < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(LOG_FLUSH_INTERVAL / 2);
+        }
+        assert_eq!(
+            stored_log(dir.path(), task.id),
+            ["one", "two"],
+            "{tasks} tasks"
+        );
+        // The finished row holds the whole log, as the run kept it.
+        drop(sink);
+        finish(task, TaskStatus::Completed);
+        writer.finished(task);
+        writer.finish().unwrap();
+        assert_eq!(stored_log(dir.path(), task.id), ["one", "two"]);
+    }
+}
+
+#[test]
+fn a_late_log_line_never_touches_a_finished_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (_, mut tasks) = store.enqueue(&new_op(&["a/0", "a/1"])).unwrap();
+    let writer = store.into_writer(2).unwrap();
+    finish(&mut tasks[0], TaskStatus::Completed);
+    writer.finished(&tasks[0]);
+    writer.flush();
+    writer.log_sink().log(tasks[0].id, &entry("late"));
+    writer.finish().unwrap();
+    assert_eq!(stored_log(dir.path(), tasks[0].id), ["one", "two"]);
+}
+
+#[test]
+fn a_cancel_request_reaches_the_tasks_owner_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut owner = TaskStore::open(dir.path()).unwrap();
+    let (_, tasks) = owner.enqueue(&new_op(&["a/0", "a/1"])).unwrap();
+    let mut requests = owner.cancel_requests();
+    assert!(requests.unhandled().unwrap().is_empty());
+
+    // Another process asks.
+    let canceller = TaskStore::open(dir.path()).unwrap();
+    assert_eq!(
+        canceller.request_cancel(tasks[0].id).unwrap(),
+        CancelRequest::Requested
+    );
+    assert_eq!(
+        canceller.request_cancel(tasks[1].id).unwrap(),
+        CancelRequest::Requested
+    );
+    let asked = requests.unhandled().unwrap();
+    assert_eq!(asked, [tasks[0].id, tasks[1].id]);
+    assert!(requests.unhandled().unwrap().is_empty(), "each once");
+
+    // The owner acts: one had not started, one was running.
+    requests.mark_cancelled(tasks[0].id).unwrap();
+    requests.mark_aborting(tasks[1].id).unwrap();
+    let pending = canceller.task(tasks[0].id).unwrap();
+    assert_eq!(pending.status, TaskStatus::Cancelled);
+    assert_eq!(
+        pending.message.as_deref(),
+        Some("action cancelled via the API")
+    );
+    assert!(pending.timing.completed.is_some());
+    assert_eq!(
+        canceller.task(tasks[1].id).unwrap().status,
+        TaskStatus::Aborting
+    );
+    // A finished task cannot be cancelled; it says how it finished.
+    assert_eq!(
+        canceller.request_cancel(tasks[0].id).unwrap(),
+        CancelRequest::AlreadyFinished(TaskStatus::Cancelled)
+    );
+    assert!(matches!(
+        canceller.request_cancel(tid(999)),
+        Err(StoreError::UnknownTask(_))
+    ));
+}
+
+#[test]
+fn an_aborting_task_of_a_dead_process_is_aborted() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut owner = TaskStore::open(dir.path()).unwrap();
+        let (_, tasks) = owner.enqueue(&new_op(&["a/0"])).unwrap();
+        owner.request_cancel(tasks[0].id).unwrap();
+        owner.cancel_requests().mark_aborting(tasks[0].id).unwrap();
+        tasks[0].id
+    };
+    let store = TaskStore::open(dir.path()).unwrap();
+    assert_eq!(store.task(id).unwrap().status, TaskStatus::Aborted);
 }
 
 #[cfg(unix)]

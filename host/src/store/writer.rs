@@ -2,10 +2,16 @@
 //! thread applies everything queued in a single transaction, so concurrency
 //! costs few commits while every record is still written before the run
 //! that produced it is reported.
+//!
+//! A running task's log lines are written as they are logged, so another
+//! process can follow them (`show-task --watch`), batched with everything
+//! else: a line whose task finishes in the same batch costs nothing (the
+//! finished row holds the whole log), and a lone task's lines are written
+//! at most every [`LOG_FLUSH_INTERVAL`], the first at once.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,15 +19,21 @@ use rusqlite::{params, Connection};
 
 use super::records::log_to_json;
 use super::{StoreError, TaskStore};
-use crate::sync::{get_mut, into_inner, lock};
-use crate::task::Task;
+use crate::action::LogEntry;
+use crate::sync::{into_inner, lock};
+use crate::task::{Task, TaskId};
 use crate::time::to_micros;
 
 enum Write {
     Started { id: i64, at: SystemTime },
+    Log { id: i64, entry: LogEntry },
     Finished(Box<FinishedRow>),
     Flush(mpsc::SyncSender<()>),
 }
+
+/// How long a lone task's log line may wait to be written with the lines
+/// that follow it: a watcher in another process sees each line within this.
+pub const LOG_FLUSH_INTERVAL: Duration = Duration::from_millis(50);
 
 /// What a finished task's record is updated with: taken from the task on
 /// the thread that ran it, so the task itself need not be copied.
@@ -64,12 +76,14 @@ enum Sink {
         /// whose claim on its tasks must outlive every write (dropped after
         /// the thread has stopped). In a Mutex only to keep the writer
         /// `Sync`: it is never locked.
-        _kept: Option<Mutex<TaskStore>>,
+        _kept: Option<Box<Mutex<TaskStore>>>,
     },
     /// Each write committed at once through the store's own connection: a
     /// single task gains nothing from batching, and a second connection
-    /// and a thread cost a one-task run about half a millisecond.
-    Inline(Mutex<InlineStore>),
+    /// and a thread cost a one-task run about half a millisecond. Log
+    /// lines that come quicker than [`LOG_FLUSH_INTERVAL`] wait for a
+    /// thread started for them (see [`InlineStore::log`]).
+    Inline(Arc<InlineShared>),
 }
 
 /// A batching thread with its own connection, and the way to reach it.
@@ -109,6 +123,148 @@ impl Drop for Checkpoint {
 struct InlineStore {
     store: TaskStore,
     error: Option<StoreError>,
+    /// Log lines waiting for the flusher.
+    pending_log: Vec<(i64, LogEntry)>,
+    /// When a log line was last written.
+    last_log_write: Option<Instant>,
+    /// The thread that writes waiting log lines, once there has been any.
+    flusher: Option<JoinHandle<()>>,
+    /// Set when the writer finishes: the flusher stops.
+    finishing: bool,
+}
+
+/// An inline writer's state, shared with its log sinks and flusher.
+struct InlineShared {
+    inner: Mutex<InlineStore>,
+    /// Wakes the flusher (when lines wait, or the writer finishes).
+    wake: Condvar,
+}
+
+impl InlineShared {
+    /// Applies `writes` now through the store's connection; after an error,
+    /// drops them (`finish` reports the first error).
+    fn apply_now(inner: &mut InlineStore, writes: Vec<Write>) {
+        if inner.error.is_none() {
+            let store = &mut inner.store;
+            let state_dir = store.state_dir.clone();
+            let path = store.path.clone();
+            let applied = super::reserve::with_room(&state_dir, || {
+                apply(&mut store.conn, &writes).map_err(|source| StoreError::Sqlite {
+                    path: path.clone(),
+                    source,
+                })
+            });
+            if let Err(e) = applied {
+                inner.error = Some(e);
+            }
+        }
+    }
+
+    /// A log line: written at once when none was written within
+    /// [`LOG_FLUSH_INTERVAL`], else left for the flusher (started now if
+    /// it is not running yet).
+    fn log(self: &Arc<Self>, id: i64, entry: LogEntry) {
+        let mut inner = lock(&self.inner);
+        if inner.finishing {
+            return;
+        }
+        let due = inner
+            .last_log_write
+            .is_none_or(|at| at.elapsed() >= LOG_FLUSH_INTERVAL);
+        if due && inner.pending_log.is_empty() {
+            inner.last_log_write = Some(Instant::now());
+            Self::apply_now(&mut inner, vec![Write::Log { id, entry }]);
+            return;
+        }
+        inner.pending_log.push((id, entry));
+        if inner.flusher.is_none() {
+            let shared = Arc::clone(self);
+            // Without a thread the lines wait for the task's final row.
+            inner.flusher = std::thread::Builder::new()
+                .name("charmbox-log".into())
+                .spawn(move || shared.flush_loop())
+                .ok();
+        }
+        self.wake.notify_one();
+    }
+
+    /// The flusher: writes waiting lines at most every
+    /// [`LOG_FLUSH_INTERVAL`] until the writer finishes.
+    fn flush_loop(&self) {
+        let mut inner = lock(&self.inner);
+        loop {
+            while inner.pending_log.is_empty() && !inner.finishing {
+                inner = crate::sync::wait(&self.wake, inner);
+            }
+            if inner.finishing {
+                return;
+            }
+            let wait = inner.last_log_write.map_or(Duration::ZERO, |at| {
+                LOG_FLUSH_INTERVAL.saturating_sub(at.elapsed())
+            });
+            if !wait.is_zero() {
+                inner = self
+                    .wake
+                    .wait_timeout_while(inner, wait, |i| !i.finishing)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .0;
+                if inner.finishing {
+                    return;
+                }
+            }
+            let writes = std::mem::take(&mut inner.pending_log)
+                .into_iter()
+                .map(|(id, entry)| Write::Log { id, entry })
+                .collect();
+            inner.last_log_write = Some(Instant::now());
+            Self::apply_now(&mut inner, writes);
+        }
+    }
+
+    /// Stops the flusher; the lines still waiting are dropped, as the
+    /// tasks' final rows hold their whole logs.
+    fn stop_flusher(&self) {
+        let flusher = {
+            let mut inner = lock(&self.inner);
+            inner.finishing = true;
+            inner.pending_log.clear();
+            inner.flusher.take()
+        };
+        self.wake.notify_all();
+        if let Some(flusher) = flusher {
+            let _ = flusher.join();
+        }
+    }
+}
+
+/// Where a run's log lines go as they are logged: owned, so a run's
+/// backend can keep it. Every sink of a writer must be dropped before
+/// [`TaskWriter::finish`] (a run's backend is dropped when the run ends).
+pub struct LogSink(SinkTo);
+
+enum SinkTo {
+    Batched(mpsc::Sender<Write>),
+    Inline(Arc<InlineShared>),
+    Nowhere,
+}
+
+impl LogSink {
+    /// Writes `entry`, logged by the running task `task`.
+    pub fn log(&self, task: TaskId, entry: &LogEntry) {
+        let id = task.to_sql();
+        match &self.0 {
+            // As for every write: a failed send means the thread stopped on
+            // an error, which `finish` reports.
+            SinkTo::Batched(sender) => {
+                let _ = sender.send(Write::Log {
+                    id,
+                    entry: entry.clone(),
+                });
+            }
+            SinkTo::Inline(shared) => shared.log(id, entry.clone()),
+            SinkTo::Nowhere => {}
+        }
+    }
 }
 
 impl TaskWriter {
@@ -134,7 +290,7 @@ impl TaskWriter {
                 committed: Some(Mutex::new(committed)),
                 handle: Some(handle),
             },
-            _kept: store.map(Mutex::new),
+            _kept: store.map(|store| Box::new(Mutex::new(store))),
         }))
     }
 
@@ -142,7 +298,28 @@ impl TaskWriter {
     /// connection, keeping the store (and its claim on its tasks) until
     /// [`finish`](Self::finish).
     pub(super) fn inline(store: TaskStore) -> Self {
-        Self(Sink::Inline(Mutex::new(InlineStore { store, error: None })))
+        Self(Sink::Inline(Arc::new(InlineShared {
+            inner: Mutex::new(InlineStore {
+                store,
+                error: None,
+                pending_log: Vec::new(),
+                last_log_write: None,
+                flusher: None,
+                finishing: false,
+            }),
+            wake: Condvar::new(),
+        })))
+    }
+
+    /// A sink for the log lines of this writer's running tasks.
+    pub fn log_sink(&self) -> LogSink {
+        LogSink(match &self.0 {
+            Sink::Batched { thread, .. } => match &thread.sender {
+                Some(sender) => SinkTo::Batched(sender.clone()),
+                None => SinkTo::Nowhere,
+            },
+            Sink::Inline(shared) => SinkTo::Inline(Arc::clone(shared)),
+        })
     }
 
     /// Records that `task` started running.
@@ -177,10 +354,13 @@ impl TaskWriter {
                 thread.commit_all()?;
                 Ok(Checkpoint(thread.handle.take()))
             }
-            Sink::Inline(inline) => match get_mut(inline).error.take() {
-                Some(e) => Err(e),
-                None => Ok(Checkpoint(None)),
-            },
+            Sink::Inline(shared) => {
+                shared.stop_flusher();
+                match lock(&shared.inner).error.take() {
+                    Some(e) => Err(e),
+                    None => Ok(Checkpoint(None)),
+                }
+            }
         }
     }
 
@@ -193,26 +373,16 @@ impl TaskWriter {
                     let _ = sender.send(write);
                 }
             }
-            Sink::Inline(inline) => {
-                let mut inline = lock(inline);
+            Sink::Inline(shared) => {
+                let mut inner = lock(&shared.inner);
+                // A task's final row holds its whole log: lines still
+                // waiting need not be written.
+                if let Write::Finished(row) = &write {
+                    inner.pending_log.retain(|(id, _)| *id != row.id);
+                }
                 // After an error, later writes are dropped, as the thread
                 // drops them; `finish` reports the first.
-                if inline.error.is_none() {
-                    let store = &mut inline.store;
-                    let state_dir = store.state_dir.clone();
-                    let path = store.path.clone();
-                    let applied = super::reserve::with_room(&state_dir, || {
-                        apply(&mut store.conn, std::slice::from_ref(&write)).map_err(|source| {
-                            StoreError::Sqlite {
-                                path: path.clone(),
-                                source,
-                            }
-                        })
-                    });
-                    if let Err(e) = applied {
-                        inline.error = Some(e);
-                    }
-                }
+                InlineShared::apply_now(&mut inner, vec![write]);
             }
         }
     }
@@ -222,9 +392,12 @@ impl Drop for TaskWriter {
     fn drop(&mut self) {
         // Every write is committed before the kept store (dropped after
         // this) goes; an unfinished writer also waits for its checkpoint.
-        if let Sink::Batched { thread, .. } = &mut self.0 {
-            let _ = thread.commit_all();
-            drop(Checkpoint(thread.handle.take()));
+        match &mut self.0 {
+            Sink::Batched { thread, .. } => {
+                let _ = thread.commit_all();
+                drop(Checkpoint(thread.handle.take()));
+            }
+            Sink::Inline(shared) => shared.stop_flusher(),
         }
     }
 }
@@ -323,7 +496,8 @@ fn commit_batches(
 fn apply(conn: &mut Connection, batch: &[Write]) -> Result<(), rusqlite::Error> {
     // A task that started and finished within one batch needs only its
     // final row: the finished update sets the start time too.
-    let skip_started: HashSet<i64> = batch
+    // Nor its log lines: the finished row holds its whole log.
+    let finished_here: HashSet<i64> = batch
         .iter()
         .filter_map(|write| match write {
             Write::Finished(row) => Some(row.id),
@@ -343,9 +517,24 @@ fn apply(conn: &mut Connection, batch: &[Write]) -> Result<(), rusqlite::Error> 
         )?;
         for write in batch {
             match write {
-                Write::Started { id, .. } if skip_started.contains(id) => {}
+                Write::Started { id, .. } | Write::Log { id, .. } if finished_here.contains(id) => {
+                }
                 Write::Started { id, at } => {
                     started.execute(params![id, to_micros(*at)])?;
+                }
+                Write::Log { id, entry } => {
+                    // Appended as the `log` column keeps lines (see
+                    // `records::log_to_json`), only while the task runs: a
+                    // late line never touches a finished record.
+                    tx.prepare_cached(
+                        "UPDATE tasks SET log = json_insert(log, '$[#]', json_array(?2, ?3)) \
+                         WHERE id = ?1 AND status IN ('pending', 'running', 'aborting')",
+                    )?
+                    .execute(params![
+                        id,
+                        to_micros(entry.timestamp),
+                        entry.message
+                    ])?;
                 }
                 Write::Finished(row) => {
                     finished.execute(params![

@@ -187,6 +187,13 @@ impl Context {
             }
         };
         let charm = &self.loaded.charm;
+        if charm.handler(action).is_none() {
+            return Err(TestError::CannotRun {
+                action: action.to_owned(),
+                params: Box::new(given),
+                message: RunError::not_an_action(charm, action).to_string(),
+            });
+        }
         let params = charm
             .prepare_params(action, params)
             .map_err(|e| InvalidParams::from_error(e, given.clone()))?;

@@ -287,7 +287,7 @@ fn a_charm_that_fails_check_is_not_loaded() {
     let err = Context::load(dir.path()).unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, TestError::Load { .. }), "{text}");
-    assert!(text.contains("does not pass `charmbox check`"), "{text}");
+    assert!(text.contains("`charmbox check` finds errors"), "{text}");
     assert!(text.contains("\"backup\""), "{text}");
 
     let err = Context::load(Path::new("/no/such/charm")).unwrap_err();

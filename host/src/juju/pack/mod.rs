@@ -260,7 +260,7 @@ pub fn pack(
         notes.push(format!(
             "{} is dynamically linked: it runs on a unit only if the unit has the same C \
              library; for deploying, pack a static build (--binary \
-             target/x86_64-unknown-linux-musl/release/charmbox, see docs/juju.md)",
+             target/x86_64-unknown-linux-musl/dist/charmbox, see docs/juju.md)",
             options.binary.display()
         ));
     }

@@ -1,13 +1,17 @@
-//! Params schemas: an action's params as one JSON Schema object, validated
-//! as Juju validates them (draft 4), with `default` values filled in.
-//!
-//! `additionalProperties` defaults to `false`, as in Juju 4: a param the
-//! action does not declare is refused unless the charm says otherwise.
+//! Params schemas: an action's params as one JSON Schema object, checked
+//! when the charm loads as Juju checks it ([`structure`]), params validated
+//! against it as Juju validates them (draft 4), and then `default` values
+//! filled in as Juju fills them: validation first, so a default never has
+//! to pass it (Juju's `AddAction`: "reject bad payloads before attempting to
+//! insert defaults").
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use indexmap::IndexMap;
+mod structure;
+
+pub(crate) use structure::describe;
+
 use jsonschema::error::ValidationErrorKind;
 use serde_json::{json, Map, Value};
 
@@ -33,8 +37,8 @@ pub fn prepare_in_background() {
 /// A charm declares many actions and a run uses one: compiling every
 /// schema at load cost a one-task run ~0.15 ms (about 30 µs an action).
 /// What compiling could still refuse is found at load instead: the schema
-/// is checked against the draft-4 meta-schema there, and a schema with
-/// regular expressions or an `id` is compiled there in full.
+/// is checked there as Juju checks it, and one with regular expressions or
+/// an `id` is compiled there in full.
 #[derive(Clone)]
 pub struct ParamsSchema {
     schema: Value,
@@ -88,59 +92,20 @@ pub fn write_violations(f: &mut fmt::Formatter<'_>, violations: &[Violation]) ->
 }
 
 impl ParamsSchema {
-    /// Builds the schema Juju builds from an action's metadata: `type:
-    /// object` with the action's `title`, `description`, `properties`,
-    /// `required` and `additionalProperties` (default `false`).
-    pub fn new(
-        action: &str,
-        description: &str,
-        params: IndexMap<String, Value>,
-        required: Vec<String>,
-        additional_properties: Option<bool>,
-    ) -> Result<Self, String> {
-        for (name, schema) in &params {
-            if !schema.is_object() {
-                return Err(format!(
-                    "param {name:?}: its schema must be a map (such as `type: string`), found {}",
-                    describe_json(schema)
-                ));
-            }
-            if let Some(keyword) = find_key(schema, &["$ref", "$schema"]) {
-                return Err(format!(
-                    "param {name:?}: {keyword:?} is not allowed in an action's params schema (Juju \
-                     refuses it); inline the schema instead"
-                ));
-            }
-        }
-        let additional = additional_properties.unwrap_or(false);
-        if !additional {
-            if let Some(missing) = required.iter().find(|r| !params.contains_key(*r)) {
-                return Err(format!(
-                    "{missing:?} is listed under `required` but not declared under `params`; with \
-                     additionalProperties false the action could never be run"
-                ));
-            }
-        }
-        let mut schema = Map::new();
-        schema.insert("type".into(), json!("object"));
-        schema.insert("title".into(), json!(action));
-        schema.insert("description".into(), json!(description));
-        schema.insert(
-            "properties".into(),
-            Value::Object(params.into_iter().collect()),
-        );
-        // Draft 4 forbids an empty `required`: leave it out instead.
-        if !required.is_empty() {
-            schema.insert("required".into(), json!(required));
-        }
-        schema.insert("additionalProperties".into(), json!(additional));
+    /// An action's params schema as Juju builds it from the action's
+    /// definition (see [`super::metadata`]): checked as Juju's schema
+    /// library checks it ([`structure`]), and, when it holds regular
+    /// expressions or an `id`, compiled at once, so a schema that loads
+    /// is one params can be checked against.
+    pub fn new(schema: Map<String, Value>) -> Result<Self, String> {
         let schema = Value::Object(schema);
-        // Compiling checks the schema against the meta-schema too; without
-        // compiling, that check alone.
+        structure::check(&schema)?;
+        if !schema.get("properties").is_some_and(Value::is_object) {
+            return Err("the params schema has no `properties` map".into());
+        }
         let validator = if needs_compiling_to_check(&schema) {
             OnceLock::from(Ok(compile(&schema)?))
         } else {
-            jsonschema::draft4::meta::validate(&schema).map_err(|e| not_a_schema(&e))?;
             OnceLock::new()
         };
         Ok(Self {
@@ -175,6 +140,24 @@ impl ParamsSchema {
             .expect("built with a properties map")
     }
 
+    /// Params listed under `required` that the schema also refuses: not
+    /// among its `properties`, while `additionalProperties` is `false`.
+    /// Juju accepts such a schema; no params can pass it.
+    pub fn required_but_refused(&self) -> Vec<&str> {
+        if self.schema.get("additionalProperties") != Some(&Value::Bool(false)) {
+            return Vec::new();
+        }
+        let properties = self.properties();
+        self.schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|name| !properties.contains_key(*name))
+            .collect()
+    }
+
     /// Validates `params`, then fills in defaults, as Juju does before the
     /// task is queued.
     pub fn apply(&self, action: &str, mut params: Value) -> Result<Value, ParamsError> {
@@ -197,13 +180,20 @@ impl ParamsSchema {
                 violations,
             });
         }
-        fill_defaults(&self.schema, &mut params);
+        if let Some(into) = params.as_object_mut() {
+            structure::insert_defaults(self.properties(), into);
+        }
         Ok(params)
     }
 }
 
+/// The validator of `schema`, which passed [`structure::check`]. Formats
+/// are not checked: Juju's schema library does not know `format`.
 fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::draft4::new(schema).map_err(|e| not_a_schema(&e))
+    jsonschema::draft4::options()
+        .should_validate_formats(false)
+        .build(&structure::for_validator(schema))
+        .map_err(|e| not_a_schema(&e))
 }
 
 fn not_a_schema(error: &jsonschema::ValidationError<'_>) -> String {
@@ -226,28 +216,6 @@ fn needs_compiling_to_check(schema: &Value) -> bool {
     find_key(schema, &["pattern", "patternProperties", "id"]).is_some()
 }
 
-/// Inserts each absent property's `default`, recursing into objects present.
-fn fill_defaults(schema: &Value, value: &mut Value) {
-    let (Some(properties), Some(object)) = (
-        schema.get("properties").and_then(Value::as_object),
-        value.as_object_mut(),
-    ) else {
-        return;
-    };
-    for (name, property) in properties {
-        match object.get_mut(name) {
-            Some(present) => fill_defaults(property, present),
-            None => {
-                if let Some(default) = property.get("default") {
-                    let mut default = default.clone();
-                    fill_defaults(property, &mut default);
-                    object.insert(name.clone(), default);
-                }
-            }
-        }
-    }
-}
-
 /// The first of `keys` found as a map key anywhere in `schema`: at each
 /// level in the order given, then in the values below.
 fn find_key(schema: &Value, keys: &[&'static str]) -> Option<&'static str> {
@@ -264,7 +232,7 @@ fn find_key(schema: &Value, keys: &[&'static str]) -> Option<&'static str> {
 
 fn describe_error(error: &jsonschema::ValidationError<'_>) -> Vec<Violation> {
     let path = dotted(&error.instance_path().to_string());
-    let given = describe_json(error.instance());
+    let given = structure::describe(error.instance());
     let at = |param: &str| {
         if path.is_empty() {
             param.to_owned()
@@ -331,31 +299,6 @@ fn article(type_name: &str) -> String {
     }
 }
 
-/// `123 (integer)`, `"x" (string)`: the value and its JSON type.
-fn describe_json(value: &Value) -> String {
-    let kind = match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
-    let mut text = value.to_string();
-    if text.len() > 60 {
-        // On a character boundary: cutting inside one panicked (found by
-        // the params_schema fuzz target).
-        let mut cut = 57;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("{text} ({kind})")
-}
-
 /// `/style/uppercase` → `style.uppercase`.
 fn dotted(pointer: &str) -> String {
     pointer.trim_start_matches('/').replace('/', ".")
@@ -365,22 +308,29 @@ fn dotted(pointer: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The schema Juju builds for an action with these params, `required`
+    /// and (unless given) `additionalProperties: false`.
+    fn juju_schema(params: Value, required: &[&str], additional: Option<bool>) -> ParamsSchema {
+        let mut schema = json!({
+            "description": "Greets.",
+            "type": "object",
+            "title": "greet",
+            "properties": params,
+            "additionalProperties": additional.unwrap_or(false),
+        });
+        if !required.is_empty() {
+            schema["required"] = json!(required);
+        }
+        ParamsSchema::new(schema.as_object().unwrap().clone()).unwrap()
+    }
+
     #[test]
     fn a_long_value_is_cut_on_a_character_boundary() {
         // Three-byte characters: byte 57 falls inside one.
         let value = json!("\u{2603}".repeat(30));
-        let described = describe_json(&value);
+        let described = structure::describe(&value);
         assert!(described.ends_with("... (string)"), "{described}");
-        let schema = ParamsSchema::new(
-            "a",
-            "",
-            [("x".to_owned(), json!({"type": "integer"}))]
-                .into_iter()
-                .collect(),
-            vec![],
-            None,
-        )
-        .unwrap();
+        let schema = juju_schema(json!({"x": {"type": "integer"}}), &[], None);
         let err = schema
             .apply("a", json!({"x": "\u{e9}".repeat(40)}))
             .unwrap_err();
@@ -388,21 +338,23 @@ mod tests {
     }
 
     fn greet_schema() -> ParamsSchema {
-        let params: IndexMap<String, Value> = serde_json::from_value(json!({
-            "name": {"type": "string"},
-            "language": {"type": "string", "enum": ["en", "fr"], "default": "en"},
-            "steps": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
-            "style": {
-                "type": "object",
-                "properties": {
-                    "uppercase": {"type": "boolean", "default": false},
-                    "punctuation": {"type": "string", "default": "!"}
-                },
-                "additionalProperties": false
-            }
-        }))
-        .unwrap();
-        ParamsSchema::new("greet", "Greets.", params, vec!["name".into()], None).unwrap()
+        juju_schema(
+            json!({
+                "name": {"type": "string"},
+                "language": {"type": "string", "enum": ["en", "fr"], "default": "en"},
+                "steps": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
+                "style": {
+                    "type": "object",
+                    "properties": {
+                        "uppercase": {"type": "boolean", "default": false},
+                        "punctuation": {"type": "string", "default": "!"}
+                    },
+                    "additionalProperties": false
+                }
+            }),
+            &["name"],
+            None,
+        )
     }
 
     fn problems(params: Value) -> Vec<(String, String)> {
@@ -413,17 +365,6 @@ mod tests {
             .into_iter()
             .map(|v| (v.param, v.problem))
             .collect()
-    }
-
-    #[test]
-    fn schema_has_the_shape_juju_shows() {
-        let schema = greet_schema();
-        let json = schema.as_json();
-        assert_eq!(json["type"], "object");
-        assert_eq!(json["title"], "greet");
-        assert_eq!(json["description"], "Greets.");
-        assert_eq!(json["required"], json!(["name"]));
-        assert_eq!(json["additionalProperties"], false);
     }
 
     #[test]
@@ -439,6 +380,33 @@ mod tests {
             json!({"name": "Ada", "language": "en", "steps": 3,
                    "style": {"uppercase": true, "punctuation": "!"}})
         );
+        // Left out, the object is made from its properties' defaults.
+        let params = greet_schema()
+            .apply("greet", json!({"name": "Ada"}))
+            .unwrap();
+        assert_eq!(
+            params["style"],
+            json!({"uppercase": false, "punctuation": "!"})
+        );
+    }
+
+    #[test]
+    fn params_are_validated_before_defaults_are_filled() {
+        // A default that breaks its own schema is still filled in: Juju
+        // validates what the operator gave, then inserts defaults.
+        let schema = juju_schema(
+            json!({"n": {"type": "integer", "default": null}}),
+            &[],
+            None,
+        );
+        assert_eq!(schema.apply("a", json!({})).unwrap(), json!({"n": null}));
+        // And a required param with a default is still required.
+        let schema = juju_schema(
+            json!({"n": {"type": "integer", "default": 1}}),
+            &["n"],
+            None,
+        );
+        assert_eq!(problems_of(&schema, json!({})), 1);
     }
 
     #[test]
@@ -489,50 +457,41 @@ mod tests {
 
     #[test]
     fn additional_properties_can_be_allowed() {
-        let schema = ParamsSchema::new("a", "", IndexMap::new(), vec![], Some(true)).unwrap();
+        let schema = juju_schema(json!({}), &[], Some(true));
         assert_eq!(schema.apply("a", json!({"x": 1})).unwrap(), json!({"x": 1}));
-        assert!(
-            schema.as_json().get("required").is_none(),
-            "draft 4 forbids []"
+    }
+
+    #[test]
+    fn formats_are_not_checked_as_juju_does_not() {
+        let schema = juju_schema(
+            json!({"mail": {"type": "string", "format": "email"}}),
+            &[],
+            None,
         );
+        assert_eq!(problems_of(&schema, json!({"mail": "not an address"})), 0);
     }
 
     #[test]
     fn bad_schemas_are_refused_with_the_reason() {
-        let bad = |params: Value, required: Vec<String>| {
-            let params: IndexMap<String, Value> = serde_json::from_value(params).unwrap();
-            ParamsSchema::new("a", "", params, required, None).unwrap_err()
+        let bad = |params: Value| {
+            let schema = json!({"type": "object", "title": "a", "properties": params});
+            ParamsSchema::new(schema.as_object().unwrap().clone()).unwrap_err()
         };
-        assert!(bad(json!({"x": "string"}), vec![]).contains("must be a map"));
-        assert!(bad(json!({"x": {"$ref": "#/x"}}), vec![]).contains("$ref"));
-        assert!(bad(json!({"x": {"type": "strnig"}}), vec![]).contains("not a valid JSON Schema"));
-        assert!(bad(json!({"x": {"type": "string"}}), vec!["y".into()]).contains("required"));
-        // Found by the meta-schema, though nothing is compiled yet.
-        assert!(bad(json!({"x": {"minLength": -1}}), vec![]).contains("not a valid JSON Schema"));
+        assert!(bad(json!({"x": "string"})).contains("must be a map"));
+        assert!(bad(json!({"x": {"type": "strnig"}})).contains("type"));
+        assert!(bad(json!({"x": {"minLength": -1}})).contains("0 or more"));
     }
 
     #[test]
     fn a_bad_regular_expression_is_refused_at_load() {
-        let params = |schema: Value| -> IndexMap<String, Value> {
-            serde_json::from_value(json!({ "x": schema })).unwrap()
+        let with = |property: Value| {
+            let schema = json!({"type": "object", "properties": {"x": property}});
+            ParamsSchema::new(schema.as_object().unwrap().clone())
         };
-        let error = ParamsSchema::new(
-            "a",
-            "",
-            params(json!({"type": "string", "pattern": "(unclosed"})),
-            vec![],
-            None,
-        )
-        .unwrap_err();
+        let error = with(json!({"type": "string", "pattern": "(unclosed"})).unwrap_err();
         assert!(error.contains("not a valid JSON Schema"), "{error}");
-        let error = ParamsSchema::new(
-            "a",
-            "",
-            params(json!({"type": "object", "patternProperties": {"[z-a]": {}}})),
-            vec![],
-            None,
-        )
-        .unwrap_err();
+        let error =
+            with(json!({"type": "object", "patternProperties": {"[z-a]": {}}})).unwrap_err();
         assert!(error.contains("not a valid JSON Schema"), "{error}");
     }
 
@@ -543,10 +502,11 @@ mod tests {
         plain.apply("greet", json!({"name": "Ada"})).unwrap();
         assert!(plain.validator.get().is_some());
 
-        let params: IndexMap<String, Value> =
-            serde_json::from_value(json!({"x": {"type": "string", "pattern": "^[a-z]+$"}}))
-                .unwrap();
-        let with_regex = ParamsSchema::new("a", "", params, vec![], None).unwrap();
+        let with_regex = juju_schema(
+            json!({"x": {"type": "string", "pattern": "^[a-z]+$"}}),
+            &[],
+            None,
+        );
         assert!(with_regex.validator.get().is_some());
         assert_eq!(problems_of(&with_regex, json!({"x": "ab"})), 0);
         assert_eq!(problems_of(&with_regex, json!({"x": "A1"})), 1);
