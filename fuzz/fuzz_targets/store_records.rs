@@ -3,6 +3,7 @@
 #![no_main]
 
 use charmbox::store::{decode_stored, StoredTask};
+use charmbox::time::TimeZone;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 
@@ -38,8 +39,10 @@ fuzz_target!(|row: Row| {
         log: row.log,
     });
     if let Ok(task) = task {
-        let value = task.to_juju_value();
-        serde_norway::to_string(&value).unwrap();
-        serde_json::to_string_pretty(&task.juju_view()).unwrap();
+        // Printed as the CLI prints it, in either time zone.
+        for zone in [TimeZone::Local, TimeZone::Utc] {
+            charmbox::yaml11::to_yaml(&task.to_juju_value(zone));
+            serde_json::to_string_pretty(&task.juju_view(zone)).unwrap();
+        }
     }
 });
