@@ -8,6 +8,8 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::config::ConfigOptions;
+use super::endpoints::RelationEndpoints;
 use super::schema::ParamsSchema;
 
 /// The metadata files charmbox reads, in the order it looks for them.
@@ -26,6 +28,10 @@ pub struct CharmMetadata {
     pub source: PathBuf,
     /// Declared actions, in file order.
     pub actions: IndexMap<String, ActionSpec>,
+    /// Declared config options (`config:` or `config.yaml`).
+    pub config: ConfigOptions,
+    /// Declared relation endpoints (`requires`, `provides`, `peers`).
+    pub endpoints: RelationEndpoints,
 }
 
 /// One declared action.
@@ -196,7 +202,10 @@ impl CharmMetadata {
                 })
             }
         };
-        Self::from_raw(name, source, raw)
+        let mut metadata = Self::from_raw(name, source, raw)?;
+        metadata.config = ConfigOptions::read_dir(dir)?;
+        metadata.endpoints = RelationEndpoints::read_dir(dir)?;
+        Ok(metadata)
     }
 
     /// Parses an `actions:` map from YAML text (the content of `actions.yaml`);
@@ -246,6 +255,8 @@ impl CharmMetadata {
             name,
             source,
             actions,
+            config: ConfigOptions::default(),
+            endpoints: RelationEndpoints::default(),
         })
     }
 }
