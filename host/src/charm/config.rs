@@ -211,8 +211,9 @@ impl ConfigOptions {
         let charmcraft_path = dir.join(CHARMCRAFT_YAML);
         let config_path = dir.join(CONFIG_YAML);
         let from_charmcraft = match read_optional(&charmcraft_path)? {
-            Some(text) => parse_yaml::<CharmcraftConfig>(&charmcraft_path, &text)?
-                .and_then(|c| c.config),
+            Some(text) => {
+                parse_yaml::<CharmcraftConfig>(&charmcraft_path, &text)?.and_then(|c| c.config)
+            }
             None => None,
         };
         let from_file = match read_optional(&config_path)? {
@@ -263,9 +264,8 @@ impl ConfigOptions {
                     Some(ConfigValue::String(s))
                 }
                 Some(value) => {
-                    let json = serde_json::to_value(&value).map_err(|e| {
-                        invalid(format!("invalid config default of {name:?}: {e}"))
-                    })?;
+                    let json = serde_json::to_value(&value)
+                        .map_err(|e| invalid(format!("invalid config default of {name:?}: {e}")))?;
                     Some(coerce(&name, kind, &json).map_err(|e| {
                         invalid(format!("invalid config default: {}", e.with_given(&value)))
                     })?)
@@ -356,8 +356,10 @@ impl ConfigOptions {
 fn fits(kind: OptionType, value: &ConfigValue) -> bool {
     matches!(
         (kind, value),
-        (OptionType::String | OptionType::Secret, ConfigValue::String(_))
-            | (OptionType::Int, ConfigValue::Int(_))
+        (
+            OptionType::String | OptionType::Secret,
+            ConfigValue::String(_)
+        ) | (OptionType::Int, ConfigValue::Int(_))
             | (OptionType::Float, ConfigValue::Float(_))
             | (OptionType::Boolean, ConfigValue::Boolean(_))
     )
@@ -484,7 +486,11 @@ fn parse_go_int(text: &str, base: u32) -> Option<i64> {
 fn parse_go_float(text: &str) -> Option<f64> {
     let body = text.strip_prefix(['+', '-']).unwrap_or(text);
     // Rust reads "inf" and "nan" (Go too): neither survives JSON.
-    if body.is_empty() || body.chars().any(|c| c.is_ascii_alphabetic() && !"eE".contains(c)) {
+    if body.is_empty()
+        || body
+            .chars()
+            .any(|c| c.is_ascii_alphabetic() && !"eE".contains(c))
+    {
         return None;
     }
     text.parse::<f64>().ok().filter(|f| f.is_finite())
@@ -692,18 +698,33 @@ options:
         );
         let err = |key: &str, text: &str| config.parse_setting(key, text).unwrap_err().to_string();
         assert_eq!(err("nope", "1"), r#"unknown option "nope""#);
-        assert_eq!(err("port", "abc"), r#"option "port" expected int, got "abc""#);
+        assert_eq!(
+            err("port", "abc"),
+            r#"option "port" expected int, got "abc""#
+        );
         // ParseInt with base 10: no hex, no underscores, no empty value.
-        assert_eq!(err("port", "0x10"), r#"option "port" expected int, got "0x10""#);
-        assert_eq!(err("port", "1_000"), r#"option "port" expected int, got "1_000""#);
+        assert_eq!(
+            err("port", "0x10"),
+            r#"option "port" expected int, got "0x10""#
+        );
+        assert_eq!(
+            err("port", "1_000"),
+            r#"option "port" expected int, got "1_000""#
+        );
         assert_eq!(err("port", ""), r#"option "port" expected int, got """#);
         assert_eq!(
             err("port", "9223372036854775808"),
             r#"option "port" expected int, got "9223372036854775808""#
         );
         // ParseBool is not YAML: "yes" is no boolean.
-        assert_eq!(err("debug", "yes"), r#"option "debug" expected boolean, got "yes""#);
-        assert_eq!(err("ratio", "nan"), r#"option "ratio" expected float, got "nan""#);
+        assert_eq!(
+            err("debug", "yes"),
+            r#"option "debug" expected boolean, got "yes""#
+        );
+        assert_eq!(
+            err("ratio", "nan"),
+            r#"option "ratio" expected float, got "nan""#
+        );
         assert_eq!(
             err("password", "hunter2"),
             r#"option "password" expected secret, got "hunter2""#
@@ -759,7 +780,10 @@ options:
         )
         .unwrap();
         let config = ConfigOptions::read_dir(dir.path()).unwrap();
-        assert_eq!(config.option("a").unwrap().default, Some(ConfigValue::Int(1)));
+        assert_eq!(
+            config.option("a").unwrap().default,
+            Some(ConfigValue::Int(1))
+        );
         std::fs::write(dir.path().join(CONFIG_YAML), "options: {}\n").unwrap();
         let err = ConfigOptions::read_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("declared in both"), "{err}");

@@ -130,11 +130,10 @@ impl RelationEndpoints {
         if text.trim().is_empty() {
             return Ok(Self::default());
         }
-        let raw: RawMetadata =
-            serde_norway::from_str(text).map_err(|e| MetadataError::Parse {
-                path: source.to_owned(),
-                message: e.to_string(),
-            })?;
+        let raw: RawMetadata = serde_norway::from_str(text).map_err(|e| MetadataError::Parse {
+            path: source.to_owned(),
+            message: e.to_string(),
+        })?;
         let invalid = |message: String| MetadataError::Invalid {
             path: source.to_owned(),
             message,
@@ -213,7 +212,10 @@ mod tests {
         )
         .unwrap();
         let db = endpoints.get("db").unwrap();
-        assert_eq!((db.role, db.interface.as_str()), (RelationRole::Requirer, "mysql"));
+        assert_eq!(
+            (db.role, db.interface.as_str()),
+            (RelationRole::Requirer, "mysql")
+        );
         assert_eq!(endpoints.get("website").unwrap().limit, Some(2));
         assert_eq!(endpoints.get("replicas").unwrap().role, RelationRole::Peer);
         assert_eq!(RelationRole::Provider.counterpart(), RelationRole::Requirer);
@@ -224,7 +226,10 @@ mod tests {
         for (yaml, expected) in [
             ("requires: {db: {limit: 1}}", "has no interface"),
             ("requires: {juju-info: x}", "reserved relation name"),
-            ("requires: {db: x}\nprovides: {db: y}", "duplicated relation name: \"db\""),
+            (
+                "requires: {db: x}\nprovides: {db: y}",
+                "duplicated relation name: \"db\"",
+            ),
         ] {
             let err = RelationEndpoints::parse(Path::new("m"), yaml)
                 .unwrap_err()

@@ -21,8 +21,8 @@ mod records;
 mod schema;
 mod writer;
 
-use std::path::{Path, PathBuf};
 use rusqlite::Connection;
+use std::path::{Path, PathBuf};
 
 pub use enqueue::NewOperation;
 pub use queries::{Operation, OperationFilter};
