@@ -18,11 +18,12 @@ use super::Progress;
 use crate::action::ActionParams;
 use crate::charm::{Charm, CharmError, ParamsError};
 use crate::engine::Engine;
-use crate::model::ModelIdentity;
+use crate::model::local::{CharmModel, LocalModel, LocalModelError};
 use crate::run::{LimitHints, RunError};
 use crate::sandbox::SandboxLimits;
 use crate::store::{Checkpoint, NewOperation, StoreError, TaskStore};
 use crate::task::{OperationId, Task, TaskId, TaskStatus};
+use crate::unit::UnitName as Unit;
 use crate::unit::UnitName;
 
 /// The operations of one state directory: where tasks are recorded and
@@ -122,14 +123,9 @@ pub enum OperationError {
     /// A background worker did not take the operation over.
     #[error(transparent)]
     Background(#[from] super::background::BackgroundError),
-    /// The local model's identity could not be read or made.
-    #[error("cannot read the local model of {}: {source}", .state_dir.display())]
-    Model {
-        /// The state directory.
-        state_dir: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The local model could not be opened or its units recorded.
+    #[error(transparent)]
+    Model(#[from] LocalModelError),
     /// No such operation in the store.
     #[error("operation {0} not found: `charmbox operations` lists the operations there are")]
     NotFound(OperationId),
@@ -259,9 +255,10 @@ impl Operations {
             None => store.enqueue(&new)?,
         };
         self.run_recorded(
-            &prepared.charm.component,
+            prepared.charm,
             operation,
             RecordedTasks {
+                charm_path: &prepared.charm_path,
                 action: &prepared.action,
                 params: &prepared.params,
                 limits: prepared.limits,
@@ -327,9 +324,10 @@ impl Operations {
             .filter(|t| t.status == TaskStatus::Pending)
             .collect();
         self.run_recorded(
-            &charm.component,
+            &charm,
             operation,
             RecordedTasks {
+                charm_path: &queued.charm,
                 action: &queued.action,
                 params: &params,
                 limits: queued.limits,
@@ -347,7 +345,7 @@ impl Operations {
     /// that keeps `store` (and its claim on them) until every write is in.
     fn run_recorded(
         &self,
-        charm: &crate::charm::CharmComponent,
+        charm: &Charm,
         operation: OperationId,
         recorded: RecordedTasks<'_>,
         store: TaskStore,
@@ -355,6 +353,7 @@ impl Operations {
         hints: LimitHints,
     ) -> Result<Finished, OperationError> {
         let RecordedTasks {
+            charm_path,
             action,
             params,
             limits,
@@ -363,16 +362,16 @@ impl Operations {
             claim,
         } = recorded;
         let writer = store.into_writer(tasks.len())?;
-        let model = ModelIdentity::of_state_dir(&self.state_dir).map_err(|source| {
-            OperationError::Model {
-                state_dir: self.state_dir.clone(),
-                source,
-            }
-        })?;
+        // The units appear in the model on their first run (the next
+        // `deploy` makes them beforehand), running this charm.
+        let model = LocalModel::open(&self.state_dir)?;
+        let charm_model = Arc::new(CharmModel::of(charm));
+        record_units(&model, charm, charm_path, &charm_model, &tasks)?;
         let run = TaskRun {
-            charm,
+            charm: &charm.component,
             state_dir: &self.state_dir,
             model: &model,
+            charm_model: &charm_model,
             action,
             params,
             limits,
@@ -396,8 +395,33 @@ impl Operations {
     }
 }
 
+/// Records the units `tasks` run on, application by application, as
+/// running `charm` from `charm_path`.
+fn record_units(
+    model: &LocalModel,
+    charm: &Charm,
+    charm_path: &Path,
+    charm_model: &CharmModel,
+    tasks: &[Task],
+) -> Result<(), LocalModelError> {
+    let mut by_application: Vec<(&str, Vec<&Unit>)> = Vec::new();
+    for task in tasks {
+        let application = task.unit.application();
+        match by_application.iter_mut().find(|(a, _)| *a == application) {
+            Some((_, units)) => units.push(&task.unit),
+            None => by_application.push((application, vec![&task.unit])),
+        }
+    }
+    for (application, units) in by_application {
+        model.record_units(application, charm_path, &charm.name, charm_model, &units)?;
+    }
+    Ok(())
+}
+
 /// Recorded tasks of one operation, and what they run.
 struct RecordedTasks<'a> {
+    /// Where the charm was loaded from.
+    charm_path: &'a Path,
     action: &'a str,
     params: &'a ActionParams,
     limits: SandboxLimits,

@@ -247,7 +247,7 @@ impl LocalModel {
                 Some(_) => {
                     for (unit, _) in &stand_in.units {
                         if rows.unit(&unit.to_string())?.is_none() {
-                            rows.add_stand_in_unit(&stand_in.application, unit)?;
+                            rows.add_unit(&stand_in.application, unit)?;
                         }
                     }
                 }
@@ -469,17 +469,4 @@ pub(crate) fn read_charm_model(path: &Path) -> Result<CharmModel, String> {
 
 fn not_found_application(name: &str) -> LocalModelError {
     LocalModelError::Refused(format!("application {} not found", go_quote(name)))
-}
-
-impl Rows<'_> {
-    /// Adds a unit to a stand-in.
-    pub(crate) fn add_stand_in_unit(&self, application: &str, unit: &UnitName) -> LocalResult<()> {
-        self.conn
-            .execute(
-                "INSERT INTO units (name, application, number) VALUES (?1, ?2, ?3)",
-                rusqlite::params![unit.to_string(), application, unit.number()],
-            )
-            .map_err(self.err())?;
-        Ok(())
-    }
 }

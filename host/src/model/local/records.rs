@@ -256,13 +256,19 @@ impl<'c> Rows<'c> {
             )
             .map_err(err)?;
         for unit in units {
-            self.conn
-                .execute(
-                    "INSERT INTO units (name, application, number) VALUES (?1, ?2, ?3)",
-                    params![unit.to_string(), application, unit.number()],
-                )
-                .map_err(err)?;
+            self.add_unit(application, unit)?;
         }
+        Ok(())
+    }
+
+    /// Adds `unit` to `application`.
+    pub(crate) fn add_unit(&self, application: &str, unit: &UnitName) -> LocalResult<()> {
+        self.conn
+            .execute(
+                "INSERT INTO units (name, application, number) VALUES (?1, ?2, ?3)",
+                params![unit.to_string(), application, unit.number()],
+            )
+            .map_err(self.err())?;
         Ok(())
     }
 

@@ -140,12 +140,42 @@ impl Rows<'_> {
     /// Adds a relation between `endpoints` (one for a peer relation);
     /// its id is the next of the model's relation sequence.
     pub(crate) fn add_relation(&self, endpoints: &[EndpointRecord]) -> LocalResult<RelationId> {
-        let err = self.err();
         let id = self.next_in_sequence("relation")?;
+        let id = u32::try_from(id)
+            .map_err(|_| self.bad("the relation sequence".into(), "next", id.to_string()))?;
+        self.insert_relation(RelationId(id), endpoints)?;
+        Ok(RelationId(id))
+    }
+
+    /// Adds a relation with the id `id` (a test's model names its own),
+    /// moving the sequence past it.
+    pub(crate) fn add_relation_as(
+        &self,
+        id: RelationId,
+        endpoints: &[EndpointRecord],
+    ) -> LocalResult<()> {
+        if self.relation(id)?.is_some() {
+            return Err(super::db::LocalModelError::Refused(format!(
+                "relation {id} is given twice: each relation needs an id of its own"
+            )));
+        }
+        self.insert_relation(id, endpoints)?;
+        self.conn
+            .execute(
+                "INSERT INTO sequences (name, next) VALUES ('relation', ?1)
+                 ON CONFLICT (name) DO UPDATE SET next = MAX(next, excluded.next)",
+                params![i64::from(id.0) + 1],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    fn insert_relation(&self, id: RelationId, endpoints: &[EndpointRecord]) -> LocalResult<()> {
+        let err = self.err();
         self.conn
             .execute(
                 "INSERT INTO relations (id, created) VALUES (?1, ?2)",
-                params![id, to_micros(SystemTime::now())],
+                params![id.0, to_micros(SystemTime::now())],
             )
             .map_err(err)?;
         for side in endpoints {
@@ -154,7 +184,7 @@ impl Rows<'_> {
                     "INSERT INTO relation_endpoints (relation, application, endpoint, role, interface)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![
-                        id,
+                        id.0,
                         side.application,
                         side.endpoint,
                         side.role.as_str(),
@@ -163,9 +193,7 @@ impl Rows<'_> {
                 )
                 .map_err(err)?;
         }
-        let id = u32::try_from(id)
-            .map_err(|_| self.bad("the relation sequence".into(), "next", id.to_string()))?;
-        Ok(RelationId(id))
+        Ok(())
     }
 
     /// The bag `holder` (a unit's or an application's name) keeps in a
