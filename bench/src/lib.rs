@@ -102,23 +102,29 @@ impl WasiView for Bare {
 pub fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
-    action
-        .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
-            Ok((Some(params.to_owned()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
-            Ok((Ok::<(), String>(()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
-        .unwrap();
-    action
-        .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
-        .unwrap();
+    // The action interface of each contract version (hello is built
+    // against the newest; the committed 0.1.0 fixture imports the first).
+    for version in ["0.1.0", "0.2.0"] {
+        let mut action = linker
+            .instance(&format!("juju:charm/action@{version}"))
+            .unwrap();
+        action
+            .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
+                Ok((Some(params.to_owned()),))
+            })
+            .unwrap();
+        action
+            .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
+                Ok((Ok::<(), String>(()),))
+            })
+            .unwrap();
+        action
+            .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
+            .unwrap();
+        action
+            .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
+            .unwrap();
+    }
     linker
 }
 
