@@ -167,6 +167,20 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// The level `name` names, as Juju's loggo reads it: any case, `WARN`
+    /// for `WARNING`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "TRACE" => Self::Trace,
+            "DEBUG" => Self::Debug,
+            "INFO" => Self::Info,
+            "WARN" | "WARNING" => Self::Warning,
+            "ERROR" => Self::Error,
+            "CRITICAL" => Self::Critical,
+            _ => return None,
+        })
+    }
+
     /// Juju's name for it, as `juju-log --log-level` takes it.
     pub fn as_str(self) -> &'static str {
         match self {

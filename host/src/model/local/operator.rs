@@ -387,6 +387,54 @@ impl LocalModel {
     }
 }
 
+/// A user secret's content from `key=value` arguments, as Juju's
+/// `CreateSecretData` reads them: `key=value`, `key#base64=VALUE` (the
+/// value base64-encoded; it must decode to text, as charmbox keeps
+/// content as text), `key#file=PATH` (the value read from a file).
+pub fn user_secret_content(args: &[String]) -> LocalResult<Bag> {
+    use base64::Engine as _;
+    let refused = LocalModelError::Refused;
+    let mut content = Bag::new();
+    for arg in args {
+        // Trailing `=` belong to a base64 value, not to the key's end.
+        let index = arg.trim_end_matches('=').find('=').filter(|i| *i >= 1);
+        let Some(index) = index else {
+            return Err(refused(format!("key value {} not valid", go_quote(arg))));
+        };
+        let (key, value) = (&arg[..index], &arg[index + 1..]);
+        let (key, value) = if let Some(key) = key.strip_suffix("#base64") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value)
+                .map_err(|e| refused(format!("the value of {}: {e}", go_quote(key))))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                refused(format!(
+                    "the value of {} is not UTF-8 text once decoded; charmbox keeps secret \
+                     content as text",
+                    go_quote(key)
+                ))
+            })?;
+            (key, text)
+        } else if let Some(key) = key.strip_suffix("#file") {
+            let text = std::fs::read_to_string(value).map_err(|e| {
+                refused(format!(
+                    "reading content for secret key {}: open {value}: {e}",
+                    go_quote(key)
+                ))
+            })?;
+            (key, text)
+        } else {
+            (key, value.to_owned())
+        };
+        if content.insert(key.to_owned(), value).is_some() {
+            return Err(refused(format!(
+                "key {} specified more than once",
+                go_quote(key)
+            )));
+        }
+    }
+    Ok(content)
+}
+
 /// A user's secret by its name or URI.
 fn user_secret(rows: &Rows<'_>, secret: &str) -> LocalResult<SecretRecord> {
     let found = match SecretUri::parse(secret) {

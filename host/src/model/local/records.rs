@@ -606,7 +606,7 @@ impl<'c> Rows<'c> {
             .map_err(self.err())?;
         rows.into_iter()
             .map(|(seq, time, unit, level, message)| {
-                let level = log_level(&level)
+                let level = LogLevel::parse(&level)
                     .ok_or_else(|| self.bad(format!("debug log line {seq}"), "level", level))?;
                 Ok((
                     seq,
@@ -629,18 +629,6 @@ pub(crate) fn protocol_name(protocol: Protocol) -> &'static str {
         Protocol::Udp => "udp",
         Protocol::Icmp => "icmp",
     }
-}
-
-fn log_level(text: &str) -> Option<LogLevel> {
-    Some(match text {
-        "TRACE" => LogLevel::Trace,
-        "DEBUG" => LogLevel::Debug,
-        "INFO" => LogLevel::Info,
-        "WARNING" => LogLevel::Warning,
-        "ERROR" => LogLevel::Error,
-        "CRITICAL" => LogLevel::Critical,
-        _ => return None,
-    })
 }
 
 struct ApplicationRow {

@@ -806,7 +806,7 @@ fn ports_open_and_close_with_juju_conflict_rules() {
     run.finish(false).unwrap();
     let unit: UnitName = "app/0".parse().unwrap();
     assert_eq!(
-        f.model.show_unit(&unit).unwrap().opened_ports,
+        names(f.model.show_unit(&unit).unwrap().opened_ports),
         ["icmp", "80/tcp", "53/udp"]
     );
 }

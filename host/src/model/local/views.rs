@@ -129,9 +129,13 @@ pub struct UnitStatus {
     /// Whether it leads its application.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub leader: bool,
-    /// Its open ports.
-    #[serde(rename = "open-ports", skip_serializing_if = "Vec::is_empty")]
-    pub open_ports: Vec<String>,
+    /// Its open ports, in Juju's order (shown as `80/tcp`).
+    #[serde(
+        rename = "open-ports",
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "port_names"
+    )]
+    pub open_ports: Vec<PortRange>,
     /// Its workload version.
     #[serde(rename = "workload-version", skip_serializing_if = "String::is_empty")]
     pub workload_version: String,
@@ -178,9 +182,9 @@ pub struct UnitInfo {
     /// Its workload version.
     #[serde(rename = "workload-version", skip_serializing_if = "String::is_empty")]
     pub workload_version: String,
-    /// Its open ports.
-    #[serde(rename = "opened-ports")]
-    pub opened_ports: Vec<String>,
+    /// Its open ports, in Juju's order (shown as `80/tcp`).
+    #[serde(rename = "opened-ports", serialize_with = "port_names")]
+    pub opened_ports: Vec<PortRange>,
     /// Its charm (the path).
     pub charm: String,
     /// Whether it leads its application.
@@ -340,7 +344,7 @@ impl LocalModel {
                         UnitStatus {
                             workload_status: StatusView::of(&unit.status, unit.status_since),
                             leader: application.leader.as_deref() == Some(name.as_str()),
-                            open_ports: port_names(ports.into_iter().map(|(_, r)| r)),
+                            open_ports: sorted_ports(ports.into_iter().map(|(_, r)| r)),
                             workload_version: unit.workload_version.clone(),
                         },
                     );
@@ -428,7 +432,7 @@ impl LocalModel {
             }
             Ok(UnitInfo {
                 workload_version: record.workload_version.clone(),
-                opened_ports: port_names(rows.opened_ports(&name)?.into_iter().map(|(_, r)| r)),
+                opened_ports: sorted_ports(rows.opened_ports(&name)?.into_iter().map(|(_, r)| r)),
                 charm: application
                     .charm
                     .as_ref()
@@ -635,8 +639,16 @@ fn latest_version(units: &[UnitRecord]) -> String {
         .unwrap_or_default()
 }
 
-/// Port ranges as Juju names them, in Juju's order.
-fn port_names(ranges: impl Iterator<Item = PortRange>) -> Vec<String> {
+/// Port ranges as Juju names them (`80/tcp`).
+fn port_names<S: serde::Serializer>(
+    ranges: &[PortRange],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(ranges.iter().map(ToString::to_string))
+}
+
+/// Port ranges in Juju's order (by protocol name, then ports), once each.
+fn sorted_ports(ranges: impl Iterator<Item = PortRange>) -> Vec<PortRange> {
     let mut ranges: Vec<PortRange> = ranges.collect();
     ranges.sort_by_key(|r| {
         let protocol = match r.protocol {
@@ -647,7 +659,7 @@ fn port_names(ranges: impl Iterator<Item = PortRange>) -> Vec<String> {
         (protocol, r.from, r.to)
     });
     ranges.dedup();
-    ranges.iter().map(ToString::to_string).collect()
+    ranges
 }
 
 /// Juju's tag of an application or unit: `application-mysql`,
