@@ -10,4 +10,5 @@ mod hostile;
 mod juju;
 mod languages;
 mod metadata;
+mod model;
 mod tasks;
