@@ -59,4 +59,6 @@ pub(crate) const LIMIT_HINTS: crate::run::LimitHints = crate::run::LimitHints {
 };
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod tests;
