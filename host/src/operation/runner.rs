@@ -23,7 +23,6 @@ use crate::run::{LimitHints, RunError};
 use crate::sandbox::SandboxLimits;
 use crate::store::{Checkpoint, NewOperation, StoreError, TaskStore};
 use crate::task::{OperationId, Task, TaskId, TaskStatus};
-use crate::unit::UnitName as Unit;
 use crate::unit::UnitName;
 
 /// The operations of one state directory: where tasks are recorded and
@@ -249,6 +248,9 @@ impl Operations {
             )?,
             _ => None,
         };
+        // The units are in the model before any task is recorded: a model
+        // that refuses them leaves no task behind.
+        let model = self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
         let new = prepared.new_operation();
         let (operation, tasks) = match claim {
             Some(_) => store.enqueue_started(&new)?,
@@ -258,7 +260,7 @@ impl Operations {
             prepared.charm,
             operation,
             RecordedTasks {
-                charm_path: &prepared.charm_path,
+                model: &model,
                 action: &prepared.action,
                 params: &prepared.params,
                 limits: prepared.limits,
@@ -283,6 +285,7 @@ impl Operations {
         mut store: TaskStore,
         worker: impl FnOnce(OperationId) -> std::process::Command,
     ) -> Result<Queued, OperationError> {
+        self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
         let (operation, tasks) = store.enqueue(&prepared.new_operation())?;
         super::background::start_worker(&self.state_dir, operation, worker(operation))?;
         drop(store);
@@ -323,11 +326,13 @@ impl Operations {
             .into_iter()
             .filter(|t| t.status == TaskStatus::Pending)
             .collect();
+        let units: Vec<UnitName> = pending.iter().map(|t| t.unit.clone()).collect();
+        let model = self.model_of(&charm, &queued.charm, &units)?;
         self.run_recorded(
             &charm,
             operation,
             RecordedTasks {
-                charm_path: &queued.charm,
+                model: &model,
                 action: &queued.action,
                 params: &params,
                 limits: queued.limits,
@@ -353,7 +358,7 @@ impl Operations {
         hints: LimitHints,
     ) -> Result<Finished, OperationError> {
         let RecordedTasks {
-            charm_path,
+            model,
             action,
             params,
             limits,
@@ -362,16 +367,11 @@ impl Operations {
             claim,
         } = recorded;
         let writer = store.into_writer(tasks.len())?;
-        // The units appear in the model on their first run (the next
-        // `deploy` makes them beforehand), running this charm.
-        let model = LocalModel::open(&self.state_dir)?;
-        let charm_model = Arc::new(CharmModel::of(charm));
-        record_units(&model, charm, charm_path, &charm_model, &tasks)?;
         let run = TaskRun {
             charm: &charm.component,
             state_dir: &self.state_dir,
-            model: &model,
-            charm_model: &charm_model,
+            model: &model.model,
+            charm_model: &model.charm,
             action,
             params,
             limits,
@@ -395,33 +395,48 @@ impl Operations {
     }
 }
 
-/// Records the units `tasks` run on, application by application, as
-/// running `charm` from `charm_path`.
-fn record_units(
-    model: &LocalModel,
-    charm: &Charm,
-    charm_path: &Path,
-    charm_model: &CharmModel,
-    tasks: &[Task],
-) -> Result<(), LocalModelError> {
-    let mut by_application: Vec<(&str, Vec<&Unit>)> = Vec::new();
-    for task in tasks {
-        let application = task.unit.application();
-        match by_application.iter_mut().find(|(a, _)| *a == application) {
-            Some((_, units)) => units.push(&task.unit),
-            None => by_application.push((application, vec![&task.unit])),
+/// The local model an operation's units are in, and what the charm
+/// declares for it.
+struct UnitsModel {
+    model: LocalModel,
+    charm: Arc<CharmModel>,
+}
+
+impl Operations {
+    /// The state directory's model, with `units` recorded, application by
+    /// application, as running `charm` from `charm_path`: units appear in
+    /// the model on their first run (the next `deploy` makes them
+    /// beforehand).
+    fn model_of(
+        &self,
+        charm: &Charm,
+        charm_path: &Path,
+        units: &[UnitName],
+    ) -> Result<UnitsModel, OperationError> {
+        let model = LocalModel::open(&self.state_dir)?;
+        let declared = Arc::new(CharmModel::of(charm));
+        let mut by_application: Vec<(&str, Vec<&UnitName>)> = Vec::new();
+        for unit in units {
+            let application = unit.application();
+            match by_application.iter_mut().find(|(a, _)| *a == application) {
+                Some((_, units)) => units.push(unit),
+                None => by_application.push((application, vec![unit])),
+            }
         }
+        for (application, units) in by_application {
+            model.record_units(application, charm_path, &charm.name, &declared, &units)?;
+        }
+        Ok(UnitsModel {
+            model,
+            charm: declared,
+        })
     }
-    for (application, units) in by_application {
-        model.record_units(application, charm_path, &charm.name, charm_model, &units)?;
-    }
-    Ok(())
 }
 
 /// Recorded tasks of one operation, and what they run.
 struct RecordedTasks<'a> {
-    /// Where the charm was loaded from.
-    charm_path: &'a Path,
+    /// The model the units are in.
+    model: &'a UnitsModel,
     action: &'a str,
     params: &'a ActionParams,
     limits: SandboxLimits,
