@@ -824,3 +824,120 @@ fn a_model_survives_its_process_and_names_its_database() {
     assert_eq!(again.show_unit(&unit).unwrap().unit_state["kept"], "yes");
     assert!(again.path().ends_with(MODEL_DATABASE_FILE));
 }
+
+#[test]
+fn integrate_refuses_what_juju_refuses() {
+    let f = Fixture::new(&["app/0"]);
+    let stand_in = |yaml: &str| {
+        RelationTarget::StandIn(StandIn::parse(std::path::Path::new("f"), yaml).unwrap())
+    };
+    let err = |endpoint: Option<&str>, yaml: &str| {
+        f.model
+            .integrate("app", endpoint, &stand_in(yaml))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(Some("nope"), "application: x"),
+        r#"application "app" has no "nope" relation"#
+    );
+    assert!(err(Some("replicas"), "application: x").contains("is a peer endpoint"));
+    assert!(err(None, "application: x").contains("ambiguous relation"));
+    assert!(
+        err(Some("db"), "application: x\ninterface: pgsql").contains("no relations found"),
+        "the interfaces differ"
+    );
+    assert!(err(Some("db"), "application: app").contains("is a local application"));
+    // With the interface named, the one endpoint of it is chosen.
+    let relation = f
+        .model
+        .integrate(
+            "app",
+            None,
+            &stand_in("application: redis\ninterface: redis"),
+        )
+        .unwrap();
+    assert_eq!(relation.key(), "app:cache redis:cache");
+    assert_eq!(
+        f.model
+            .integrate("nope", None, &stand_in("application: x"))
+            .unwrap_err()
+            .to_string(),
+        r#"application "nope" not found"#
+    );
+    assert!(f
+        .model
+        .record_units(
+            "redis",
+            &f.charm_dir,
+            "redis",
+            &f.charm,
+            &[&"redis/0".parse().unwrap()]
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("stand-in"));
+}
+
+#[test]
+fn an_applications_status_is_its_own_or_its_units_most_significant() {
+    let f = Fixture::new(&["app/0", "app/1"]);
+    let set = |unit: &str, status: Status| {
+        let mut run = f.run(unit);
+        run.status_set(
+            StatusTarget::Unit,
+            StatusInfo {
+                status,
+                message: format!("{unit} is {status}"),
+            },
+        )
+        .unwrap();
+        run.finish(true).unwrap();
+    };
+    set("app/0", Status::Active);
+    set("app/1", Status::Blocked);
+    let status = f.model.status().unwrap();
+    assert_eq!(status.applications["app"].status.current, Status::Blocked);
+    assert_eq!(
+        status.applications["app"].status.message,
+        "app/1 is blocked"
+    );
+    let mut leader = f.run("app/0");
+    leader
+        .status_set(
+            StatusTarget::Application,
+            StatusInfo {
+                status: Status::Waiting,
+                message: "for the database".into(),
+            },
+        )
+        .unwrap();
+    leader.finish(true).unwrap();
+    assert_eq!(
+        f.model.status().unwrap().applications["app"].status.current,
+        Status::Waiting
+    );
+}
+
+#[test]
+fn the_debug_log_keeps_every_units_lines_in_order() {
+    let f = Fixture::new(&["app/0", "app/1"]);
+    for (unit, message) in [("app/0", "one"), ("app/1", "two"), ("app/0", "three")] {
+        let mut run = f.run(unit);
+        run.juju_log(crate::model::LogLevel::Info, message).unwrap();
+        run.finish(false).unwrap();
+    }
+    let all: Vec<String> = f
+        .model
+        .debug_log(None, 0)
+        .unwrap()
+        .into_iter()
+        .map(|(_, l)| l.message)
+        .collect();
+    assert_eq!(all, ["one", "two", "three"]);
+    let unit: UnitName = "app/0".parse().unwrap();
+    let lines = f.model.debug_log(Some(&unit), 0).unwrap();
+    assert_eq!(lines.len(), 2);
+    let after = f.model.debug_log(None, lines[0].0).unwrap();
+    assert_eq!(after.len(), 2);
+}
