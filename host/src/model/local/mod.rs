@@ -43,7 +43,7 @@ pub(crate) use records::Rows;
 
 use super::{EventInfo, ModelIdentity};
 use crate::charm::config::ConfigOptions;
-use crate::charm::endpoints::{RelationEndpoints, RelationRole};
+use crate::charm::endpoints::{RelationEndpoint, RelationEndpoints, RelationRole};
 use crate::charm::Charm;
 use crate::unit::UnitName;
 use db::ModelDb;
@@ -130,26 +130,41 @@ impl LocalModel {
         charm: &CharmModel,
         units: &[&UnitName],
     ) -> LocalResult<()> {
+        // Most runs are of units the model has already: a read tells, and
+        // spares every process of an operation the write lock.
+        let recorded = self.read(|rows| {
+            let Some(app) = rows.application(application)? else {
+                return Ok(false);
+            };
+            if app.charm.as_deref() != Some(charm_path)
+                || app.charm_name != charm_name
+                || app.leader.is_none()
+            {
+                return Ok(false);
+            }
+            let known: std::collections::HashSet<UnitName> = rows
+                .units(application)?
+                .into_iter()
+                .map(|u| u.name)
+                .collect();
+            if !units.iter().all(|u| known.contains(*u)) {
+                return Ok(false);
+            }
+            Ok(missing_peers(rows, application, charm)?.is_empty())
+        })?;
+        if recorded {
+            return Ok(());
+        }
         self.db.write(|tx| {
             let rows = Rows::new(tx, self.db.path());
             rows.record_units(application, charm_path, charm_name, units)?;
-            let relations = rows.relations_of(application)?;
-            for peer in charm
-                .endpoints
-                .iter()
-                .filter(|e| e.role == RelationRole::Peer)
-            {
-                let exists = relations.iter().any(|r| {
-                    r.is_peer() && r.side(application).is_some_and(|s| s.endpoint == peer.name)
-                });
-                if !exists {
-                    rows.add_relation(&[EndpointRecord {
-                        application: application.to_owned(),
-                        endpoint: peer.name.clone(),
-                        role: RelationRole::Peer,
-                        interface: peer.interface.clone(),
-                    }])?;
-                }
+            for peer in missing_peers(&rows, application, charm)? {
+                rows.add_relation(&[EndpointRecord {
+                    application: application.to_owned(),
+                    endpoint: peer.name.clone(),
+                    role: RelationRole::Peer,
+                    interface: peer.interface.clone(),
+                }])?;
             }
             Ok(())
         })
@@ -185,6 +200,25 @@ impl LocalModel {
     ) -> LocalResult<T> {
         self.db.write(|tx| write(&Rows::new(tx, self.db.path())))
     }
+}
+
+/// The charm's peer endpoints `application` has no peer relation on yet.
+fn missing_peers<'c>(
+    rows: &Rows<'_>,
+    application: &str,
+    charm: &'c CharmModel,
+) -> LocalResult<Vec<&'c RelationEndpoint>> {
+    let relations = rows.relations_of(application)?;
+    Ok(charm
+        .endpoints
+        .iter()
+        .filter(|e| e.role == RelationRole::Peer)
+        .filter(|peer| {
+            !relations.iter().any(|r| {
+                r.is_peer() && r.side(application).is_some_and(|s| s.endpoint == peer.name)
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

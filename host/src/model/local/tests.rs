@@ -142,6 +142,18 @@ fn a_new_application_is_led_by_its_first_unit_and_has_its_peer_relation() {
         )
         .unwrap();
     assert_eq!(f.run("app/0").relation_ids("replicas").unwrap(), peers);
+    // The application runs whichever charm its units last ran.
+    let elsewhere = f.charm_dir.with_file_name("moved");
+    f.model
+        .record_units(
+            "app",
+            &elsewhere,
+            "app",
+            &f.charm,
+            &[&"app/0".parse().unwrap()],
+        )
+        .unwrap();
+    assert_eq!(f.model.application("app").unwrap().charm, Some(elsewhere));
 }
 
 #[test]
