@@ -47,6 +47,23 @@ pub fn hello_charm() -> tempfile::TempDir {
     dir
 }
 
+/// `examples/model-probe` as a charm directory (metadata and
+/// `charm.wasm`), in a temporary directory: a charm that reaches the model.
+pub fn probe_charm() -> tempfile::TempDir {
+    let component = CrateBuild::new(repo().join("examples/model-probe"))
+        .target_dir(repo().join("target/examples"))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("examples/model-probe/charmcraft.yaml"),
+        dir.path().join("charmcraft.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(component, dir.path().join("charm.wasm")).unwrap();
+    dir
+}
+
 /// A run of `action` on `hello/0` with the default limits.
 pub fn request(action: &str) -> RunRequest {
     RunRequest {
