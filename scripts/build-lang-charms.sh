@@ -10,12 +10,16 @@
 #
 # Tools (exact versions, installed only when missing or at another version):
 # - Python: componentize-py 0.25.1 from PyPI, in the virtualenv
-#   target/venv-componentize (needs python3 with venv and pip).
+#   target/venv-componentize (needs python3 with venv and pip), and the
+#   example's requirements.txt (the charmbox-ops package, guest-sdk/python,
+#   by path) installed into it before each build.
 # - JavaScript: @bytecodealliance/jco 1.35.0 and componentize-qjs 0.4.5 from
-#   npm, in examples/hello-js/node_modules (`npm ci` from package-lock.json;
-#   needs node and npm). The QuickJS backend (`--backend qjs`) is used.
+#   npm, and the charmbox-ops package (guest-sdk/js, by path), in
+#   examples/hello-js/node_modules (`npm ci` from package-lock.json, again
+#   whenever guest-sdk/js changed; needs node and npm). The QuickJS backend
+#   (`--backend qjs`) is used.
 #
-# Each example's wit/world.wit includes juju:charm/charm@0.1.0; the script
+# Each example's wit/world.wit includes juju:charm/charm@0.2.0; the script
 # copies that package from the repository's wit/ into the example's wit/deps/
 # (and, for JavaScript, the WASI 0.2.12 WIT shipped with jco), so wit/ stays
 # the one source of truth. A component is rebuilt only when its sources, the
@@ -57,13 +61,22 @@ copy_juju_wit() { # example-dir
   cp "$ROOT"/wit/juju-charm@0.2.0/*.wit "$1/wit/deps/juju-charm/"
 }
 
+# Whether the venv holds the pinned componentize-py and is this checkout's:
+# a venv copied from elsewhere (a target/ copied between checkouts) still
+# runs, through its scripts' `#!` lines, the other venv's Python, and would
+# install into it.
+python_tools_ok() {
+  [[ "$(head -n1 "$VENV/bin/componentize-py" 2>/dev/null)" == "#!$VENV/bin/python"* &&
+     "$("$VENV/bin/componentize-py" --version 2>/dev/null || true)" == "componentize-py $COMPONENTIZE_PY_VERSION" ]]
+}
+
 build_python() {
   local dir=$ROOT/examples/hello-python out=$OUT/hello-python.wasm
   if ! command -v python3 >/dev/null; then
     say "error: python3 not found; install Python 3 (with venv and pip)"
     return 1
   fi
-  if [[ "$("$VENV/bin/componentize-py" --version 2>/dev/null || true)" != "componentize-py $COMPONENTIZE_PY_VERSION" ]]; then
+  if ! python_tools_ok; then
     say "installing componentize-py==$COMPONENTIZE_PY_VERSION into ${VENV#"$ROOT"/}"
     rm -rf "$VENV"
     python3 -m venv "$VENV"
@@ -72,25 +85,34 @@ build_python() {
   fi
   copy_juju_wit "$dir"
   local sources
-  mapfile -t sources < <(find "$dir" "$ROOT/guest-sdk/python" -name '*.py' -not -path '*/__pycache__/*' | sort;
-                         find "$dir/wit" -name '*.wit' | sort)
+  mapfile -t sources < <(find "$dir" "$ROOT/guest-sdk/python/src" -name '*.py' -not -path '*/__pycache__/*' | sort;
+                         find "$dir/wit" -name '*.wit' | sort;
+                         echo "$dir/requirements.txt"; echo "$ROOT/guest-sdk/python/pyproject.toml")
   local stamp
   stamp=$(digest "componentize-py $COMPONENTIZE_PY_VERSION" "${sources[@]}")
   if up_to_date "$out" "$stamp"; then
     say "hello-python is up to date: ${out#"$ROOT"/}"
     return 0
   fi
+  # The charm's dependencies (the charmbox-ops package, by path) go into the
+  # venv; componentize-py finds them in its site-packages through VIRTUAL_ENV.
+  say "pip install -r examples/hello-python/requirements.txt (charmbox-ops from guest-sdk/python)"
+  (cd "$dir" && "$VENV/bin/pip" install --quiet --disable-pip-version-check -r requirements.txt) >&2
   say "componentize-py: examples/hello-python -> ${out#"$ROOT"/}"
-  (cd "$dir" && "$VENV/bin/componentize-py" -d wit -w hello componentize \
-    -p . -p "$ROOT/guest-sdk/python" charm -o "$out.tmp") >&2
+  (cd "$dir" && VIRTUAL_ENV=$VENV "$VENV/bin/componentize-py" -d wit -w hello componentize \
+    charm -o "$out.tmp") >&2
   mv "$out.tmp" "$out"
   echo "$stamp" > "$out.stamp"
   say "wrote ${out#"$ROOT"/} ($(stat -c %s "$out") bytes)"
 }
 
+# Whether node_modules holds the pinned tools and a copy of guest-sdk/js
+# as it is now (npm copies a `file:` dependency; see examples/hello-js/.npmrc).
 js_tools_ok() {
   local nm=$ROOT/examples/hello-js/node_modules
   [[ -f $nm/@bytecodealliance/jco/package.json && -f $nm/componentize-qjs/package.json ]] &&
+    diff -rq "$ROOT/guest-sdk/js/src" "$nm/charmbox-ops/src" >/dev/null 2>&1 &&
+    cmp -s "$ROOT/guest-sdk/js/package.json" "$nm/charmbox-ops/package.json" &&
     node -e '
       const [jco, qjs, a, b] = process.argv.slice(1);
       const v = (p) => JSON.parse(require("fs").readFileSync(p, "utf8")).version;
@@ -106,7 +128,7 @@ build_js() {
     return 1
   fi
   if ! js_tools_ok; then
-    say "installing jco@$JCO_VERSION and componentize-qjs@$COMPONENTIZE_QJS_VERSION (npm ci in examples/hello-js)"
+    say "installing jco@$JCO_VERSION, componentize-qjs@$COMPONENTIZE_QJS_VERSION and charmbox-ops (guest-sdk/js) (npm ci in examples/hello-js)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
   fi
   copy_juju_wit "$dir"
@@ -117,7 +139,8 @@ build_js() {
   done
   local sources
   mapfile -t sources < <(find "$dir" -maxdepth 2 \( -name '*.js' -o -name '*.mjs' \) -not -path '*/node_modules/*' | sort;
-                         find "$dir/wit" -name '*.wit' | sort; echo "$dir/package-lock.json")
+                         find "$dir/wit" -name '*.wit' | sort; echo "$dir/package-lock.json";
+                         find "$ROOT/guest-sdk/js/src" -name '*.js' | sort; echo "$ROOT/guest-sdk/js/package.json")
   local stamp
   stamp=$(digest "jco $JCO_VERSION componentize-qjs $COMPONENTIZE_QJS_VERSION" "${sources[@]}")
   if up_to_date "$out" "$stamp"; then

@@ -30,6 +30,13 @@ pub struct DispatchArgs {
     /// that misses it is killed and the action fails.
     #[arg(long, default_value = "60s", value_parser = parse_tool_deadline, value_name = "DURATION")]
     hook_tool_timeout: Duration,
+
+    /// Send every model read (config, leadership, relation data, secrets,
+    /// ...) to Juju's hook tools, even one the run has made before. By
+    /// default each is made once per run and kept in step with the run's
+    /// own writes, as ops does.
+    #[arg(long)]
+    no_model_cache: bool,
 }
 
 /// A hook tool's deadline: never none, since a hung tool would hang Juju.
@@ -80,6 +87,7 @@ pub fn execute(args: DispatchArgs, state_dir: Option<PathBuf>) -> anyhow::Result
             ..SandboxLimits::default()
         },
         tools: HookTools::new().with_timeout(args.hook_tool_timeout),
+        uncached_model_reads: args.no_model_cache,
     };
     let outcome = dispatch(&context, &options);
     write_output(&mut std::io::stdout().lock(), &outcome.stdout, "stdout");

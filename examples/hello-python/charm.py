@@ -1,21 +1,22 @@
-"""`hello-python`: examples/hello's four actions, written in Python.
+"""`hello-python`: examples/hello's actions, written in Python.
 
-Each action is a method of `WitWorld` (the class componentize-py looks for),
-named after the action with `-` turned into `_`, and decorated with
-`charmbox_ops.action` so it gets an ops-like `event`. Build with:
+The charm is an ops-like class from the `charmbox-ops` package (installed
+from guest-sdk/python, see requirements.txt): each action is a method
+`on_<action>_action` (`-` turned into `_`), each hook would be `on_<hook>`,
+and `charmbox_ops.main` makes the `WitWorld` class componentize-py calls,
+one method per export of wit/world.wit. Build with:
 
     bash scripts/build-lang-charms.sh python
 """
 
-import wit_world
-from charmbox_ops import ActionError, ActionEvent, action
+import charmbox_ops as ops
+from charmbox_ops import ActionError, ActionEvent
 
 GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
 
 
-class WitWorld(wit_world.WitWorld):
-    @action
-    def greet(self, event: ActionEvent) -> None:
+class HelloCharm(ops.CharmBase):
+    def on_greet_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 greet name=Ada language=fr`"""
         params = event.params
         name = params["name"]
@@ -39,8 +40,7 @@ class WitWorld(wit_world.WitWorld):
             }
         )
 
-    @action
-    def snapshot_database(self, event: ActionEvent) -> None:
+    def on_snapshot_database_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 snapshot-database filename=db.snap steps=3`
 
         An example only: it writes no file.
@@ -57,8 +57,7 @@ class WitWorld(wit_world.WitWorld):
         print(f"snapshot written to {filename}")
         event.set_results({"snapshot": {"filename": filename, "steps": steps}})
 
-    @action
-    def restore_snapshot(self, event: ActionEvent) -> None:
+    def on_restore_snapshot_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 restore-snapshot filename=db.snap`"""
         filename = event.params["filename"]
         if not filename.endswith(".snap"):
@@ -74,8 +73,7 @@ class WitWorld(wit_world.WitWorld):
         event.log(f"restoring {filename}")
         event.set_results({"restored": filename})
 
-    @action
-    def check_disk(self, event: ActionEvent) -> None:
+    def on_check_disk_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 check-disk path=/var/lib/db`
 
         An example only: it checks that a path was given and reports it back.
@@ -86,9 +84,11 @@ class WitWorld(wit_world.WitWorld):
             raise ActionError("path must not be empty")
         event.set_results({"path": path})
 
-    @action
-    def ping(self, event: ActionEvent) -> None:
+    def on_ping_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 ping`
 
         Does nothing and succeeds: shows the charm answers.
         """
+
+
+WitWorld = ops.main(HelloCharm)

@@ -1,18 +1,31 @@
-//! The [`Action`] handle given to each action handler.
+//! The [`Action`] handle given to each action handler: its params, results
+//! and log, and the way to the rest of the model ([`Action::model`]).
 
 use std::cell::OnceCell;
 
 use crate::bindings::action as host;
 use crate::flatten::flatten;
+use crate::json::from_json;
+use crate::Model;
 use anyhow::{anyhow, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The running action, as its handler sees it: its identity, its params, and
-/// the hook tools to log progress, set results and fail.
+/// the hook tools to log progress, set results and fail; and, through
+/// [`model`](Self::model), everything else Juju gives a charm.
 ///
 /// The SDK builds one for each invocation and passes it to the handler named
 /// in [`charm!`](crate::charm); authors never construct it.
+///
+/// ```no_run
+/// use charmbox_sdk::{Action, Result};
+///
+/// fn ping(action: &Action) -> Result<()> {
+///     action.log(format!("{} on {}", action.name(), action.unit()));
+///     action.set_result("pong", true)
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Action {
     export_name: &'static str,
@@ -20,6 +33,8 @@ pub struct Action {
     // guest's first environment read copies the whole environment in from
     // the host (a noticeable part of a small action's run).
     identity: OnceCell<Identity>,
+    // Made on first use, so an action that never asks pays nothing.
+    model: OnceCell<Model>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,7 +51,27 @@ impl Action {
         Action {
             export_name,
             identity: OnceCell::new(),
+            model: OnceCell::new(),
         }
+    }
+
+    /// The Juju model this action runs in: config, this unit and its
+    /// application (leadership, status, ports, secrets they own), relations
+    /// and their databags, secrets, the unit's state, and the event.
+    ///
+    /// ```no_run
+    /// use charmbox_sdk::{Action, Result, Status};
+    ///
+    /// fn restart(action: &Action) -> Result<()> {
+    ///     let model = action.model();
+    ///     model.unit().set_status(Status::Maintenance("restarting"))?;
+    ///     // ...
+    ///     model.unit().set_status(Status::Active(""))
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn model(&self) -> &Model {
+        self.model.get_or_init(Model::new)
     }
 
     fn identity(&self) -> &Identity {
@@ -53,18 +88,37 @@ impl Action {
 
     /// The action's name as the operator invoked it, e.g. `snapshot-database`
     /// (from `JUJU_ACTION_NAME`).
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// assert_eq!(action.name(), "snapshot-database");
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.identity().name
     }
 
     /// The id of this run of the action (from `JUJU_ACTION_UUID`); empty if
     /// the host did not set one.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// log::info!("task {}", action.id());
+    /// # }
+    /// ```
     pub fn id(&self) -> &str {
         &self.identity().id
     }
 
     /// The unit the action runs on, e.g. `db/0` (from `JUJU_UNIT_NAME`); empty
     /// if the host did not set one.
+    /// When set, the same as the name of [`Model::unit`].
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// assert_eq!(action.unit(), action.model().unit().name());
+    /// # }
+    /// ```
     pub fn unit(&self) -> &str {
         &self.identity().unit
     }
@@ -80,6 +134,17 @@ impl Action {
     /// If the params do not fit `T`; the message names the action, the path
     /// of the offending value and serde's reason, e.g.
     /// ``params of action "greet": style.uppercase: invalid type: string "yes", expected a boolean``.
+    ///
+    /// ```no_run
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Params { filename: String, #[serde(default)] compress: bool }
+    ///
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// let params: Params = action.params()?;
+    /// # Ok(()) }
+    /// ```
     pub fn params<T: DeserializeOwned>(&self) -> Result<T> {
         decode_params(host::action_get(None).as_deref())
             .map_err(|e| anyhow!("params of action {:?}: {e}", self.name()))
@@ -91,6 +156,12 @@ impl Action {
     ///
     /// # Errors
     /// If the value does not fit `T`; the message names the action and path.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// let uppercase = action.param::<bool>("style.uppercase")?.unwrap_or(false);
+    /// # Ok(()) }
+    /// ```
     pub fn param<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
         decode_param(host::action_get(Some(path)).as_deref())
             .map_err(|e| anyhow!("param {path:?} of action {:?}: {e}", self.name()))
@@ -98,6 +169,12 @@ impl Action {
 
     /// Logs a progress message for the operator (Juju's `action-log`). It is
     /// shown as it happens and kept in the task's log.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) {
+    /// action.log("copying 3 files");
+    /// # }
+    /// ```
     pub fn log(&self, message: impl AsRef<str>) {
         host::action_log(message.as_ref());
     }
@@ -121,6 +198,20 @@ impl Action {
     /// If `results` does not serialise to a map, if two entries flatten to
     /// the same dotted key (`{"a": {"b": 1}, "a.b": 2}`; the error names the
     /// key), or if the host refuses a key (the error carries its message).
+    ///
+    /// ```no_run
+    /// use serde::Serialize;
+    ///
+    /// #[derive(Serialize)]
+    /// struct Snapshot { filename: String, size: u64 }
+    ///
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// // Sets `snapshot.filename` and `snapshot.size`.
+    /// action.set_results(&serde_json::json!({
+    ///     "snapshot": Snapshot { filename: "db.snap".into(), size: 3 },
+    /// }))?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_results<T: Serialize + ?Sized>(&self, results: &T) -> Result<()> {
         let pairs = flatten(results)
             .map_err(|e| anyhow!("cannot set results of action {:?}: {e}", self.name()))?;
@@ -135,6 +226,12 @@ impl Action {
     ///
     /// # Errors
     /// If the host refuses the key; the error carries its message.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action) -> charmbox_sdk::Result<()> {
+    /// action.set_result("snapshot.filename", "db.snap")?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_result(&self, key: &str, value: impl ToString) -> Result<()> {
         self.action_set(&[(key.to_owned(), value.to_string())])
     }
@@ -146,6 +243,15 @@ impl Action {
     /// replaces the message. Return after calling it if there is nothing more
     /// to do. Returning `Err` from the handler also fails the action, with
     /// the error as the message.
+    ///
+    /// ```no_run
+    /// # fn f(action: &charmbox_sdk::Action, filename: &str) -> charmbox_sdk::Result<()> {
+    /// if !filename.ends_with(".snap") {
+    ///     action.fail("not a .snap file");
+    ///     return Ok(());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn fail(&self, message: impl AsRef<str>) {
         host::action_fail(message.as_ref());
     }
@@ -158,63 +264,12 @@ impl Action {
 
 /// Deserialises the whole params map (`json` as `action-get` returned it).
 pub(crate) fn decode_params<T: DeserializeOwned>(json: Option<&str>) -> Result<T, String> {
-    from_json(json.unwrap_or("{}"))
+    from_json(json.unwrap_or("{}")).map_err(|e| e.to_string())
 }
 
 /// Deserialises the param at `path`, if there is one.
 pub(crate) fn decode_param<T: DeserializeOwned>(json: Option<&str>) -> Result<Option<T>, String> {
-    json.map(from_json).transpose()
-}
-
-/// Deserialises `json` straight into `T` (no intermediate `Value`: this runs
-/// in every action). The message starts with the path of the value that did
-/// not fit, when it is not the whole value.
-fn from_json<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    // Params nearly always fit: decode them without tracking the path, which
-    // costs about as much again, and track it only to explain a failure.
-    // Deserialising is deterministic, so the second pass fails the same way.
-    match serde_json::from_str(json) {
-        Ok(value) => Ok(value),
-        Err(_) => from_json_tracked(json),
-    }
-}
-
-/// [`from_json`] with the path of every value tracked, for its message.
-fn from_json_tracked<T: DeserializeOwned>(json: &str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return invalid_json(&inner);
-        }
-        let reason = without_position(&inner);
-        if path == "." {
-            reason
-        } else {
-            format!("{path}: {reason}")
-        }
-    })?;
-    // Trailing characters after the value.
-    deserializer.end().map_err(|e| invalid_json(&e))?;
-    Ok(value)
-}
-
-/// Not the handler's mistake: the host sends JSON it produced itself.
-fn invalid_json(error: &serde_json::Error) -> String {
-    format!("the host gave invalid JSON: {error}")
-}
-
-/// serde_json's message without its " at line L column C" suffix: the
-/// position in one line of machine-written JSON means nothing to an author,
-/// and the path already says where.
-fn without_position(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let suffix = format!(" at line {} column {}", error.line(), error.column());
-    match message.strip_suffix(&suffix) {
-        Some(reason) => reason.to_owned(),
-        None => message,
-    }
+    json.map(from_json).transpose().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

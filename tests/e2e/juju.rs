@@ -22,21 +22,32 @@ fn packed_hello() -> &'static Path {
 /// The hello charm in `language` (`rust`, `python`, `js`) packed once per
 /// test process; `None` when that language's toolchain is missing here.
 fn packed(language: &str) -> Option<&'static Path> {
+    pack_once(&format!("hello-{language}"), || match language {
+        "rust" => Some(example_charm_dir("hello")),
+        other => lang_component(other).map(|c| charm_dir_with(&format!("hello-{other}"), &c)),
+    })
+}
+
+/// The Rust example `name` packed once per test process.
+pub(crate) fn packed_example(name: &str) -> &'static Path {
+    pack_once(name, || Some(example_charm_dir(name))).expect("a Rust example always builds")
+}
+
+/// The charm directory `source` gives packed with the real binary under
+/// `target/e2e-juju/<key>`, once per test process (the binary is large; one
+/// copy serves every test); `None` when `source` has none.
+fn pack_once(
+    key: &str,
+    source: impl FnOnce() -> Option<tempfile::TempDir>,
+) -> Option<&'static Path> {
     static PACKED: OnceLock<Mutex<HashMap<String, Option<&'static Path>>>> = OnceLock::new();
     let packed = PACKED.get_or_init(Default::default);
     let mut packed = packed.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = packed.get(language) {
+    if let Some(path) = packed.get(key) {
         return *path;
     }
-    let source = match language {
-        "rust" => Some(example_charm_dir("hello")),
-        other => lang_component(other).map(|c| charm_dir_with(&format!("hello-{other}"), &c)),
-    };
-    let path = source.map(|source| {
-        let out = repo_root()
-            .join("target")
-            .join("e2e-juju")
-            .join(format!("hello-{language}"));
+    let path = source().map(|source| {
+        let out = repo_root().join("target").join("e2e-juju").join(key);
         let run = Charmbox::new().cmd(&[
             "pack",
             source.path().to_str().unwrap(),
@@ -44,32 +55,28 @@ fn packed(language: &str) -> Option<&'static Path> {
             out.to_str().unwrap(),
             "--force",
         ]);
-        assert_eq!(
-            run.code, 0,
-            "pack of hello-{language} failed: {}",
-            run.stderr
-        );
+        assert_eq!(run.code, 0, "pack of {key} failed: {}", run.stderr);
         &*Box::leak(out.into_boxed_path())
     });
-    packed.insert(language.to_owned(), path);
+    packed.insert(key.to_owned(), path);
     path
 }
 
-fn hook_tools_dir() -> PathBuf {
+pub(crate) fn hook_tools_dir() -> PathBuf {
     repo_root().join("tests").join("hook-tools")
 }
 
 /// One run of a packed charm's `dispatch`, as Juju starts it.
-struct Dispatch {
-    dir: tempfile::TempDir,
-    command: Command,
+pub(crate) struct Dispatch {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) command: Command,
 }
 
 impl Dispatch {
     /// `dispatch` of `charm` for `JUJU_DISPATCH_PATH=path`, with the
     /// stand-in hook tools (from `tools`) first on PATH, a private state
     /// directory and a shared compiled-component cache.
-    fn new(charm: &Path, path: &str, tools: &Path) -> Self {
+    pub(crate) fn new(charm: &Path, path: &str, tools: &Path) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut command = Command::new(charm.join("dispatch"));
         let system_path = std::env::var_os("PATH").unwrap_or_default();
@@ -112,7 +119,7 @@ impl Dispatch {
     }
 
     /// An action of the packed `charm` run with `params`.
-    fn action_of(charm: &Path, action: &str, params: Value) -> Self {
+    pub(crate) fn action_of(charm: &Path, action: &str, params: Value) -> Self {
         let mut dispatch = Self::new(charm, &format!("actions/{action}"), &hook_tools_dir());
         let file = dispatch.dir.path().join("params.json");
         std::fs::write(&file, params.to_string()).unwrap();
@@ -120,7 +127,18 @@ impl Dispatch {
         dispatch
     }
 
-    fn run(&mut self) -> (Run, Vec<Vec<String>>) {
+    pub(crate) fn run(&mut self) -> (Run, Vec<Vec<String>>) {
+        let (run, made) = self.run_recorded();
+        let made = made
+            .into_iter()
+            .map(|call| serde_json::from_value(call).expect("a call is a JSON array of strings"))
+            .collect();
+        (run, made)
+    }
+
+    /// The run and its calls as recorded: each a JSON array of the tool's
+    /// name and arguments, then `{"stdin": ...}` for a tool that read it.
+    pub(crate) fn run_recorded(&mut self) -> (Run, Vec<Value>) {
         let output = self.command.output().expect("dispatch runs");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
@@ -130,7 +148,7 @@ impl Dispatch {
         let calls = match std::fs::read_to_string(self.dir.path().join("calls.jsonl")) {
             Ok(text) => text
                 .lines()
-                .map(|line| serde_json::from_str(line).expect("a call is a JSON array"))
+                .map(|line| serde_json::from_str(line).expect("a call is a JSON line"))
                 .collect(),
             Err(_) => Vec::new(),
         };

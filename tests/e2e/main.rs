@@ -8,6 +8,7 @@ mod contract;
 mod foundation;
 mod hostile;
 mod juju;
+mod juju_model;
 mod languages;
 mod metadata;
 mod model;

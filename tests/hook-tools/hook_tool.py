@@ -59,9 +59,15 @@ Environment:
                     write it back atomically (temp file + rename), under a
                     lock on FAKE_JUJU_MODEL.lock. A missing file is an
                     empty model, created on the first change.
-  FAKE_JUJU_FAIL    comma-separated tool names that fail: they write an
-                    error to stderr and exit 1, as a tool does when it
-                    cannot reach the unit agent
+  FAKE_JUJU_FAIL    comma-separated tool names that fail: they write
+                    `ERROR <tool> failed: told to by FAKE_JUJU_FAIL` and
+                    exit 1, as a tool does when Juju refuses the call
+  FAKE_JUJU_UNREACHABLE
+                    comma-separated tool names whose client cannot reach
+                    the unit agent: they write what Juju's jujuc client
+                    writes when the agent's socket refuses it (`ERROR dial
+                    unix @/var/lib/juju/agents/unit-<unit>/agent.socket:
+                    connect: connection refused`) and exit 1
   FAKE_JUJU_HANG    comma-separated tool names that hang (sleep for ten
                     minutes) before doing anything
   FAKE_JUJU_NOW     RFC 3339 time to use as "now" (secret expiry and
@@ -194,7 +200,7 @@ def main():
     tool = os.path.basename(sys.argv[0])
     args = sys.argv[1:]
     deferred = tool in READS_STDIN and not listed("FAKE_JUJU_FAIL", tool) \
-        and not listed("FAKE_JUJU_HANG", tool)
+        and not listed("FAKE_JUJU_HANG", tool) and not listed("FAKE_JUJU_UNREACHABLE", tool)
     if not deferred:
         record(tool, args)
     if tool not in TOOLS:
@@ -202,6 +208,13 @@ def main():
         return 1
     if listed("FAKE_JUJU_HANG", tool):
         time.sleep(600)
+    if listed("FAKE_JUJU_UNREACHABLE", tool):
+        # juju cmd/jujuc/main.go: hookToolMain's sockets.Dial error, written
+        # by cmd.WriteError.
+        unit = os.environ.get("JUJU_UNIT_NAME") or "unit/0"
+        print("ERROR dial unix @/var/lib/juju/agents/unit-%s/agent.socket: connect: "
+              "connection refused" % unit.replace("/", "-"), file=sys.stderr)
+        return 1
     if listed("FAKE_JUJU_FAIL", tool):
         print("ERROR %s failed: told to by FAKE_JUJU_FAIL" % tool, file=sys.stderr)
         return 1

@@ -119,6 +119,13 @@ class CallsAndFailures(Tools):
                    error="action-set failed: told to by FAKE_JUJU_FAIL")
         self.assertEqual(self.calls(), [["action-set", "a=b"]])
 
+    def test_fake_juju_unreachable(self):
+        self.fails("relation-set", "-r", "1", "--file", "-", stdin="a: b\n",
+                   env={"FAKE_JUJU_UNREACHABLE": "relation-set"},
+                   error="dial unix @/var/lib/juju/agents/unit-hello-0/agent.socket: connect: "
+                         "connection refused")
+        self.assertEqual(self.calls(), [["relation-set", "-r", "1", "--file", "-"]])
+
     def test_fake_juju_hang(self):
         with self.assertRaises(subprocess.TimeoutExpired):
             self.run_tool("action-log", "x", env={"FAKE_JUJU_HANG": "action-log"}, timeout=1.5)

@@ -20,6 +20,7 @@ pub mod check;
 pub mod component;
 pub mod config;
 pub mod endpoints;
+pub mod hooks;
 pub mod metadata;
 pub mod reach;
 pub mod schema;

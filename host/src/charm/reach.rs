@@ -165,8 +165,8 @@ impl Reach {
             any(I::Secret, &["secret-get", "secret-ids", "secret-info-get"])
                 .then(|| "reads secrets".to_owned()),
             any(I::Secret, &["secret-add"]).then(|| "creates secrets".to_owned()),
-            any(I::Secret, &["secret-set", "secret-remove"])
-                .then(|| "changes and removes secrets".to_owned()),
+            any(I::Secret, &["secret-set"]).then(|| "changes secrets".to_owned()),
+            any(I::Secret, &["secret-remove"]).then(|| "removes secrets".to_owned()),
             any(I::Secret, &["secret-grant", "secret-revoke"])
                 .then(|| "grants and revokes access to secrets".to_owned()),
             any(I::Ports, &["open-port", "close-port"])

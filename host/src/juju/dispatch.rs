@@ -4,7 +4,10 @@
 //! `JUJU_DISPATCH_PATH`. This module owns the mapping from that to a run:
 //! - `actions/<name>`: load the charm from `JUJU_CHARM_DIR`, run export
 //!   `<name>` in a fresh sandbox with the [`JujuBackend`] (params from
-//!   `action-get`, results to `action-set`, ...), and decide the exit status;
+//!   `action-get`, results to `action-set`, ...) and the [`JujuModel`]
+//!   behind a [`ReadCache`] (config, status, relations, secrets, ... through
+//!   their hook tools, each read once per run), the guest's `context` from
+//!   `JUJU_*` ([`JujuContext::unit_context`]), and decide the exit status;
 //! - anything else (`hooks/install`, `hooks/config-changed`, ...): a charmbox
 //!   charm has no hook handlers, so the hook is acknowledged with a
 //!   `juju-log` line and succeeds.
@@ -21,11 +24,11 @@
 use std::path::{Path, PathBuf};
 
 use super::tools::{action_fail, juju_log, HookTools, LogLevel};
-use super::{JujuBackend, JujuContext};
+use super::{JujuBackend, JujuContext, JujuModel, ReadCache};
 use crate::cache::ComponentCache;
 use crate::charm::Charm;
 use crate::engine::Engine;
-use crate::model::{EventInfo, NoModel, UnitContext};
+use crate::model::ModelBackend;
 use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunRequest};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
 
@@ -72,6 +75,10 @@ pub struct DispatchOptions {
     pub limits: SandboxLimits,
     /// How hook tools are run.
     pub tools: HookTools,
+    /// Sends every model read to the hook tools, even one the run has made
+    /// before; by default ([`false`]) each is made once per run
+    /// ([`ReadCache`]).
+    pub uncached_model_reads: bool,
 }
 
 /// How a dispatch ended, for the process to report and exit with.
@@ -187,15 +194,7 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         ));
     }
     let request = RunRequest {
-        context: UnitContext {
-            unit: context.unit.clone(),
-            // As Juju set them; an unset variable reads as empty, as it
-            // would in the charm's own environment.
-            model_name: context.model_name.clone().unwrap_or_default(),
-            model_uuid: context.model_uuid.clone().unwrap_or_default(),
-            juju_version: context.juju_version.clone().unwrap_or_default(),
-            event: EventInfo::action(action),
-        },
+        context: context.unit_context(&DispatchPath::Action(action.to_owned())),
         action_id: context
             .action_uuid
             .clone()
@@ -206,9 +205,15 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
     };
     // Params come as Juju validated them (defaults filled in): Juju is the
     // authority on a deployed charm, so they are not validated again.
+    let model = JujuModel::new(tools.clone(), context.model_uuid.clone());
+    let model: Box<dyn ModelBackend> = if options.uncached_model_reads {
+        Box::new(model)
+    } else {
+        Box::new(ReadCache::new(model, context.unit.clone()))
+    };
     let backends = Backends {
         action: Some(Box::new(JujuBackend::new(tools.clone()))),
-        model: Box::new(NoModel),
+        model,
     };
     let report = match run_handler(&charm.component, &request, backends) {
         Ok(report) => report,

@@ -6,7 +6,9 @@
 //! not read it as a flag. Each tool call has a deadline
 //! ([`DEFAULT_TOOL_TIMEOUT`]); a tool that misses it is killed. A tool that
 //! is missing, exits non-zero or misses its deadline is an error carrying the
-//! tool's stderr.
+//! tool's stderr. A tool may be given a standard input
+//! ([`HookTools::call`]: `relation-set --file -` reads its settings there, so
+//! that no value is bounded by the kernel's limit on one argument).
 
 use std::fmt;
 use std::io::Read;
@@ -130,18 +132,46 @@ impl HookTools {
     /// Runs `tool ARGS...` and returns its stdout. The tool inherits this
     /// process's environment (Juju's context variables) and gets no stdin.
     pub fn run(&self, tool: &str, args: &[String]) -> Result<Vec<u8>, HookToolError> {
-        let child = Command::new(tool)
+        self.call(tool, args, None)?.into_stdout(tool)
+    }
+
+    /// Runs `tool ARGS...` with `stdin` (if any) as its standard input, and
+    /// returns how it exited, whatever the status: for callers that tell
+    /// one unsuccessful exit from another. Missing, unstartable and hung
+    /// tools are still errors.
+    pub fn call(
+        &self,
+        tool: &str,
+        args: &[String],
+        stdin: Option<&[u8]>,
+    ) -> Result<ToolOutput, HookToolError> {
+        let mut child = Command::new(tool)
             .args(args)
-            .stdin(Stdio::null())
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| spawn_error(tool, &e))?;
+        if let (Some(bytes), Some(pipe)) = (stdin, child.stdin.take()) {
+            if let Err(e) = write_stdin(pipe, bytes.to_vec()) {
+                // Never let a tool read a truncated stdin as the whole of it.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(HookToolError::Spawn {
+                    tool: tool.to_owned(),
+                    reason: format!("cannot start writing its stdin: {e}"),
+                });
+            }
+        }
         self.finish(tool, child)
     }
 
     /// Waits for `child` within the deadline, collecting its output.
-    fn finish(&self, tool: &str, mut child: Child) -> Result<Vec<u8>, HookToolError> {
+    fn finish(&self, tool: &str, mut child: Child) -> Result<ToolOutput, HookToolError> {
         let stdout = child
             .stdout
             .take()
@@ -165,14 +195,59 @@ impl HookTools {
                 tool: tool.to_owned(),
                 reason: format!("cannot wait for it: {e}"),
             }),
-            Some(Ok(status)) if status.success() => Ok(stdout),
-            Some(Ok(status)) => Err(HookToolError::Failed {
-                tool: tool.to_owned(),
-                status: describe_status(status),
+            Some(Ok(status)) => Ok(ToolOutput {
+                status,
+                stdout,
                 stderr,
             }),
         }
     }
+}
+
+/// How a hook tool that ran to its end exited, and what it printed.
+#[derive(Debug, Clone)]
+pub struct ToolOutput {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// What it printed on stdout.
+    pub stdout: Vec<u8>,
+    /// What it printed on stderr, trimmed (at most 16 KiB of it).
+    pub stderr: String,
+}
+
+impl ToolOutput {
+    /// The stdout of a successful call; an unsuccessful one is
+    /// [`HookToolError::Failed`].
+    pub fn into_stdout(self, tool: &str) -> Result<Vec<u8>, HookToolError> {
+        if self.status.success() {
+            Ok(self.stdout)
+        } else {
+            Err(self.failure(tool))
+        }
+    }
+
+    /// This exit as the error of `tool` failing.
+    pub fn failure(&self, tool: &str) -> HookToolError {
+        HookToolError::Failed {
+            tool: tool.to_owned(),
+            status: describe_status(self.status),
+            stderr: self.stderr.clone(),
+        }
+    }
+}
+
+/// Writes `bytes` to a tool's stdin on a thread of its own, then closes it,
+/// so that a tool which does not read cannot stall the caller past the
+/// tool's deadline (it is killed then, which ends the write).
+fn write_stdin(mut pipe: std::process::ChildStdin, bytes: Vec<u8>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("charmbox-hook-tool-stdin".into())
+        .spawn(move || {
+            use std::io::Write as _;
+            // A tool that exits without reading it all: nothing to do.
+            let _ = pipe.write_all(&bytes);
+        })
+        .map(drop)
 }
 
 fn spawn_error(tool: &str, error: &std::io::Error) -> HookToolError {
@@ -371,6 +446,38 @@ mod tests {
         assert!(err
             .to_string()
             .ends_with("(exit status 2): ERROR no such thing"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tool_reads_its_stdin_and_any_exit_comes_back_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let tool = script(
+            dir.path(),
+            "echo-back",
+            "cat; echo 'ERROR said no' >&2; exit 1",
+        );
+        // More than a pipe holds, so the tool must read while it is written.
+        let input = "x".repeat(1024 * 1024);
+        let mut tries = 0;
+        let output = loop {
+            match HookTools::new().call(&tool, &[], Some(input.as_bytes())) {
+                Err(HookToolError::Spawn { reason, .. })
+                    if reason.contains("busy") && tries < 100 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other.unwrap(),
+            }
+        };
+        assert_eq!(output.stdout.len(), input.len());
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(output.stderr, "ERROR said no");
+        assert!(matches!(
+            output.into_stdout(&tool),
+            Err(HookToolError::Failed { .. })
+        ));
     }
 
     #[test]

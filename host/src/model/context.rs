@@ -199,8 +199,9 @@ impl ModelContext {
     }
 
     /// `juju-log`: a line of the debug log, cut to
-    /// [`ModelLimits::max_log_message_bytes`]. A log line that cannot be
-    /// written is not the guest's to handle: it fails nothing but the line.
+    /// [`ModelLimits::max_log_message_bytes`]. The call returns nothing to
+    /// the guest: a refused line is dropped, and a broken backend (a
+    /// `juju-log` that cannot run) fails the run, as any broken backend does.
     pub fn juju_log(&mut self, level: LogLevel, message: String) {
         let message = truncate(message, self.limits.max_log_message_bytes);
         let _ = self.call(0, |b| b.juju_log(level, &message));

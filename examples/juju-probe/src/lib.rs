@@ -1,0 +1,440 @@
+//! A test charm for charmbox's model backends, bound to contract 0.2.0 with
+//! wit-bindgen directly: each action calls the model's interfaces and
+//! reports every answer through `action-set`, so a test can compare what
+//! the guest saw with what the backend was given.
+//!
+//! - `run-steps`: the calls its `steps` param lists, one outcome each;
+//! - `share-password`: config, leadership, a secret and a relation, as a
+//!   database charm's leader shares its credentials with its peers;
+//! - `read-repeatedly`: the same reads `times` times, then writes and reads
+//!   back (to count what a backend does with repeated reads).
+
+use serde_json::{json, Map, Value};
+
+wit_bindgen::generate!({
+    path: "../../wit/juju-charm@0.2.0",
+    inline: "
+        package charmbox:juju-probe;
+
+        world probe {
+            include juju:charm/charm@0.2.0;
+
+            export run-steps: func() -> result<_, string>;
+            export share-password: func() -> result<_, string>;
+            export read-repeatedly: func() -> result<_, string>;
+        }
+    ",
+    world: "charmbox:juju-probe/probe",
+    generate_all,
+});
+
+use juju::charm::context::Relation;
+use juju::charm::ports::{PortRange, Protocol};
+use juju::charm::secret::{ReadMode, RotatePolicy, SecretOptions, SecretRef};
+use juju::charm::status::StatusKind;
+use juju::charm::{action, config, context, log, ports, relation, secret, state, status};
+
+struct Probe;
+
+impl Guest for Probe {
+    fn run_steps() -> Result<(), String> {
+        let params = params()?;
+        let steps = params
+            .get("steps")
+            .and_then(Value::as_array)
+            .ok_or("the `steps` param must be a list of calls")?;
+        let outcomes: Vec<Value> = steps
+            .iter()
+            .map(|step| match step_outcome(step) {
+                Ok(value) => json!({ "ok": value }),
+                Err(message) => json!({ "err": message }),
+            })
+            .collect();
+        action::action_set(&[("outcomes".into(), Value::from(outcomes).to_string())])
+    }
+
+    fn share_password() -> Result<(), String> {
+        let config: Value = parse(&config::config_get(None)?.unwrap_or_default())?;
+        let user = config
+            .get("user")
+            .and_then(Value::as_str)
+            .ok_or("the `user` option is not set")?
+            .to_owned();
+        if !status::is_leader()? {
+            return Err("share-password needs leadership: run it on the leader".into());
+        }
+        let label = SecretRef::Label("password".into());
+        let content = secret::secret_get(&label, ReadMode::Tracked, None)?;
+        let password = content
+            .iter()
+            .find(|(key, _)| key == "password")
+            .map(|(_, value)| value.clone())
+            .ok_or("the secret labelled `password` has no `password` key")?;
+        let info = secret::secret_info_get(&label)?;
+        let cluster = relation::relation_ids("cluster")?
+            .into_iter()
+            .next()
+            .ok_or("there is no `cluster` relation yet")?;
+        relation::relation_set(
+            cluster.id,
+            true,
+            &[
+                ("user".into(), user.clone()),
+                ("password-secret".into(), info.id.clone()),
+            ],
+        )?;
+        log::juju_log(
+            log::Level::Info,
+            &format!("shared {user}'s password on {}", relation_name(&cluster)),
+        );
+        action::action_set(&[
+            ("user".into(), user),
+            ("relation".into(), relation_name(&cluster)),
+            ("secret".into(), info.id),
+            ("password-length".into(), password.len().to_string()),
+        ])
+    }
+
+    fn read_repeatedly() -> Result<(), String> {
+        let times = params()?.get("times").and_then(Value::as_u64).unwrap_or(5);
+        let label = SecretRef::Label("password".into());
+        let unit = context::unit_name();
+        let app = unit.split('/').next().unwrap_or_default().to_owned();
+        let mut seen = Map::new();
+        for _ in 0..times {
+            seen.insert(
+                "config".into(),
+                parse(&config::config_get(None)?.unwrap_or_default())?,
+            );
+            seen.insert("user".into(), config::config_get(Some("user"))?.into());
+            seen.insert("leader".into(), status::is_leader()?.into());
+            let cluster = relation::relation_ids("cluster")?
+                .into_iter()
+                .next()
+                .ok_or("there is no `cluster` relation yet")?;
+            let units = relation::relation_list(cluster.id)?;
+            seen.insert("units".into(), units.clone().into());
+            seen.insert("app".into(), relation::relation_app(cluster.id)?.into());
+            for unit in &units {
+                let bag = relation::relation_get(cluster.id, unit, false)?;
+                seen.insert(format!("bag {unit}"), pairs_json(bag));
+            }
+            let bag = relation::relation_get(cluster.id, &app, true)?;
+            seen.insert(format!("bag {app}"), pairs_json(bag));
+            let content = secret::secret_get(&label, ReadMode::Tracked, None)?;
+            seen.insert("secret".into(), pairs_json(content));
+            seen.insert(
+                "revision".into(),
+                secret::secret_info_get(&label)?.revision.into(),
+            );
+            seen.insert("counter".into(), state::state_get("counter")?.into());
+            seen.insert("state".into(), pairs_json(state::state_list()?));
+            seen.insert("status".into(), status::status_get(false)?.status.into());
+            seen.insert("ports".into(), ports::opened_ports()?.len().into());
+        }
+        // Writes, then the same reads: they see what was written.
+        let cluster = relation::relation_ids("cluster")?
+            .into_iter()
+            .next()
+            .ok_or("there is no `cluster` relation yet")?;
+        state::state_set(&[("counter".into(), times.to_string())])?;
+        relation::relation_set(cluster.id, false, &[("reads".into(), times.to_string())])?;
+        seen.insert("counter after".into(), state::state_get("counter")?.into());
+        let own = relation::relation_get(cluster.id, &unit, false)?;
+        seen.insert(format!("bag {unit} after"), pairs_json(own));
+        action::action_set(&[("seen".into(), Value::from(seen).to_string())])
+    }
+}
+
+export!(Probe);
+
+/// The action's params, as JSON.
+fn params() -> Result<Map<String, Value>, String> {
+    let text = action::action_get(None).unwrap_or_else(|| "{}".into());
+    match parse(&text)? {
+        Value::Object(params) => Ok(params),
+        other => Err(format!("params are not a map: {other}")),
+    }
+}
+
+fn parse(text: &str) -> Result<Value, String> {
+    serde_json::from_str(text).map_err(|e| format!("not JSON ({e}): {text}"))
+}
+
+fn relation_name(relation: &Relation) -> String {
+    format!("{}:{}", relation.endpoint, relation.id)
+}
+
+/// Key/value pairs as a JSON list of `[key, value]`, in the order given; a
+/// value over 4 KiB as `{"bytes": N, "distinct": [...]}` (its length and
+/// its characters), so that what the probe reports fits one `action-set`
+/// argument.
+fn pairs_json(pairs: Vec<(String, String)>) -> Value {
+    pairs
+        .into_iter()
+        .map(|(key, value)| {
+            if value.len() <= 4096 {
+                return json!([key, value]);
+            }
+            let mut distinct: Vec<char> = value.chars().collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let distinct: Vec<String> = distinct.iter().map(char::to_string).collect();
+            json!([key, {"bytes": value.len(), "distinct": distinct}])
+        })
+        .collect()
+}
+
+/// One step of `run-steps`: the call it names, made with its arguments.
+fn step_outcome(step: &Value) -> Result<Value, String> {
+    let call = text(step, "call")?;
+    let relation_id = || -> Result<u32, String> {
+        step.get("relation")
+            .and_then(Value::as_u64)
+            .and_then(|id| u32::try_from(id).ok())
+            .ok_or_else(|| format!("{call} needs `relation`, a relation id"))
+    };
+    let app = flag(step, "app");
+    match call.as_str() {
+        "context" => Ok(json!({
+            "unit": context::unit_name(),
+            "model-name": context::model_name(),
+            "model-uuid": context::model_uuid(),
+            "juju-version": context::juju_version(),
+            "event": event_json(&context::event()),
+        })),
+        "defer" => context::defer().map(|()| Value::Null),
+        "config-get" => match config::config_get(optional(step, "key")?.as_deref())? {
+            Some(value) => parse(&value),
+            None => Ok(Value::Null),
+        },
+        "is-leader" => status::is_leader().map(Value::from),
+        "status-set" => {
+            let kind = match text(step, "status")?.as_str() {
+                "maintenance" => StatusKind::Maintenance,
+                "blocked" => StatusKind::Blocked,
+                "waiting" => StatusKind::Waiting,
+                "active" => StatusKind::Active,
+                other => return Err(format!("no settable status {other:?}")),
+            };
+            let message = optional(step, "message")?.unwrap_or_default();
+            status::status_set(kind, &message, flag(step, "application")).map(|()| Value::Null)
+        }
+        "status-get" => status::status_get(flag(step, "application"))
+            .map(|info| json!({ "status": info.status, "message": info.message })),
+        "application-version-set" => {
+            status::application_version_set(&text(step, "version")?).map(|()| Value::Null)
+        }
+        "juju-log" => {
+            let level = match text(step, "level")?.as_str() {
+                "trace" => log::Level::Trace,
+                "debug" => log::Level::Debug,
+                "info" => log::Level::Info,
+                "warning" => log::Level::Warning,
+                "error" => log::Level::Error,
+                "critical" => log::Level::Critical,
+                other => return Err(format!("no log level {other:?}")),
+            };
+            log::juju_log(level, &text(step, "message")?);
+            Ok(Value::Null)
+        }
+        "state-get" => state::state_get(&text(step, "key")?).map(Value::from),
+        "state-list" => state::state_list().map(pairs_json),
+        "state-set" => state::state_set(&pairs(step, "pairs")?).map(|()| Value::Null),
+        "state-delete" => state::state_delete(&text(step, "key")?).map(|()| Value::Null),
+        "relation-ids" => relation::relation_ids(&text(step, "endpoint")?)
+            .map(|relations| relations.iter().map(relation_name).collect()),
+        "relation-list" => relation::relation_list(relation_id()?).map(Value::from),
+        "relation-app" => relation::relation_app(relation_id()?).map(Value::from),
+        "relation-get" => {
+            relation::relation_get(relation_id()?, &text(step, "member")?, app).map(pairs_json)
+        }
+        "relation-set" => relation::relation_set(relation_id()?, app, &pairs(step, "pairs")?)
+            .map(|()| Value::Null),
+        "secret-get" => {
+            let mode = match optional(step, "mode")?.as_deref() {
+                None | Some("tracked") => ReadMode::Tracked,
+                Some("peek") => ReadMode::Peek,
+                Some("refresh") => ReadMode::Refresh,
+                Some(other) => return Err(format!("no read mode {other:?}")),
+            };
+            let set_label = optional(step, "set-label")?;
+            secret::secret_get(&secret_ref(step)?, mode, set_label.as_deref()).map(pairs_json)
+        }
+        "secret-add" => secret::secret_add(
+            &pairs(step, "content")?,
+            &secret_options(step)?,
+            flag(step, "owner-unit"),
+        )
+        .map(Value::from),
+        "secret-set" => {
+            let content = match step.get("content") {
+                Some(_) => Some(pairs(step, "content")?),
+                None => None,
+            };
+            secret::secret_set(
+                &secret_ref(step)?,
+                content.as_deref(),
+                &secret_options(step)?,
+            )
+            .map(|()| Value::Null)
+        }
+        "secret-ids" => secret::secret_ids().map(Value::from),
+        "secret-info-get" => secret::secret_info_get(&secret_ref(step)?).map(|info| {
+            json!({
+                "id": info.id,
+                "label": info.label,
+                "description": info.description,
+                "revision": info.revision,
+                "rotation": info.rotation.map(rotate_name),
+                "expiry": info.expiry,
+                "owner": info.owner,
+            })
+        }),
+        "secret-grant" => secret::secret_grant(
+            &secret_ref(step)?,
+            relation_id()?,
+            optional(step, "unit")?.as_deref(),
+        )
+        .map(|()| Value::Null),
+        "secret-revoke" => secret::secret_revoke(
+            &secret_ref(step)?,
+            relation_id()?,
+            optional(step, "unit")?.as_deref(),
+        )
+        .map(|()| Value::Null),
+        "secret-remove" => {
+            let revision = step
+                .get("revision")
+                .and_then(Value::as_u64)
+                .and_then(|r| u32::try_from(r).ok());
+            secret::secret_remove(&secret_ref(step)?, revision).map(|()| Value::Null)
+        }
+        "open-port" => ports::open_port(port_range(step)?).map(|()| Value::Null),
+        "close-port" => ports::close_port(port_range(step)?).map(|()| Value::Null),
+        "opened-ports" => ports::opened_ports().map(|opened| {
+            opened
+                .iter()
+                .map(|p| json!([protocol_name(p.protocol), p.from, p.to]))
+                .collect()
+        }),
+        other => Err(format!("the probe knows no call {other:?}")),
+    }
+}
+
+fn text(step: &Value, key: &str) -> Result<String, String> {
+    step.get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the step needs `{key}`, a string: {step}"))
+}
+
+fn optional(step: &Value, key: &str) -> Result<Option<String>, String> {
+    match step.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(other) => Err(format!("`{key}` must be a string, not {other}")),
+    }
+}
+
+fn flag(step: &Value, key: &str) -> bool {
+    step.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// `[[key, value], ...]` at `key`.
+fn pairs(step: &Value, key: &str) -> Result<Vec<(String, String)>, String> {
+    let bad = || format!("`{key}` must be a list of [key, value] strings: {step}");
+    step.get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(bad)?
+        .iter()
+        .map(|pair| match pair.as_array().map(Vec::as_slice) {
+            Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+            _ => Err(bad()),
+        })
+        .collect()
+}
+
+fn secret_ref(step: &Value) -> Result<SecretRef, String> {
+    match (optional(step, "id")?, optional(step, "label")?) {
+        (Some(id), None) => Ok(SecretRef::Id(id)),
+        (None, Some(label)) => Ok(SecretRef::Label(label)),
+        _ => Err(format!("a secret step needs `id` or `label`: {step}")),
+    }
+}
+
+fn secret_options(step: &Value) -> Result<SecretOptions, String> {
+    let rotate = match optional(step, "rotate")?.as_deref() {
+        None => None,
+        Some("never") => Some(RotatePolicy::Never),
+        Some("hourly") => Some(RotatePolicy::Hourly),
+        Some("daily") => Some(RotatePolicy::Daily),
+        Some("weekly") => Some(RotatePolicy::Weekly),
+        Some("monthly") => Some(RotatePolicy::Monthly),
+        Some("quarterly") => Some(RotatePolicy::Quarterly),
+        Some("yearly") => Some(RotatePolicy::Yearly),
+        Some(other) => return Err(format!("no rotate policy {other:?}")),
+    };
+    Ok(SecretOptions {
+        label: optional(step, "new-label")?,
+        description: optional(step, "description")?,
+        expire: optional(step, "expire")?,
+        rotate,
+    })
+}
+
+fn rotate_name(policy: RotatePolicy) -> &'static str {
+    match policy {
+        RotatePolicy::Never => "never",
+        RotatePolicy::Hourly => "hourly",
+        RotatePolicy::Daily => "daily",
+        RotatePolicy::Weekly => "weekly",
+        RotatePolicy::Monthly => "monthly",
+        RotatePolicy::Quarterly => "quarterly",
+        RotatePolicy::Yearly => "yearly",
+    }
+}
+
+fn port_range(step: &Value) -> Result<PortRange, String> {
+    let protocol = match text(step, "protocol")?.as_str() {
+        "tcp" => Protocol::Tcp,
+        "udp" => Protocol::Udp,
+        "icmp" => Protocol::Icmp,
+        other => return Err(format!("no protocol {other:?}")),
+    };
+    let port = |key| {
+        step.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0)
+    };
+    Ok(PortRange {
+        protocol,
+        from: port("from"),
+        to: port("to"),
+    })
+}
+
+fn protocol_name(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Tcp => "tcp",
+        Protocol::Udp => "udp",
+        Protocol::Icmp => "icmp",
+    }
+}
+
+fn event_json(event: &context::EventInfo) -> Value {
+    json!({
+        "name": event.name,
+        "is-action": event.is_action,
+        "relation": event.relation.as_ref().map(relation_name),
+        "remote-unit": event.remote_unit,
+        "remote-app": event.remote_app,
+        "departing-unit": event.departing_unit,
+        "secret-id": event.secret_id,
+        "secret-label": event.secret_label,
+        "secret-revision": event.secret_revision,
+        "storage-id": event.storage_id,
+        "workload": event.workload,
+    })
+}
