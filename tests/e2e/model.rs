@@ -445,6 +445,23 @@ fn secrets_from_the_operator_and_the_charm_are_read_tracked_and_shown() {
         "{}",
         unknown.stderr
     );
+    let not_shown = charmbox.cmd(&["show-secret", "nope"]);
+    assert_eq!(not_shown.code, 2);
+    assert!(
+        not_shown
+            .stderr
+            .contains(r#"secret "nope" not found: `charmbox secrets` lists"#),
+        "{}",
+        not_shown.stderr
+    );
+
+    // Revoked, the operator's secret is out of the charm's reach again.
+    let revoked = charmbox.cmd(&["revoke-secret", "api-token", "juju-probe"]);
+    assert_eq!(revoked.code, 0, "{}", revoked.stderr);
+    assert_eq!(
+        err(&outcomes(&read(&charmbox), "juju-probe/0")[0]),
+        "permission denied"
+    );
 }
 
 #[test]

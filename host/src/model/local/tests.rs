@@ -446,7 +446,10 @@ fn relation_data_is_read_and_written_by_juju_rules() {
         .unwrap();
     assert_eq!(db_info.related_endpoint, "server");
     assert_eq!(db_info.application_data["database"], "wp");
-    assert_eq!(db_info.local_application_data["user"], "wp");
+    assert_eq!(
+        db_info.local_application_data.as_ref().unwrap()["user"],
+        "wp"
+    );
     assert_eq!(db_info.local_unit.data["host"], "10.1.1.1");
     assert_eq!(db_info.related_units["mysql/1"].data["host"], "10.0.0.2");
 }

@@ -217,9 +217,14 @@ pub struct RelationData {
     /// application's).
     #[serde(rename = "application-data")]
     pub application_data: Bag,
-    /// This application's bag (charmbox shows it: what the leader wrote).
-    #[serde(rename = "local-application-data")]
-    pub local_application_data: Bag,
+    /// This application's bag (charmbox shows it: what the leader wrote);
+    /// `None` for a peer relation, whose `application-data` is this
+    /// application's.
+    #[serde(
+        rename = "local-application-data",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub local_application_data: Option<Bag>,
     /// This unit's bag.
     #[serde(rename = "local-unit")]
     pub local_unit: UnitRelationData,
@@ -422,10 +427,8 @@ impl LocalModel {
                     endpoint: side.endpoint.clone(),
                     related_endpoint: other.endpoint.clone(),
                     application_data: bags.get(&other.application).cloned().unwrap_or_default(),
-                    local_application_data: bags
-                        .get(unit.application())
-                        .cloned()
-                        .unwrap_or_default(),
+                    local_application_data: (!relation.is_peer())
+                        .then(|| bags.get(unit.application()).cloned().unwrap_or_default()),
                     local_unit: UnitRelationData {
                         in_scope: true,
                         data: bags.remove(&name).unwrap_or_default(),
