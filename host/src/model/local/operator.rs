@@ -5,6 +5,14 @@
 //! ([`LocalModel::integrate`]), `juju add-secret` and `juju grant-secret`
 //! ([`LocalModel::add_user_secret`], [`LocalModel::grant_user_secret`]).
 //! Refusals are worded as Juju words them.
+//!
+//! Each command that changes the model is one function here
+//! ([`LocalModel::set_config`], [`LocalModel::set_leader`],
+//! [`LocalModel::integrate`], [`LocalModel::add_user_secret`],
+//! [`LocalModel::grant_user_secret`], [`LocalModel::revoke_user_secret`]),
+//! so what Juju does after such a change (the hooks it fires:
+//! `config-changed`, `leader-elected`, `relation-created`/`-joined`,
+//! `secret-changed`) has one place to start from.
 
 use std::path::Path;
 use std::time::SystemTime;
