@@ -1,4 +1,6 @@
-//! `charmbox actions CHARM`: the declared actions, like `juju actions`.
+//! `charmbox actions CHARM`: the declared actions, like `juju actions`;
+//! in the tabular form, with what the charm's component can reach (as
+//! `charmbox check` words it) when the directory has one.
 
 use std::path::PathBuf;
 
@@ -45,6 +47,7 @@ pub fn execute(args: ActionsArgs) -> anyhow::Result<u8> {
             for (name, spec) in &metadata.actions {
                 println!("{name:width$}  {}", spec.description);
             }
+            print_reach(&args.charm)?;
             return Ok(0);
         }
     };
@@ -59,4 +62,24 @@ pub fn execute(args: ActionsArgs) -> anyhow::Result<u8> {
     }
     print(&Value::Object(out), format)?;
     Ok(0)
+}
+
+/// What the component of the charm directory `charm` can reach, after the
+/// table; nothing when there is no component yet (the actions are read from
+/// the metadata alone).
+fn print_reach(charm: &std::path::Path) -> anyhow::Result<()> {
+    if charm.is_dir() && !charm.join(charmbox::charm::COMPONENT_FILE).exists() {
+        return Ok(());
+    }
+    let engine = super::engine()?;
+    match Charm::load(&engine, charm) {
+        Ok(charm) => {
+            println!();
+            super::check::print_reach(&charm);
+        }
+        Err(e) => {
+            eprintln!("note: cannot tell what the charm can reach: {e}; `charmbox check` says more")
+        }
+    }
+    Ok(())
 }
