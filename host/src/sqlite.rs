@@ -40,6 +40,34 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Makes the database file at `path` private (`0600`) before SQLite opens
+/// it, which would make it `0644` (less the umask): the task store holds
+/// every task's params and results, the local model secrets' content.
+/// SQLite gives its `-wal` and `-shm` files the database's mode; a
+/// database made by an earlier charmbox has its three files narrowed.
+pub(crate) fn make_private(path: &Path) -> std::io::Result<()> {
+    crate::paths::private_file_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// A private database in memory (the testing API's model), with the same
 /// settings as one on disk where they apply.
 pub(crate) fn open_in_memory() -> rusqlite::Result<Connection> {

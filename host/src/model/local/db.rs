@@ -60,6 +60,14 @@ pub enum LocalModelError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The database file could not be made private to this user.
+    #[error("cannot make the local model {} private to this user: {source}", .path.display())]
+    Private {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The model's identity (its UUID file) could not be read or made.
     #[error("cannot read the local model's UUID: {0}")]
     Identity(std::io::Error),
@@ -105,6 +113,11 @@ pub(crate) struct ModelDb {
 impl ModelDb {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub(crate) fn open(path: &Path) -> LocalResult<Self> {
+        // It holds secrets' content.
+        sqlite::make_private(path).map_err(|source| LocalModelError::Private {
+            path: path.to_owned(),
+            source,
+        })?;
         let conn = sqlite::open(path).map_err(sqlite_error(path))?;
         migrate(&conn, path)?;
         Ok(Self {

@@ -100,6 +100,27 @@ impl<'c> Rows<'c> {
         }
     }
 
+    /// The time stored as `micros` in `field` of `record`; a time charmbox
+    /// cannot have written is a bad record.
+    pub(crate) fn time(
+        &self,
+        record: &str,
+        field: &'static str,
+        micros: i64,
+    ) -> LocalResult<SystemTime> {
+        from_micros(micros).map_err(|e| self.bad(record.to_owned(), field, e.to_string()))
+    }
+
+    /// [`Self::time`] of a field that may be empty.
+    pub(crate) fn optional_time(
+        &self,
+        record: &str,
+        field: &'static str,
+        micros: Option<i64>,
+    ) -> LocalResult<Option<SystemTime>> {
+        micros.map(|m| self.time(record, field, m)).transpose()
+    }
+
     /// The next number of the sequence `name` (0 first, as Juju's
     /// sequences start).
     pub(crate) fn next_in_sequence(&self, name: &str) -> LocalResult<i64> {
@@ -159,7 +180,9 @@ impl<'c> Rows<'c> {
     }
 
     fn application_record(&self, row: ApplicationRow) -> LocalResult<ApplicationRecord> {
-        let status = self.status(format!("application {}", row.name), &row.status)?;
+        let record = format!("application {}", row.name);
+        let status = self.status(record.clone(), &row.status)?;
+        let status_since = self.optional_time(&record, "status time", row.status_since)?;
         Ok(ApplicationRecord {
             charm: row.charm.map(PathBuf::from),
             charm_name: row.charm_name,
@@ -168,7 +191,7 @@ impl<'c> Rows<'c> {
                 status,
                 message: row.status_message,
             },
-            status_since: row.status_since.map(from_micros),
+            status_since,
             name: row.name,
         })
     }
@@ -345,14 +368,17 @@ impl<'c> Rows<'c> {
         let name = row.name.parse().map_err(|e: crate::unit::UnitNameError| {
             self.bad(record.clone(), "name", e.to_string())
         })?;
+        let status_since = self.optional_time(&record, "status time", row.status_since)?;
+        let workload_version_since =
+            self.optional_time(&record, "workload version time", row.workload_version_since)?;
         Ok(UnitRecord {
             status: StatusInfo {
                 status: self.status(record, &row.status)?,
                 message: row.status_message,
             },
-            status_since: row.status_since.map(from_micros),
+            status_since,
             workload_version: row.workload_version,
-            workload_version_since: row.workload_version_since.map(from_micros),
+            workload_version_since,
             name,
         })
     }
@@ -611,7 +637,7 @@ impl<'c> Rows<'c> {
                 Ok((
                     seq,
                     DebugLogLine {
-                        time: from_micros(time),
+                        time: self.time(&format!("debug log line {seq}"), "time", time)?,
                         unit,
                         level,
                         message,

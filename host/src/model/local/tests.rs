@@ -956,3 +956,18 @@ fn the_debug_log_keeps_every_units_lines_in_order() {
     let after = f.model.debug_log(None, lines[0].0).unwrap();
     assert_eq!(after.len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_model_holding_secrets_is_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let model = LocalModel::open(dir.path()).unwrap();
+    model
+        .add_user_secret("token", &[("key".into(), "s3cret".into())].into(), None)
+        .unwrap();
+    for file in [MODEL_DATABASE_FILE, "model.db-wal", "model.db-shm"] {
+        assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+    }
+}
