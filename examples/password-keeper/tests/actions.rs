@@ -63,14 +63,16 @@ fn set_password_keeps_it_in_the_applications_secret_and_says_where_in_the_peer_b
     assert_eq!(out.state.app_status.message, "1 passwords kept");
     assert_eq!(
         out.juju_log_messages(),
-        [format!("passwords of replication changed in secret {secret_id}")]
+        [format!(
+            "passwords of replication changed in secret {secret_id}"
+        )]
     );
     Ok(())
 }
 
 #[test]
-fn rotation_changes_every_password_in_one_new_revision_that_followers_read(
-) -> Result<(), TestError> {
+fn rotation_changes_every_password_in_one_new_revision_that_followers_read() -> Result<(), TestError>
+{
     let ctx = charm()?;
     let set = ctx.run_with(
         "set-password",
@@ -79,7 +81,10 @@ fn rotation_changes_every_password_in_one_new_revision_that_followers_read(
     )?;
     let rotated = ctx.run_with("rotate-password", json!({}), &set.state)?;
     assert_eq!(rotated.results["users"], "backup operator replication");
-    assert_eq!(rotated.log_messages(), ["rotated backup operator replication"]);
+    assert_eq!(
+        rotated.log_messages(),
+        ["rotated backup operator replication"]
+    );
 
     let secret = rotated.state.secret_labelled("system-users").unwrap();
     assert_eq!(secret.latest_revision, 2);
@@ -177,7 +182,10 @@ fn a_failed_change_keeps_the_model_as_it_was() -> Result<(), TestError> {
         .run_with("set-password", json!({"username": "nobody"}), &set.state)
         .unwrap_err();
     let after = &failed.action_failed().unwrap().output.state;
-    assert_eq!(after.secret_labelled("system-users"), set.state.secret_labelled("system-users"));
+    assert_eq!(
+        after.secret_labelled("system-users"),
+        set.state.secret_labelled("system-users")
+    );
     assert_eq!(after.relations, set.state.relations);
     Ok(())
 }
