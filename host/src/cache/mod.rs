@@ -37,16 +37,33 @@
 //!
 //! Location: `--cache-dir`, else `$CHARMBOX_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/charmbox` (`~/.cache/charmbox`).
+//!
+//! Files: `identity.rs` (a component file's identity, the index's key),
+//! `names.rs` (artifact names), `trust.rs` (ownership and mode checks,
+//! private files, the key); this file holds the cache's flow and its tests.
+
+mod identity;
+mod names;
+mod trust;
+
+pub use identity::SourceFile;
+use identity::{read_whole, FileIdentity};
+use names::{artifact_name, content_hash_from_name, engine_hash, is_artifact_name};
+#[cfg(test)]
+use trust::effective_user;
+use trust::{
+    check_dir, create_private_dir_all, new_private_file, private_dir_builder, random_hex,
+    read_or_make_key, reading, trusted_artifact,
+};
 
 use std::fs::File;
-use std::hash::{Hash, Hasher};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt as _};
+use cap_std::fs::Dir;
 use wasmtime::component::Component;
-use xxhash_rust::xxh3::{xxh3_128, Xxh3};
+use xxhash_rust::xxh3::xxh3_128;
 
 /// Bytes that end every artifact file.
 const MAGIC: &[u8; 8] = b"CBXCWSM3";
@@ -96,171 +113,6 @@ pub enum CacheOutcome {
     Compiled,
     /// An artifact was there but failed its checks: compiled and replaced.
     Replaced,
-}
-
-/// A component file's bytes and its identity when they were read.
-#[derive(Debug)]
-pub struct SourceFile {
-    /// The file's contents.
-    pub bytes: Vec<u8>,
-    /// Its identity, when it did not change while being read.
-    identity: Option<FileIdentity>,
-}
-
-impl SourceFile {
-    /// Reads the file at `path`, noting its identity for the cache's index.
-    pub fn read(path: &Path) -> std::io::Result<Self> {
-        let mut file = File::open(path)?;
-        let (bytes, identity) = read_whole(&mut file)?;
-        Ok(Self { bytes, identity })
-    }
-}
-
-/// The contents of `file` from its start, and its identity if it did not
-/// change while being read: a file written meanwhile gets no identity (and
-/// so no index entry), since its bytes may be a mix of old and new.
-fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
-    use std::io::Seek as _;
-    let before = FileIdentity::of(&file.metadata()?);
-    file.rewind()?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    let after = FileIdentity::of(&file.metadata()?);
-    Ok((bytes, before.filter(|b| Some(b) == after.as_ref())))
-}
-
-/// What identifies a file's contents without reading them: a change to
-/// the contents changes the change time, which no one can set back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileIdentity {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-impl FileIdentity {
-    #[cfg(unix)]
-    fn of(meta: &std::fs::Metadata) -> Option<Self> {
-        use std::os::unix::fs::MetadataExt;
-        Some(Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        })
-    }
-
-    /// Without change times there is no identity to trust: every load
-    /// reads and checks.
-    #[cfg(not(unix))]
-    fn of(_meta: &std::fs::Metadata) -> Option<Self> {
-        None
-    }
-
-    fn of_path(path: &Path) -> Option<Self> {
-        Self::of(&std::fs::metadata(path).ok()?)
-    }
-
-    fn encode(&self) -> String {
-        format!(
-            "{} {} {} {} {} {} {}",
-            self.dev, self.ino, self.size, self.mtime.0, self.mtime.1, self.ctime.0, self.ctime.1
-        )
-    }
-
-    fn decode(text: &str) -> Option<Self> {
-        let mut fields = text.split(' ');
-        let mut unsigned = || fields.next()?.parse::<u64>().ok();
-        let (dev, ino, size) = (unsigned()?, unsigned()?, unsigned()?);
-        let mut signed = || fields.next()?.parse::<i64>().ok();
-        Some(Self {
-            dev,
-            ino,
-            size,
-            mtime: (signed()?, signed()?),
-            ctime: (signed()?, signed()?),
-        })
-    }
-}
-
-/// This process's effective user.
-#[cfg(unix)]
-fn effective_user() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
-
-/// Why a file or directory of the cache cannot be trusted, if it cannot:
-/// another user owns it, or others may write to it.
-#[cfg(unix)]
-fn untrusted(uid: u32, mode: u32) -> Option<String> {
-    let me = effective_user();
-    if uid != me {
-        return Some(format!(
-            "it belongs to user {uid}, not to this user ({me}), who could not tell what it \
-             holds; remove it or give it to this user"
-        ));
-    }
-    if mode & 0o022 != 0 {
-        return Some(format!(
-            "its group or other users may write to it (mode {:o}), and could plant native code \
-             for charmbox to run; make it private (chmod 700)",
-            mode & 0o7777
-        ));
-    }
-    None
-}
-
-#[cfg(not(unix))]
-fn untrusted(_uid: u32, _mode: u32) -> Option<String> {
-    None
-}
-
-/// An artifact's file: regular, this user's, writable by no one else, one
-/// link; `None` when it is not.
-fn trusted_artifact(file: &File) -> Option<std::fs::Metadata> {
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if untrusted(meta.uid(), meta.mode()).is_some() || meta.nlink() != 1 {
-            return None;
-        }
-    }
-    Some(meta)
-}
-
-/// `count` random bytes as lowercase hex: for names no one can guess.
-fn random_hex(count: usize) -> std::io::Result<String> {
-    let mut bytes = vec![0u8; count];
-    fill_random(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// Fills `bytes` from the operating system's secure random source.
-fn fill_random(bytes: &mut [u8]) -> std::io::Result<()> {
-    getrandom::fill(bytes).map_err(|e| std::io::Error::other(e.to_string()))
-}
-
-/// Options to create a private file that did not exist.
-fn new_private_file() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create_new(true);
-    options.mode(0o600);
-    options
-}
-
-/// Options to read a file.
-fn reading() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    options
 }
 
 impl ComponentCache {
@@ -618,151 +470,6 @@ fn map(engine: &wasmtime::Engine, file: &File, bytes: Option<&[u8]>) -> Option<C
     // this process just wrote.
     unsafe { Component::deserialize(engine, bytes) }.ok()
 }
-
-/// Whether `name` is one this cache gives artifacts:
-/// `<32 hex digits>-<16 hex digits>.cwasm`.
-fn is_artifact_name(name: &str) -> bool {
-    let hex = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    match name
-        .strip_suffix(".cwasm")
-        .and_then(|stem| stem.split_once('-'))
-    {
-        Some((content, engine)) => {
-            content.len() == 32 && engine.len() == 16 && hex(content) && hex(engine)
-        }
-        None => false,
-    }
-}
-
-/// The artifact's name for the component with `content_hash` under `engine`.
-fn artifact_name(engine: &wasmtime::Engine, content_hash: u128) -> String {
-    format!("{content_hash:032x}-{:016x}.cwasm", engine_hash(engine))
-}
-
-/// The content hash at the start of an artifact's file name.
-fn content_hash_from_name(name: &str) -> Option<u128> {
-    u128::from_str_radix(name.get(..32)?, 16).ok()
-}
-
-/// A directory builder making private (`0700`) directories.
-fn private_dir_builder() -> &'static cap_std::fs::DirBuilder {
-    static BUILDER: std::sync::OnceLock<cap_std::fs::DirBuilder> = std::sync::OnceLock::new();
-    BUILDER.get_or_init(|| {
-        let mut builder = cap_std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        {
-            use cap_std::fs::DirBuilderExt as _;
-            builder.mode(0o700);
-        }
-        builder
-    })
-}
-
-/// Creates `dir` and its missing parents, each `0700` whatever the umask.
-fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
-    crate::paths::create_private_dir_all(dir)
-}
-
-/// Why the open directory `dir` cannot be trusted, if it cannot.
-fn check_dir(dir: &Dir) -> Result<(), String> {
-    let meta = dir
-        .dir_metadata()
-        .map_err(|e| format!("cannot read its owner and mode: {e}"))?;
-    #[cfg(unix)]
-    {
-        use cap_std::fs::MetadataExt as _;
-        if let Some(reason) = untrusted(meta.uid(), meta.mode()) {
-            return Err(reason);
-        }
-    }
-    let _ = meta;
-    Ok(())
-}
-
-/// The cache's key: read, or made (32 random bytes, `0600`) if there is
-/// none. Made under a temporary name and linked into place, so two first
-/// runs agree on one key and never read half of one.
-fn read_or_make_key(root: &Dir) -> Result<[u8; KEY_LEN], String> {
-    let read = |root: &Dir| -> std::io::Result<std::fs::File> {
-        Ok(root.open_with(KEY_FILE, &reading())?.into_std())
-    };
-    let file = match read(root) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let made = (|| -> std::io::Result<()> {
-                let tmp = format!("{KEY_FILE}.{}.tmp", random_hex(16)?);
-                let mut key = [0u8; KEY_LEN];
-                fill_random(&mut key)?;
-                let mut file = root.open_with(&tmp, &new_private_file())?;
-                let written = file
-                    .write_all(&key)
-                    .and_then(|()| file.sync_all())
-                    .and_then(|()| root.hard_link(&tmp, root, KEY_FILE));
-                let _ = root.remove_file(&tmp);
-                match written {
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-                    other => other,
-                }
-            })();
-            made.map_err(|e| format!("cannot make one: {e}"))?;
-            read(root).map_err(|e| format!("cannot read it: {e}"))?
-        }
-        Err(e) => return Err(format!("cannot read it: {e}")),
-    };
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("cannot read its owner and mode: {e}"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if meta.uid() != effective_user() || meta.mode() & 0o077 != 0 || !meta.is_file() {
-            return Err(format!(
-                "it must be a file of this user that no one else can read or write (mode 600), \
-                 and is mode {:o} of user {}; remove it, and a new one is made",
-                meta.mode() & 0o7777,
-                meta.uid()
-            ));
-        }
-    }
-    let mut key = [0u8; KEY_LEN];
-    let mut file = file;
-    let mut rest = Vec::new();
-    file.read_exact(&mut key)
-        .and_then(|()| file.read_to_end(&mut rest))
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if !rest.is_empty() || meta.len() != KEY_LEN as u64 {
-        return Err(format!(
-            "it is not {KEY_LEN} bytes long; remove it, and a new one is made"
-        ));
-    }
-    Ok(key)
-}
-
-/// The engine's compatibility hash, folded to 64 bits for file names.
-fn engine_hash(engine: &wasmtime::Engine) -> u64 {
-    let mut hasher = Xxh3::new();
-    engine
-        .precompile_compatibility_hash()
-        .hash(&mut HashWriter(&mut hasher));
-    hasher.digest()
-}
-
-/// Feeds `Hash` output into an xxh3 hasher.
-struct HashWriter<'a>(&'a mut Xxh3);
-
-impl Hasher for HashWriter<'_> {
-    fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

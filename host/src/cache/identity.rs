@@ -1,0 +1,95 @@
+//! What identifies a component file's contents without reading them, and
+//! reading a file whole with the identity it kept while being read: the
+//! key of the cache's index.
+
+use std::fs::File;
+use std::io::Read as _;
+use std::path::Path;
+
+/// A component file's bytes and its identity when they were read.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+    /// Its identity, when it did not change while being read.
+    pub(super) identity: Option<FileIdentity>,
+}
+
+impl SourceFile {
+    /// Reads the file at `path`, noting its identity for the cache's index.
+    pub fn read(path: &Path) -> std::io::Result<Self> {
+        let mut file = File::open(path)?;
+        let (bytes, identity) = read_whole(&mut file)?;
+        Ok(Self { bytes, identity })
+    }
+}
+
+/// The contents of `file` from its start, and its identity if it did not
+/// change while being read: a file written meanwhile gets no identity (and
+/// so no index entry), since its bytes may be a mix of old and new.
+pub(super) fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
+    use std::io::Seek as _;
+    let before = FileIdentity::of(&file.metadata()?);
+    file.rewind()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let after = FileIdentity::of(&file.metadata()?);
+    Ok((bytes, before.filter(|b| Some(b) == after.as_ref())))
+}
+
+/// What identifies a file's contents without reading them: a change to
+/// the contents changes the change time, which no one can set back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FileIdentity {
+    pub(super) dev: u64,
+    pub(super) ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    pub(super) fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    /// Without change times there is no identity to trust: every load
+    /// reads and checks.
+    #[cfg(not(unix))]
+    pub(super) fn of(_meta: &std::fs::Metadata) -> Option<Self> {
+        None
+    }
+
+    pub(super) fn of_path(path: &Path) -> Option<Self> {
+        Self::of(&std::fs::metadata(path).ok()?)
+    }
+
+    pub(super) fn encode(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.dev, self.ino, self.size, self.mtime.0, self.mtime.1, self.ctime.0, self.ctime.1
+        )
+    }
+
+    pub(super) fn decode(text: &str) -> Option<Self> {
+        let mut fields = text.split(' ');
+        let mut unsigned = || fields.next()?.parse::<u64>().ok();
+        let (dev, ino, size) = (unsigned()?, unsigned()?, unsigned()?);
+        let mut signed = || fields.next()?.parse::<i64>().ok();
+        Some(Self {
+            dev,
+            ino,
+            size,
+            mtime: (signed()?, signed()?),
+            ctime: (signed()?, signed()?),
+        })
+    }
+}
