@@ -734,7 +734,11 @@ fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
             "options: [unclosed\n",
             "did not find expected ',' or ']'",
         ),
-        ("metadata.yaml", "- a list\n", "invalid type: sequence"),
+        (
+            "metadata.yaml",
+            "- a list\n",
+            "invalid type: sequence, expected a map of metadata keys",
+        ),
         ("manifest.yaml", "bases: {\n", "only YAML it can read"),
     ] {
         let source = example_charm_dir("hello");

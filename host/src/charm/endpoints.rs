@@ -78,6 +78,7 @@ pub struct RelationEndpoints {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "a map of metadata keys (name, requires, provides, peers, ...)")]
 struct RawMetadata {
     #[serde(default)]
     requires: Option<IndexMap<String, RawEndpoint>>,
