@@ -4,7 +4,7 @@
 # and JavaScript with their toolchains installed by
 # scripts/build-lang-charms.sh) and run them through the real charmbox
 # binary; and the hello charm's own tests, written with charmbox::testing as
-# a charm author would write them.
+# a charm author would write them, and password-keeper's, in a model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -27,3 +27,4 @@ fi
 # The charm's tests build charmbox as a dev-dependency: sharing the
 # workspace's target directory reuses that build instead of a second copy.
 (cd examples/hello && CARGO_TARGET_DIR="$PWD/../../target" cargo test)
+(cd examples/password-keeper && CARGO_TARGET_DIR="$PWD/../../target" cargo test)

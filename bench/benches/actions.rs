@@ -13,6 +13,11 @@
 //! - `units/1000`: one operation on 1,000 units in one invocation, as
 //!   `charmbox run --num-units 1000` runs it once the charm is loaded:
 //!   recorded, run, every record committed (throughput in actions/s).
+//! - `model/*`: the local model's share of an operation on 1,000 units:
+//!   `record_1000` opens the model and records 1,000 units it has already
+//!   (what every `charmbox run` adds), and `probe_1000/{idle,state_set}`
+//!   runs `examples/juju-probe` on 1,000 units, making no model call and
+//!   one `state-set` (one commit) each.
 //! - `cli/*`: the `charmbox` binary end to end with a warm cache, for the
 //!   Rust example and, when they have been built, the Python and JavaScript
 //!   ones.
@@ -23,12 +28,14 @@ use std::time::Duration;
 
 use charmbox::charm::Charm;
 use charmbox::engine::{Engine, Pooling};
+use charmbox::model::local::{CharmModel, LocalModel};
 use charmbox::operation::{workers_for, OperationRequest, Operations, Silent, Units};
 use charmbox::run::{run_handler, LimitHints};
 use charmbox::sandbox::SandboxLimits;
+use charmbox::unit::UnitName;
 use charmbox_bench::{
-    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, repo, request,
-    GREET_PARAMS,
+    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, probe_charm, repo,
+    request, GREET_PARAMS,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use wasmtime::component::Component;
@@ -135,6 +142,74 @@ fn units(c: &mut Criterion) {
     group.finish();
 }
 
+fn model(c: &mut Criterion) {
+    let mut group = c.benchmark_group("model");
+    group.sample_size(10);
+    let state = tempfile::tempdir().unwrap();
+    let charm = CharmModel::default();
+    let units: Vec<UnitName> = (0..1000)
+        .map(|n| UnitName::new("hello", n).unwrap())
+        .collect();
+    let refs: Vec<&UnitName> = units.iter().collect();
+    let path = std::path::Path::new("/charm");
+    let model = LocalModel::open(state.path()).unwrap();
+    model
+        .record_units("hello", path, "hello", &charm, &refs)
+        .unwrap();
+    group.bench_function("record_1000", |b| {
+        b.iter(|| {
+            let model = LocalModel::open(state.path()).unwrap();
+            model
+                .record_units("hello", path, "hello", &charm, &refs)
+                .unwrap();
+        })
+    });
+
+    let probe = probe_charm();
+    let engine = Engine::builder()
+        .pooling(Pooling::for_workers(
+            workers_for(1000),
+            SandboxLimits::default().memory_bytes,
+        ))
+        .build()
+        .unwrap();
+    let charm = Charm::load(&engine, probe.path()).unwrap();
+    group.throughput(Throughput::Elements(1000));
+    for (label, steps) in [
+        ("idle", serde_json::json!([])),
+        (
+            "state_set",
+            serde_json::json!([{"call": "state-set", "pairs": [["k", "v"]]}]),
+        ),
+    ] {
+        let state = tempfile::tempdir().unwrap();
+        let operations = Operations::new(state.path());
+        let prepared = operations
+            .prepare(OperationRequest {
+                charm: &charm,
+                charm_path: probe.path(),
+                action: "run-steps",
+                params: serde_json::json!({ "steps": steps }),
+                units: Units::Count(1000),
+                limits: SandboxLimits::default(),
+            })
+            .unwrap();
+        group.bench_function(BenchmarkId::new("probe_1000", label), |b| {
+            b.iter_with_setup(
+                || operations.open_store().unwrap(),
+                |store| {
+                    let finished = operations
+                        .run(&prepared, store, Arc::new(Silent), HINTS)
+                        .unwrap();
+                    assert!(finished.all_completed());
+                    finished
+                },
+            )
+        });
+    }
+    group.finish();
+}
+
 /// No front end's words: the benchmarks hit no limit.
 const HINTS: LimitHints = LimitHints {
     timeout: "",
@@ -200,5 +275,5 @@ fn cli(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, in_process, units, cli);
+criterion_group!(benches, in_process, units, model, cli);
 criterion_main!(benches);

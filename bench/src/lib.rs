@@ -47,6 +47,23 @@ pub fn hello_charm() -> tempfile::TempDir {
     dir
 }
 
+/// `examples/juju-probe` as a charm directory (metadata and
+/// `charm.wasm`), in a temporary directory: a charm that reaches the model.
+pub fn probe_charm() -> tempfile::TempDir {
+    let component = CrateBuild::new(repo().join("examples/juju-probe"))
+        .target_dir(repo().join("target/examples"))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("examples/juju-probe/charmcraft.yaml"),
+        dir.path().join("charmcraft.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(component, dir.path().join("charm.wasm")).unwrap();
+    dir
+}
+
 /// A run of `action` on `hello/0` with the default limits.
 pub fn request(action: &str) -> RunRequest {
     RunRequest {
@@ -102,23 +119,29 @@ impl WasiView for Bare {
 pub fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-    let mut action = linker.instance("juju:charm/action@0.1.0").unwrap();
-    action
-        .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
-            Ok((Some(params.to_owned()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
-            Ok((Ok::<(), String>(()),))
-        })
-        .unwrap();
-    action
-        .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
-        .unwrap();
-    action
-        .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
-        .unwrap();
+    // The action interface of each contract version (hello is built
+    // against the newest; the committed 0.1.0 fixture imports the first).
+    for version in ["0.1.0", "0.2.0"] {
+        let mut action = linker
+            .instance(&format!("juju:charm/action@{version}"))
+            .unwrap();
+        action
+            .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
+                Ok((Some(params.to_owned()),))
+            })
+            .unwrap();
+        action
+            .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
+                Ok((Ok::<(), String>(()),))
+            })
+            .unwrap();
+        action
+            .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
+            .unwrap();
+        action
+            .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
+            .unwrap();
+    }
     linker
 }
 

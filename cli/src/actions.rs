@@ -1,7 +1,8 @@
-//! `charmbox actions CHARM` (the actions, like `juju actions`) and
-//! `charmbox show-action CHARM ACTION` (one action, like `juju
-//! show-action`). CHARM is a charm directory, a bare component, or the
-//! name of an application that has run here (its latest charm).
+//! `charmbox actions CHARM` (the actions, like `juju actions`; in the
+//! tabular form, with what the charm's component can reach, as `charmbox
+//! check` words it) and `charmbox show-action CHARM ACTION` (one action,
+//! like `juju show-action`). CHARM is a charm directory, a bare component,
+//! or the name of an application that has run here (its latest charm).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -107,7 +108,7 @@ fn natural(a: &str, b: &str) -> Ordering {
 
 /// Lists the actions; returns the exit status.
 pub fn execute(args: ActionsArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
-    let (name, mut specs) = action_specs(&args.charm, state_dir)?;
+    let (name, mut specs) = action_specs(&args.charm, state_dir.clone())?;
     specs.sort_by(|a, b| natural(&a.name, &b.name));
     let format = match (args.format, args.schema) {
         (ListFormat::Json, _) => Format::Json,
@@ -133,6 +134,7 @@ pub fn execute(args: ActionsArgs, state_dir: Option<PathBuf>) -> anyhow::Result<
                 }
             }
             print!("{out}");
+            print_reach(&charm_path(&args.charm, state_dir)?)?;
             return Ok(EXIT_COMPLETED);
         }
     };
@@ -225,4 +227,24 @@ mod tests {
         names.sort_by(|a, b| natural(a, b));
         assert_eq!(names, ["a", "b1c", "b01d", "backup", "backup2", "backup10"]);
     }
+}
+
+/// What the component of the charm directory `charm` can reach, after the
+/// table; nothing when there is no component yet (the actions are read from
+/// the metadata alone).
+fn print_reach(charm: &std::path::Path) -> anyhow::Result<()> {
+    if charm.is_dir() && !charm.join(charmbox::charm::COMPONENT_FILE).exists() {
+        return Ok(());
+    }
+    let engine = super::engine()?;
+    match Charm::load(&engine, charm) {
+        Ok(charm) => {
+            println!();
+            super::check::print_reach(&charm);
+        }
+        Err(e) => {
+            eprintln!("note: cannot tell what the charm can reach: {e}; `charmbox check` says more")
+        }
+    }
+    Ok(())
 }

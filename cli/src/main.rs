@@ -6,12 +6,21 @@ mod actions;
 mod args;
 mod cache;
 mod check;
+mod config;
+mod debug_log;
 mod dispatch;
 mod foreground;
+mod integrate;
+mod leader;
+mod model;
 mod output;
 mod pack;
 mod progress;
 mod run;
+mod secrets;
+mod show_unit;
+mod status;
+mod table;
 mod tasks;
 mod terminal;
 
@@ -116,6 +125,31 @@ enum Command {
     /// Lay out a Juju-deployable charm directory that runs its actions with
     /// charmbox.
     Pack(pack::PackArgs),
+    /// Get, set or reset an application's config, like `juju config`.
+    Config(config::ConfigArgs),
+    /// Show the local model's applications, units and relations, like
+    /// `juju status`.
+    Status(status::StatusArgs),
+    /// Show a unit's relations and their data, leadership, ports and state,
+    /// like `juju show-unit`.
+    ShowUnit(show_unit::ShowUnitArgs),
+    /// Make a unit its application's leader.
+    SetLeader(leader::SetLeaderArgs),
+    /// Relate an application to a stand-in for a remote application, like
+    /// `juju integrate`.
+    Integrate(integrate::IntegrateArgs),
+    /// Add a secret charms may read once granted, like `juju add-secret`.
+    AddSecret(secrets::AddSecretArgs),
+    /// Let applications read a secret, like `juju grant-secret`.
+    GrantSecret(secrets::GrantSecretArgs),
+    /// Take that back, like `juju revoke-secret`.
+    RevokeSecret(secrets::GrantSecretArgs),
+    /// List the model's secrets, like `juju secrets`.
+    Secrets(secrets::SecretsArgs),
+    /// Show a secret, like `juju show-secret`.
+    ShowSecret(secrets::ShowSecretArgs),
+    /// Show the juju-log lines of every unit, like `juju debug-log --replay`.
+    DebugLog(debug_log::DebugLogArgs),
     /// Run what Juju asks for in JUJU_DISPATCH_PATH (a packed charm's
     /// `dispatch` runs this). Exits 0 when the handler ran (also after
     /// action-fail), 1 when it errored, trapped or a hook tool failed.
@@ -208,6 +242,17 @@ fn main() -> ExitCode {
         Command::ShowTask(args) => tasks::show_task(args, state_dir),
         Command::Operations(args) => tasks::operations(args, state_dir),
         Command::ExecOperation(args) => run::execute_operation(args, state_dir),
+        Command::Config(args) => config::execute(args, state_dir),
+        Command::Status(args) => status::execute(args, state_dir),
+        Command::ShowUnit(args) => show_unit::execute(args, state_dir),
+        Command::SetLeader(args) => leader::execute(args, state_dir),
+        Command::Integrate(args) => integrate::execute(args, state_dir),
+        Command::AddSecret(args) => secrets::add(args, state_dir),
+        Command::GrantSecret(args) => secrets::grant(args, state_dir),
+        Command::RevokeSecret(args) => secrets::revoke(args, state_dir),
+        Command::Secrets(args) => secrets::list(args, state_dir),
+        Command::ShowSecret(args) => secrets::show(args, state_dir),
+        Command::DebugLog(args) => debug_log::execute(args, state_dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),

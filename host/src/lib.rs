@@ -67,6 +67,7 @@ pub mod operation;
 pub mod paths;
 pub mod run;
 pub mod sandbox;
+mod sqlite;
 pub mod store;
 mod sync;
 pub mod task;

@@ -725,11 +725,22 @@ fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
     );
     assert!(!out.path().join("o").exists(), "nothing written");
 
-    // YAML it would copy without parsing: refused, naming the file.
-    for (file, text) in [
-        ("config.yaml", "options: [unclosed\n"),
-        ("metadata.yaml", "- a list\n"),
-        ("manifest.yaml", "bases: {\n"),
+    // YAML it would copy without parsing: refused, naming the file. The
+    // config options and relation endpoints are read with the charm (they
+    // are its model's), so a config.yaml or metadata.yaml that does not
+    // read is refused as the charm is loaded.
+    for (file, text, why) in [
+        (
+            "config.yaml",
+            "options: [unclosed\n",
+            "did not find expected ',' or ']'",
+        ),
+        (
+            "metadata.yaml",
+            "- a list\n",
+            "invalid type: sequence, expected a map of metadata keys",
+        ),
+        ("manifest.yaml", "bases: {\n", "only YAML it can read"),
     ] {
         let source = example_charm_dir("hello");
         std::fs::write(source.path().join(file), text).unwrap();
@@ -737,10 +748,11 @@ fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
         let run = pack_with(source.path(), &out.path().join("o"), binary, false);
         assert_eq!(run.code, 2, "{file}: {}", run.stderr);
         assert!(
-            run.stderr.contains(file) && run.stderr.contains("only YAML it can read"),
+            run.stderr.contains(file) && run.stderr.contains(why),
             "{file}: {}",
             run.stderr
         );
+        assert!(!out.path().join("o").exists(), "{file}: nothing written");
     }
 }
 

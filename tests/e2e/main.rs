@@ -12,6 +12,8 @@ mod juju;
 mod juju_model;
 mod languages;
 mod metadata;
+mod model;
 mod operations;
+mod password_keeper;
 mod real_charms;
 mod tasks;

@@ -27,6 +27,28 @@ fn actions_lists_names_and_descriptions() {
         ]
     );
     assert!(lines[2].starts_with("greet ") && lines[2].contains("Greet someone by name"));
+    // The five actions, then what the component can reach.
+    assert_eq!(
+        lines[6..],
+        ["", "it can:", "  - reads its params and reports results"],
+        "{}",
+        run.stdout
+    );
+    let reach = Charmbox::new().cmd(&[
+        "actions",
+        example_charm_dir("juju-probe").path().to_str().unwrap(),
+    ]);
+    assert!(
+        reach.stdout.contains("\nit can:\n")
+            && reach.stdout.contains("  - opens and closes ports\n"),
+        "{}",
+        reach.stdout
+    );
+    // Without a component there is only the metadata to read.
+    std::fs::remove_file(charm.path().join("charm.wasm")).unwrap();
+    let bare = Charmbox::new().cmd(&["actions", charm.path().to_str().unwrap()]);
+    assert_eq!(bare.code, 0, "{}", bare.stderr);
+    assert_eq!(bare.stdout.lines().count(), 6, "{}", bare.stdout);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! the guest saw with what the backend was given.
 //!
 //! - `run-steps`: the calls its `steps` param lists, one outcome each;
+//!   then it completes, returns an error (`then: error`), or sleeps
+//!   (`then: sleep`, `sleep-ms`) first;
 //! - `share-password`: config, leadership, a secret and a relation, as a
 //!   database charm's leader shares its credentials with its peers;
 //! - `read-repeatedly`: the same reads `times` times, then writes and reads
@@ -50,7 +52,16 @@ impl Guest for Probe {
                 Err(message) => json!({ "err": message }),
             })
             .collect();
-        action::action_set(&[("outcomes".into(), Value::from(outcomes).to_string())])
+        action::action_set(&[("outcomes".into(), Value::from(outcomes).to_string())])?;
+        match params.get("then").and_then(Value::as_str) {
+            Some("error") => Err("the steps ran; told to fail".into()),
+            Some("sleep") => {
+                let ms = params.get("sleep-ms").and_then(Value::as_u64).unwrap_or(0);
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     fn share_password() -> Result<(), String> {
@@ -242,6 +253,17 @@ fn step_outcome(step: &Value) -> Result<Value, String> {
         "state-list" => state::state_list().map(pairs_json),
         "state-set" => state::state_set(&pairs(step, "pairs")?).map(|()| Value::Null),
         "state-delete" => state::state_delete(&text(step, "key")?).map(|()| Value::Null),
+        // One more than the state's `counter`, `wait-ms` after reading it:
+        // two runs at once on one unit would both write the same number.
+        "increment" => {
+            let now: u64 = state::state_get("counter")?
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            let wait = step.get("wait-ms").and_then(Value::as_u64).unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_millis(wait));
+            state::state_set(&[("counter".into(), (now + 1).to_string())])?;
+            Ok(Value::from(now + 1))
+        }
         "relation-ids" => relation::relation_ids(&text(step, "endpoint")?)
             .map(|relations| relations.iter().map(relation_name).collect()),
         "relation-list" => relation::relation_list(relation_id()?).map(Value::from),

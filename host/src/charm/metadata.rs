@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::config::ConfigOptions;
+use super::endpoints::RelationEndpoints;
 use super::schema::{describe, ParamsSchema};
 
 /// The metadata files charmbox reads, in the order it looks for them.
@@ -25,6 +27,10 @@ pub struct CharmMetadata {
     pub source: PathBuf,
     /// Declared actions, in file order.
     pub actions: IndexMap<String, ActionSpec>,
+    /// Declared config options (`config:` or `config.yaml`).
+    pub config: ConfigOptions,
+    /// Declared relation endpoints (`requires`, `provides`, `peers`).
+    pub endpoints: RelationEndpoints,
 }
 
 /// One declared action.
@@ -139,7 +145,10 @@ impl CharmMetadata {
                 })
             }
         };
-        Self::from_definitions(name, source, raw)
+        let mut metadata = Self::from_definitions(name, source, raw)?;
+        metadata.config = ConfigOptions::read_dir(dir)?;
+        metadata.endpoints = RelationEndpoints::read_dir(dir)?;
+        Ok(metadata)
     }
 
     /// Parses an `actions:` map from YAML text (the content of `actions.yaml`);
@@ -186,6 +195,8 @@ impl CharmMetadata {
             name,
             source,
             actions,
+            config: ConfigOptions::default(),
+            endpoints: RelationEndpoints::default(),
         })
     }
 }

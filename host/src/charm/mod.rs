@@ -10,12 +10,16 @@
 //! [`Charm::load`] reads either. The modules:
 //! - [`component`]: compiling, linking and introspecting the `.wasm`.
 //! - [`metadata`]: `charmcraft.yaml` / `actions.yaml`, with Juju's rules.
+//! - [`config`]: the charm's config options and how Juju types their values.
+//! - [`endpoints`]: its relation endpoints (`requires`, `provides`, `peers`).
 //! - [`schema`]: params schemas: validation and defaults.
 //! - [`check`]: whether metadata and component agree.
 //! - [`reach`]: what the component can reach, in words.
 
 pub mod check;
 pub mod component;
+pub mod config;
+pub mod endpoints;
 pub mod hooks;
 pub mod metadata;
 pub mod reach;

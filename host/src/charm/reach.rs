@@ -99,6 +99,19 @@ impl Reach {
         reach
     }
 
+    /// Whether the component imports any interface that reads or changes
+    /// the model (config, status, log, state, relations, secrets, ports):
+    /// only then is a model opened for its runs.
+    pub fn reaches_model(&self) -> bool {
+        use ContractInterface as I;
+        self.interfaces.iter().any(|(i, _)| {
+            matches!(
+                i,
+                I::Config | I::Status | I::Log | I::State | I::Relation | I::Secret | I::Ports
+            )
+        })
+    }
+
     /// Whether the component calls `function` of `interface`.
     pub fn calls(&self, interface: ContractInterface, function: &str) -> bool {
         self.interfaces
@@ -197,6 +210,15 @@ mod tests {
             ],
             filesystem: false,
         };
+        assert!(reach.reaches_model());
+        let actions_only = Reach {
+            interfaces: vec![
+                (I::Action, vec!["action-get".into()]),
+                (I::Context, vec!["unit-name".into()]),
+            ],
+            filesystem: true,
+        };
+        assert!(!actions_only.reaches_model());
         assert_eq!(
             reach.describe(),
             [

@@ -393,7 +393,7 @@ fn secret_content(pairs: Vec<(String, String)>) -> Result<Bag, String> {
 }
 
 /// Juju's secret content key rule: `^([a-z](?:-?[a-z0-9]){2,})$`.
-fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     let bytes = key.as_bytes();
     bytes.len() >= 3
         && bytes[0].is_ascii_lowercase()

@@ -13,6 +13,7 @@
 
 mod context;
 mod identity;
+pub mod local;
 mod types;
 
 pub use context::{ModelContext, ModelLimits, ModelRecord, UnitContext};

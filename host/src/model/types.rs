@@ -167,6 +167,20 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// The level `name` names, as Juju's loggo reads it: any case, `WARN`
+    /// for `WARNING`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "TRACE" => Self::Trace,
+            "DEBUG" => Self::Debug,
+            "INFO" => Self::Info,
+            "WARN" | "WARNING" => Self::Warning,
+            "ERROR" => Self::Error,
+            "CRITICAL" => Self::Critical,
+            _ => return None,
+        })
+    }
+
     /// Juju's name for it, as `juju-log --log-level` takes it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -334,20 +348,16 @@ pub struct PortRange {
 }
 
 impl PortRange {
-    /// Checks Juju's rules: ports from 1 to 65535, `from` ≤ `to`, none for
-    /// `icmp`.
+    /// Checks Juju's rules (core/network `PortRange.Validate`), in its
+    /// words: `from` ≤ `to`, and no ports for `icmp`.
     pub fn validate(&self) -> Result<(), String> {
         match self.protocol {
-            Protocol::Icmp if self.from != 0 || self.to != 0 => {
-                Err("icmp has no ports: give 0 for both ends".into())
-            }
-            Protocol::Icmp => Ok(()),
-            _ if self.from == 0 || self.to == 0 => {
-                Err(format!("invalid port {self}: ports run from 1 to 65535"))
-            }
-            _ if self.from > self.to => Err(format!(
-                "invalid port range {self}: it ends before it starts"
+            Protocol::Icmp if self.from != 0 || self.to != 0 => Err(format!(
+                "protocol \"icmp\" doesn't support any ports; got \"{}\"",
+                self.from
             )),
+            Protocol::Icmp => Ok(()),
+            _ if self.from > self.to => Err(format!("invalid port range {self}")),
             _ => Ok(()),
         }
     }
@@ -433,8 +443,12 @@ mod tests {
         assert_eq!(tcp(80, 80).to_string(), "80/tcp");
         assert_eq!(tcp(1000, 2000).to_string(), "1000-2000/tcp");
         assert!(tcp(80, 80).validate().is_ok());
-        assert!(tcp(0, 80).validate().is_err());
-        assert!(tcp(90, 80).validate().is_err());
+        // Juju's bounds are 0 to 65535.
+        assert!(tcp(0, 80).validate().is_ok());
+        assert_eq!(
+            tcp(90, 80).validate(),
+            Err("invalid port range 90-80/tcp".into())
+        );
         let icmp = PortRange {
             protocol: Protocol::Icmp,
             from: 0,

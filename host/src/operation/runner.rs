@@ -19,7 +19,7 @@ use super::Progress;
 use crate::action::ActionParams;
 use crate::charm::{Charm, CharmError, ParamsError};
 use crate::engine::Engine;
-use crate::model::ModelIdentity;
+use crate::model::local::{CharmModel, LocalModel, LocalModelError};
 use crate::run::{LimitHints, RunError};
 use crate::sandbox::SandboxLimits;
 use crate::store::{Checkpoint, NewOperation, StoreError, TaskStore};
@@ -123,14 +123,9 @@ pub enum OperationError {
     /// A background worker did not take the operation over.
     #[error(transparent)]
     Background(#[from] super::background::BackgroundError),
-    /// The local model's identity could not be read or made.
-    #[error("cannot read the local model of {}: {source}", .state_dir.display())]
-    Model {
-        /// The state directory.
-        state_dir: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The local model could not be opened or its units recorded.
+    #[error(transparent)]
+    Model(#[from] LocalModelError),
     /// No such operation in the store.
     #[error("operation {0} not found: `charmbox operations` lists the operations there are")]
     NotFound(OperationId),
@@ -254,15 +249,19 @@ impl Operations {
             )?,
             _ => None,
         };
+        // The units are in the model before any task is recorded: a model
+        // that refuses them leaves no task behind.
+        let model = self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
         let new = prepared.new_operation();
         let (operation, tasks) = match claim {
             Some(_) => store.enqueue_started(&new)?,
             None => store.enqueue(&new)?,
         };
         self.run_recorded(
-            &prepared.charm.component,
+            prepared.charm,
             operation,
             RecordedTasks {
+                model: &model,
                 action: &prepared.action,
                 params: &prepared.params,
                 limits: prepared.limits,
@@ -287,6 +286,7 @@ impl Operations {
         mut store: TaskStore,
         worker: impl FnOnce(OperationId) -> std::process::Command,
     ) -> Result<Queued, OperationError> {
+        self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
         let (operation, tasks) = store.enqueue(&prepared.new_operation())?;
         super::background::start_worker(&self.state_dir, operation, worker(operation))?;
         drop(store);
@@ -327,10 +327,13 @@ impl Operations {
             .into_iter()
             .filter(|t| t.status == TaskStatus::Pending)
             .collect();
+        let units: Vec<UnitName> = pending.iter().map(|t| t.unit.clone()).collect();
+        let model = self.model_of(&charm, &queued.charm, &units)?;
         self.run_recorded(
-            &charm.component,
+            &charm,
             operation,
             RecordedTasks {
+                model: &model,
                 action: &queued.action,
                 params: &params,
                 limits: queued.limits,
@@ -348,7 +351,7 @@ impl Operations {
     /// that keeps `store` (and its claim on them) until every write is in.
     fn run_recorded(
         &self,
-        charm: &crate::charm::CharmComponent,
+        charm: &Charm,
         operation: OperationId,
         recorded: RecordedTasks<'_>,
         store: TaskStore,
@@ -356,6 +359,7 @@ impl Operations {
         hints: LimitHints,
     ) -> Result<Finished, OperationError> {
         let RecordedTasks {
+            model,
             action,
             params,
             limits,
@@ -367,16 +371,11 @@ impl Operations {
         let _watch = CancelWatch::start(Arc::clone(&board), store.cancel_requests());
         progress.enqueued(operation, &tasks);
         let writer = store.into_writer(tasks.len())?;
-        let model = ModelIdentity::of_state_dir(&self.state_dir).map_err(|source| {
-            OperationError::Model {
-                state_dir: self.state_dir.clone(),
-                source,
-            }
-        })?;
         let run = TaskRun {
-            charm,
+            charm: &charm.component,
             state_dir: &self.state_dir,
-            model: &model,
+            model: &model.model,
+            charm_model: &model.charm,
             action,
             params,
             limits,
@@ -401,8 +400,48 @@ impl Operations {
     }
 }
 
+/// The local model an operation's units are in, and what the charm
+/// declares for it.
+struct UnitsModel {
+    model: LocalModel,
+    charm: Arc<CharmModel>,
+}
+
+impl Operations {
+    /// The state directory's model, with `units` recorded, application by
+    /// application, as running `charm` from `charm_path`: units appear in
+    /// the model on their first run (the next `deploy` makes them
+    /// beforehand).
+    fn model_of(
+        &self,
+        charm: &Charm,
+        charm_path: &Path,
+        units: &[UnitName],
+    ) -> Result<UnitsModel, OperationError> {
+        let model = LocalModel::open(&self.state_dir)?;
+        let declared = Arc::new(CharmModel::of(charm));
+        let mut by_application: Vec<(&str, Vec<&UnitName>)> = Vec::new();
+        for unit in units {
+            let application = unit.application();
+            match by_application.iter_mut().find(|(a, _)| *a == application) {
+                Some((_, units)) => units.push(unit),
+                None => by_application.push((application, vec![unit])),
+            }
+        }
+        for (application, units) in by_application {
+            model.record_units(application, charm_path, &charm.name, &declared, &units)?;
+        }
+        Ok(UnitsModel {
+            model,
+            charm: declared,
+        })
+    }
+}
+
 /// Recorded tasks of one operation, and what they run.
 struct RecordedTasks<'a> {
+    /// The model the units are in.
+    model: &'a UnitsModel,
     action: &'a str,
     params: &'a ActionParams,
     limits: SandboxLimits,

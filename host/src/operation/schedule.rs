@@ -15,7 +15,8 @@ use super::Progress;
 use crate::action::local::LocalBackend;
 use crate::action::ActionParams;
 use crate::charm::CharmComponent;
-use crate::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+use crate::model::local::{CharmModel, LocalModel};
+use crate::model::{EventInfo, ModelBackend, NoModel, UnitContext};
 use crate::run::{run_handler, Backends, LimitHints, RunRequest};
 use crate::sandbox::SandboxLimits;
 use crate::store::TaskWriter;
@@ -29,7 +30,9 @@ pub(crate) struct TaskRun<'a> {
     /// The state directory (units' data directories and locks).
     pub state_dir: &'a Path,
     /// The local model the units are in.
-    pub model: &'a ModelIdentity,
+    pub model: &'a LocalModel,
+    /// What the charm declares for the model (config options, endpoints).
+    pub charm_model: &'a Arc<CharmModel>,
     /// The action.
     pub action: &'a str,
     /// Its validated params, shared by every task.
@@ -199,8 +202,16 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         return cancelled(task, run);
     };
     run.progress.started(&task);
+    let event = EventInfo::action(run.action);
+    // A charm that imports nothing of the model gets none: its runs open
+    // nothing (1000 of them at once stay as quick as without a model).
+    let model: Box<dyn ModelBackend> = if run.charm.reach().reaches_model() {
+        Box::new(run.model.backend(&task.unit, run.charm_model, &event))
+    } else {
+        Box::new(NoModel)
+    };
     let request = RunRequest {
-        context: UnitContext::local(task.unit.clone(), run.model, EventInfo::action(run.action)),
+        context: UnitContext::local(task.unit.clone(), run.model.identity(), event),
         data_dir: Some(task.unit.data_dir(run.state_dir)),
         // Juju gives an action its task's id.
         action_id: task.id.to_string(),
@@ -215,7 +226,7 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     });
     let backends = Backends {
         action: Some(Box::new(backend)),
-        model: Box::new(NoModel),
+        model,
     };
     let ran = run_handler(run.charm, &request, backends);
     run.board.finish(task.id);

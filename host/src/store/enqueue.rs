@@ -8,8 +8,9 @@ use std::time::SystemTime;
 use rusqlite::{params, TransactionBehavior};
 use serde_json::{Map, Value};
 
-use super::{sqlite_error, StoreError, TaskStore, WAL_AUTOCHECKPOINT_PAGES};
+use super::{sqlite_error, StoreError, TaskStore};
 use crate::sandbox::SandboxLimits;
+use crate::sqlite::WAL_AUTOCHECKPOINT_PAGES;
 use crate::task::{IdError, OperationId, Task, TaskId, TaskStatus, Timing};
 use crate::time::to_micros;
 use crate::unit::UnitName;

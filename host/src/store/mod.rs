@@ -26,10 +26,8 @@ pub mod reserve;
 mod schema;
 mod writer;
 
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use rusqlite::{Connection, TransactionBehavior};
 
 pub use cancel::{CancelRequest, CancelRequests};
 pub use enqueue::NewOperation;
@@ -116,7 +114,7 @@ impl TaskStore {
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
         let owner = reserve::with_room(state_dir, || OwnerLock::acquire(state_dir))?;
         let path = state_dir.join(DATABASE_FILE);
-        make_private(&path).map_err(|source| StoreError::Io {
+        crate::sqlite::make_private(&path).map_err(|source| StoreError::Io {
             path: path.clone(),
             source,
         })?;
@@ -152,34 +150,14 @@ impl TaskStore {
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
-        let err = self.sqlite();
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
-        let known = schema::current_version();
-        if version > known {
-            return Err(StoreError::TooNew {
+        crate::sqlite::migrate(&self.conn, schema::MIGRATIONS).map_err(|e| match e {
+            crate::sqlite::MigrateError::Sqlite(source) => sqlite_error(&self.path)(source),
+            crate::sqlite::MigrateError::TooNew { found, known } => StoreError::TooNew {
                 path: self.path.clone(),
-                found: version,
+                found,
                 known,
-            });
-        }
-        if version == known {
-            return Ok(());
-        }
-        // IMMEDIATE: two processes opening a new store must not both migrate.
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
-        for (index, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(migration).map_err(err)?;
-            tx.pragma_update(None, "user_version", index as i64 + 1)
-                .map_err(err)?;
-        }
-        tx.commit().map_err(err)
+            },
+        })
     }
 
     /// A batching writer for task updates, on its own connection and thread.
@@ -201,37 +179,6 @@ impl TaskStore {
     }
 }
 
-/// Makes the database file private (`0600`) before SQLite opens it, which
-/// would make it `0644` (less the umask): it holds every task's params and
-/// results, often secrets. SQLite gives its `-wal` and `-shm` files the
-/// database's mode; a store made by an earlier charmbox has its three files
-/// narrowed.
-fn make_private(path: &Path) -> std::io::Result<()> {
-    crate::paths::private_file_options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    #[cfg(unix)]
-    for suffix in ["", "-wal", "-shm"] {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        let file = PathBuf::from(name);
-        match std::fs::metadata(&file) {
-            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// WAL pages after which a commit checkpoints (see [`open_connection`]).
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 64;
-
 /// Wraps SQLite's errors with the database they came from.
 fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
     |source| StoreError::Sqlite {
@@ -241,32 +188,7 @@ fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + 
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let err = sqlite_error(path);
-    let conn = Connection::open(path).map_err(err)?;
-    conn.busy_timeout(Duration::from_secs(30)).map_err(err)?;
-    // WAL lets readers and one writer work at once across processes;
-    // NORMAL sync keeps every committed record through a process crash.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(err)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(err)?;
-    conn.pragma_update(None, "foreign_keys", "ON")
-        .map_err(err)?;
-    // Closing the last connection would checkpoint and reset the WAL, and
-    // the next process's first write would then fsync a fresh WAL header:
-    // ~30 ms on this kind of disk under load, for every CLI run. Leaving
-    // the WAL in place lets the periodic auto-checkpoint pay that instead.
-    // But each process's first connection reads the whole WAL back to
-    // rebuild its index (a CLI run adds ~15 pages), so checkpoint often:
-    // at 1000 pages (SQLite's default) reopening cost ~1 ms more.
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-        .map_err(err)?;
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
-    )
-    .map_err(err)?;
-    Ok(conn)
+    crate::sqlite::open(path).map_err(sqlite_error(path))
 }
 
 #[cfg(test)]

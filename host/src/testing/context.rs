@@ -12,12 +12,14 @@ use serde_json::{Map, Value};
 use super::build::build_crate;
 use super::error::{InvalidParams, TestError};
 use super::load::{new_engine, Loaded};
+use super::model::{read_back, seed, State};
 use super::output::{ActionFailed, ActionOutput};
 use super::tempdir::TempDir;
 use crate::action::local::LocalBackend;
 use crate::charm::{Charm, CharmComponent, COMPONENT_FILE};
 use crate::engine::Engine;
-use crate::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
+use crate::model::local::CharmModel;
+use crate::model::{EventInfo, ModelBackend, ModelIdentity, NoModel, UnitContext};
 use crate::run::{run_handler, Backends, RunError, RunRequest};
 use crate::sandbox::SandboxLimits;
 use crate::unit::UnitName;
@@ -34,6 +36,7 @@ pub struct Context {
     limits: SandboxLimits,
     data_dir: TempDir,
     model: ModelIdentity,
+    charm_model: Arc<CharmModel>,
     runs: AtomicU64,
 }
 
@@ -118,12 +121,14 @@ impl Context {
             path: charm.component.path().to_owned(),
             message: format!("cannot create a temporary data directory: {e}"),
         })?;
+        let charm_model = Arc::new(CharmModel::of(charm));
         Ok(Self {
             loaded,
             unit,
             limits: SandboxLimits::default(),
             data_dir,
             model: ModelIdentity::ephemeral(),
+            charm_model,
             runs: AtomicU64::new(0),
         })
     }
@@ -168,13 +173,29 @@ impl Context {
     }
 
     /// Runs `action` with `params` (anything that serializes to a map, e.g.
-    /// `json!({...})`; `()` or `json!(null)` for none) in a fresh sandbox.
+    /// `json!({...})`; `()` or `json!(null)` for none) in a fresh sandbox,
+    /// in an empty model: config at its defaults, not the leader, no
+    /// relations, no secrets (see [`Context::run_with`]).
     ///
     /// `Ok` when the action completed. [`TestError::ActionFailed`] when it
     /// failed (`action-fail`, an error returned, a trap, a timeout), carrying
     /// everything it reported; [`TestError::InvalidParams`] when the params do
     /// not fit the action's schema, before anything runs.
     pub fn run(&self, action: &str, params: impl Serialize) -> Result<ActionOutput, TestError> {
+        self.run_with(action, params, &State::default())
+    }
+
+    /// Runs `action` with `params` in the model `state`, as `ops.testing`
+    /// runs an event in a `State`: the output's [`ActionOutput::state`] is
+    /// the model after the run (its relation, state, secret and port
+    /// changes kept only when the handler succeeded, as Juju keeps them),
+    /// and [`ActionOutput::juju_log`] the lines it logged.
+    pub fn run_with(
+        &self,
+        action: &str,
+        params: impl Serialize,
+        state: &State,
+    ) -> Result<ActionOutput, TestError> {
         let given = serde_json::to_value(params).map_err(|e| {
             InvalidParams::whole(action, Value::Null, format!("cannot be serialized: {e}"))
         })?;
@@ -197,17 +218,45 @@ impl Context {
         let params = charm
             .prepare_params(action, params)
             .map_err(|e| InvalidParams::from_error(e, given.clone()))?;
-        let unit = self.unit.clone().ok_or_else(|| TestError::CannotRun {
+        let cannot_run = |message: String| TestError::CannotRun {
             action: action.to_owned(),
             params: Box::new(given.clone()),
-            message: match charm.default_unit() {
+            message,
+        };
+        let unit = self.unit.clone().ok_or_else(|| {
+            cannot_run(match charm.default_unit() {
                 Err(e) => format!("{e}: with `Context::with_unit(\"my-app/0\")`"),
                 Ok(unit) => format!("no unit chosen (the charm's own is {unit})"),
-            },
+            })
         })?;
         let run = self.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let event = EventInfo::action(action);
+        // A charm that reaches no part of the model gets none: its runs
+        // cost what they did before there was one.
+        let local = if charm.component.reach().reaches_model() {
+            let model = seed(
+                self.model.clone(),
+                &unit,
+                charm.component.path(),
+                &charm.name,
+                &self.charm_model,
+                state,
+            )
+            .map_err(|e| {
+                cannot_run(format!(
+                    "the test's model is not one charmbox can run in: {e}"
+                ))
+            })?;
+            Some(model)
+        } else {
+            None
+        };
+        let model: Box<dyn ModelBackend> = match &local {
+            Some(model) => Box::new(model.backend(&unit, &self.charm_model, &event)),
+            None => Box::new(NoModel),
+        };
         let request = RunRequest {
-            context: UnitContext::local(unit.clone(), &self.model, EventInfo::action(action)),
+            context: UnitContext::local(unit.clone(), &self.model, event),
             // A task's id under `charmbox run`; here, the run's number.
             action_id: run.to_string(),
             data_dir: Some(self.data_dir().to_owned()),
@@ -216,16 +265,18 @@ impl Context {
         };
         let backends = Backends {
             action: Some(Box::new(LocalBackend::new(params.clone()))),
-            model: Box::new(NoModel),
+            model,
         };
-        let report = run_handler(&charm.component, &request, backends).map_err(|e: RunError| {
-            TestError::CannotRun {
-                action: action.to_owned(),
-                params: Box::new(given.clone()),
-                message: e.to_string(),
-            }
-        })?;
-        let output = ActionOutput::new(action, params, unit, report, self.data_dir());
+        let report = run_handler(&charm.component, &request, backends)
+            .map_err(|e: RunError| cannot_run(e.to_string()))?;
+        let (after, juju_log) = match &local {
+            Some(model) => read_back(model, &unit, state)
+                .map_err(|e| cannot_run(format!("cannot read the model after the run: {e}")))?,
+            None => (state.clone(), Vec::new()),
+        };
+        let mut output = ActionOutput::new(action, params, unit, report, self.data_dir());
+        output.state = after;
+        output.juju_log = juju_log;
         if output.completed() {
             Ok(output)
         } else {

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use super::error::TestError;
+use crate::charm::config::CONFIG_YAML;
 use crate::charm::metadata::{ACTIONS_YAML, CHARMCRAFT_YAML, METADATA_YAML};
 use crate::charm::Charm;
 use crate::engine::{Engine, Pooling};
@@ -37,7 +38,7 @@ impl LoadKey {
         let meta_dir = metadata_dir.or(path.is_dir().then_some(path));
         let mut files = vec![stamp(component)];
         if let Some(dir) = meta_dir {
-            for file in [CHARMCRAFT_YAML, ACTIONS_YAML, METADATA_YAML] {
+            for file in [CHARMCRAFT_YAML, ACTIONS_YAML, METADATA_YAML, CONFIG_YAML] {
                 files.push(stamp(&dir.join(file)));
             }
         }

@@ -27,6 +27,11 @@
 //! process; each [`Context::run`] is a fresh sandbox whose `/data` is the
 //! context's own temporary [`Context::data_dir`].
 //!
+//! A run may be given a model, as `ops.testing` gives an event a `State`
+//! ([`Context::run_with`], [`model`]): config, leadership, relations and
+//! their data, secrets, the unit's state; the output carries the model
+//! after the run and the `juju-log` lines it wrote.
+//!
 //! The pieces: [`Context`] loads a charm and runs its actions
 //! ([`context`]); what a run reports is an [`ActionOutput`], or an
 //! [`ActionFailed`] inside a [`TestError`] ([`output`], [`error`]); a charm
@@ -37,12 +42,14 @@ pub mod build;
 mod context;
 pub mod error;
 mod load;
+pub mod model;
 pub mod output;
 mod tempdir;
 
 pub use build::{build_crate, BuildError, CrateBuild, BUILD_SUBDIR, WASM_TARGET};
 pub use context::Context;
 pub use error::{InvalidParams, TestError};
+pub use model::{JujuLogLine, RelationState, SecretState, State};
 pub use output::{ActionFailed, ActionOutput};
 
 /// How the testing API says to raise a limit a run hit.
@@ -52,5 +59,7 @@ pub(crate) const LIMIT_HINTS: crate::run::LimitHints = crate::run::LimitHints {
     disk: "raise it with `Context::with_limits`",
 };
 
+#[cfg(test)]
+mod model_tests;
 #[cfg(test)]
 mod tests;

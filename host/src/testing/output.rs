@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::model::{JujuLogLine, State};
 use super::LIMIT_HINTS;
 use crate::action::params::value_at;
 use crate::action::LogEntry;
@@ -41,6 +42,10 @@ pub struct ActionOutput {
     pub return_code: i32,
     /// The unit's data directory (the guest's `/data`).
     pub data_dir: PathBuf,
+    /// The model after the run (see [`super::Context::run_with`]).
+    pub state: State,
+    /// The `juju-log` lines the run wrote, in order.
+    pub juju_log: Vec<JujuLogLine>,
     charm_results: Map<String, Value>,
 }
 
@@ -69,10 +74,17 @@ impl ActionOutput {
             stderr: String::from_utf8_lossy(&report.stderr.bytes).into_owned(),
             return_code: report.return_code(),
             data_dir: data_dir.to_owned(),
+            state: State::default(),
+            juju_log: Vec::new(),
             end: report.end,
             log: report.record.log,
             charm_results: report.record.results,
         }
+    }
+
+    /// The `juju-log` messages, in order.
+    pub fn juju_log_messages(&self) -> Vec<&str> {
+        self.juju_log.iter().map(|l| l.message.as_str()).collect()
     }
 
     /// The log messages, in order, without timestamps.
