@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::exports::ExportRole;
+use super::hooks::Endpoints;
 use super::Charm;
 
 /// One problem with a charm, and how to fix it.
@@ -21,8 +23,11 @@ pub struct Diagnostic {
 pub enum DiagnosticKind {
     /// Declared in the metadata, not exported by the component.
     NotExported,
-    /// Exported as a handler, not declared in the metadata.
+    /// Exported as a handler, neither a declared action nor a hook the
+    /// charm can receive.
     NotDeclared,
+    /// A declared action named as a hook the charm can receive.
+    ActionHookCollision,
     /// A function export that cannot be an action handler.
     WrongSignature,
     /// An import the host does not provide.
@@ -77,30 +82,54 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                 });
             }
         }
-        for name in component.handlers().keys() {
-            if !metadata.actions.contains_key(name) {
+        for action in metadata.actions.keys() {
+            if metadata.hooks.hook(action).is_some() {
                 found.push(Diagnostic {
-                    kind: DiagnosticKind::NotDeclared,
+                    kind: DiagnosticKind::ActionHookCollision,
                     problem: format!(
-                        "the component exports {name:?}, which {file} does not declare"
+                        "action {action:?} declared in {file} has the name of a hook this charm \
+                         receives, so Juju would run its handler for both"
                     ),
-                    hint: format!(
-                        "declare it under `actions:` in {file} (with a description and its \
-                         params), or stop exporting it"
-                    ),
+                    hint: format!("rename the action in {file} (and its export)"),
                 });
             }
         }
+        for name in component.handlers().keys() {
+            if charm.export_role(name) != ExportRole::Unknown {
+                continue;
+            }
+            let hint = if Endpoints::looks_like_a_hook(name) {
+                format!(
+                    "it is named like a hook of an endpoint, storage or container that {file} \
+                     does not declare: declare it (under `requires:`, `provides:`, `peers:`, \
+                     `storage:` or `containers:`), or stop exporting it"
+                )
+            } else {
+                format!(
+                    "declare it under `actions:` in {file} (with a description and its \
+                     params), or stop exporting it"
+                )
+            };
+            found.push(Diagnostic {
+                kind: DiagnosticKind::NotDeclared,
+                problem: format!(
+                    "the component exports {name:?}, which is neither an action {file} declares \
+                     nor a hook this charm can receive"
+                ),
+                hint,
+            });
+        }
     }
     for other in component.other_exports() {
-        // Exported interfaces (instances) are not actions and not errors.
-        if !other.kind.starts_with("func(") {
+        // Exported interfaces and the toolchain's own functions are not
+        // handlers, and not errors.
+        if ExportRole::is_internal(other) {
             continue;
         }
         found.push(Diagnostic {
             kind: DiagnosticKind::WrongSignature,
             problem: format!(
-                "export {:?} has type {}, which is not an action handler",
+                "export {:?} has type {}, which is not an action or hook handler",
                 other.name, other.kind
             ),
             hint: "an action handler takes no arguments and returns nothing or \

@@ -32,6 +32,9 @@ pub struct CharmMetadata {
     pub config: ConfigOptions,
     /// Declared relation endpoints (`requires`, `provides`, `peers`).
     pub endpoints: RelationEndpoints,
+    /// What hooks are named after: the endpoints, `storage:` and
+    /// `containers:`.
+    pub hooks: super::hooks::Endpoints,
 }
 
 /// One declared action.
@@ -205,6 +208,7 @@ impl CharmMetadata {
         let mut metadata = Self::from_raw(name, source, raw)?;
         metadata.config = ConfigOptions::read_dir(dir)?;
         metadata.endpoints = RelationEndpoints::read_dir(dir)?;
+        metadata.hooks = super::hooks::Endpoints::read_dir(dir, &metadata.endpoints)?;
         Ok(metadata)
     }
 
@@ -257,6 +261,7 @@ impl CharmMetadata {
             actions,
             config: ConfigOptions::default(),
             endpoints: RelationEndpoints::default(),
+            hooks: super::hooks::Endpoints::default(),
         })
     }
 }

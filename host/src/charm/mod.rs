@@ -12,6 +12,8 @@
 //! - [`metadata`]: `charmcraft.yaml` / `actions.yaml`, with Juju's rules.
 //! - [`config`]: the charm's config options and how Juju types their values.
 //! - [`endpoints`]: its relation endpoints (`requires`, `provides`, `peers`).
+//! - [`hooks`]: the hooks Juju names after them; [`exports`]: which export
+//!   is an action, which a hook.
 //! - [`schema`]: params schemas: validation and defaults.
 //! - [`check`]: whether metadata and component agree.
 //! - [`reach`]: what the component can reach, in words.
@@ -20,6 +22,7 @@ pub mod check;
 pub mod component;
 pub mod config;
 pub mod endpoints;
+pub mod exports;
 pub mod hooks;
 pub mod metadata;
 pub mod reach;

@@ -22,7 +22,7 @@
 pub mod background;
 mod runner;
 mod schedule;
-mod unit_lock;
+pub(crate) mod unit_lock;
 
 pub use runner::{
     Finished, OperationError, OperationRequest, Operations, PreparedOperation, Queued, Units,
