@@ -148,7 +148,22 @@ pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     let finished = operations.run(&prepared, store, progress.clone(), LIMIT_HINTS)?;
     progress.done();
     print(&ByUnit(&finished.tasks), args.format)?;
-    let code = exit_status(finished.all_completed());
+    let mut code = exit_status(finished.all_completed());
+    // The databags the actions wrote fire `-relation-changed` across.
+    if !finished.bag_writes.is_empty() {
+        let events = charmbox::events::LocalEvents::open(
+            &engine,
+            &state_dir,
+            args.limits.limits(),
+            LIMIT_HINTS,
+        )?;
+        let fired = events.fire_bag_writes(finished.bag_writes.clone())?;
+        if !fired.runs.is_empty() {
+            eprintln!("The actions' relation data changes fired:");
+            eprint!("{}", super::events::table_text(&fired));
+        }
+        code = code.max(super::events::report_problems(&fired));
+    }
     // The store's closing checkpoint ran while the results were printed.
     finished.wait();
     // Leave the compiled charm and the engine to the process's exit, which
