@@ -1,4 +1,4 @@
-//! `probe`: a test charm for charmbox's model. Its one action, `do`, makes
+//! `probe`: a test charm for charmbox's model and hooks. Its one action, `do`, makes
 //! the calls it is given (`{"call": "state-set", "pairs": {"k": "v"}}`, …)
 //! through the contract 0.2.0 bindings, and sets the result `out` to a
 //! JSON list of what each returned: `{"ok": VALUE}` or `{"err": MESSAGE}`.
@@ -13,6 +13,36 @@ wit_bindgen::generate!({
         world probe {
             include juju:charm/charm@0.2.0;
             export do: func() -> result<_, string>;
+            export install: func() -> result<_, string>;
+            export start: func() -> result<_, string>;
+            export stop: func() -> result<_, string>;
+            export remove: func() -> result<_, string>;
+            export config-changed: func() -> result<_, string>;
+            export update-status: func() -> result<_, string>;
+            export upgrade-charm: func() -> result<_, string>;
+            export leader-elected: func() -> result<_, string>;
+            export leader-settings-changed: func() -> result<_, string>;
+            export secret-changed: func() -> result<_, string>;
+            export db-relation-created: func() -> result<_, string>;
+            export db-relation-joined: func() -> result<_, string>;
+            export db-relation-changed: func() -> result<_, string>;
+            export db-relation-departed: func() -> result<_, string>;
+            export db-relation-broken: func() -> result<_, string>;
+            export website-relation-created: func() -> result<_, string>;
+            export website-relation-joined: func() -> result<_, string>;
+            export website-relation-changed: func() -> result<_, string>;
+            export website-relation-departed: func() -> result<_, string>;
+            export website-relation-broken: func() -> result<_, string>;
+            export replicas-relation-created: func() -> result<_, string>;
+            export replicas-relation-joined: func() -> result<_, string>;
+            export replicas-relation-changed: func() -> result<_, string>;
+            export replicas-relation-departed: func() -> result<_, string>;
+            export replicas-relation-broken: func() -> result<_, string>;
+            export keeper-relation-created: func() -> result<_, string>;
+            export keeper-relation-joined: func() -> result<_, string>;
+            export keeper-relation-changed: func() -> result<_, string>;
+            export keeper-relation-departed: func() -> result<_, string>;
+            export keeper-relation-broken: func() -> result<_, string>;
         }
     ",
     path: "../../wit/juju-charm@0.2.0",
@@ -24,6 +54,97 @@ use juju::charm::{action, config, context, log, ports, relation, secret, state, 
 struct Probe;
 
 impl Guest for Probe {
+    fn install() -> Result<(), String> {
+        hook("install")
+    }
+    fn start() -> Result<(), String> {
+        hook("start")
+    }
+    fn stop() -> Result<(), String> {
+        hook("stop")
+    }
+    fn remove() -> Result<(), String> {
+        hook("remove")
+    }
+    fn config_changed() -> Result<(), String> {
+        hook("config-changed")
+    }
+    fn update_status() -> Result<(), String> {
+        hook("update-status")
+    }
+    fn upgrade_charm() -> Result<(), String> {
+        hook("upgrade-charm")
+    }
+    fn leader_elected() -> Result<(), String> {
+        hook("leader-elected")
+    }
+    fn leader_settings_changed() -> Result<(), String> {
+        hook("leader-settings-changed")
+    }
+    fn secret_changed() -> Result<(), String> {
+        hook("secret-changed")
+    }
+    fn db_relation_created() -> Result<(), String> {
+        hook("db-relation-created")
+    }
+    fn db_relation_joined() -> Result<(), String> {
+        hook("db-relation-joined")
+    }
+    fn db_relation_changed() -> Result<(), String> {
+        hook("db-relation-changed")
+    }
+    fn db_relation_departed() -> Result<(), String> {
+        hook("db-relation-departed")
+    }
+    fn db_relation_broken() -> Result<(), String> {
+        hook("db-relation-broken")
+    }
+    fn website_relation_created() -> Result<(), String> {
+        hook("website-relation-created")
+    }
+    fn website_relation_joined() -> Result<(), String> {
+        hook("website-relation-joined")
+    }
+    fn website_relation_changed() -> Result<(), String> {
+        hook("website-relation-changed")
+    }
+    fn website_relation_departed() -> Result<(), String> {
+        hook("website-relation-departed")
+    }
+    fn website_relation_broken() -> Result<(), String> {
+        hook("website-relation-broken")
+    }
+    fn replicas_relation_created() -> Result<(), String> {
+        hook("replicas-relation-created")
+    }
+    fn replicas_relation_joined() -> Result<(), String> {
+        hook("replicas-relation-joined")
+    }
+    fn replicas_relation_changed() -> Result<(), String> {
+        hook("replicas-relation-changed")
+    }
+    fn replicas_relation_departed() -> Result<(), String> {
+        hook("replicas-relation-departed")
+    }
+    fn replicas_relation_broken() -> Result<(), String> {
+        hook("replicas-relation-broken")
+    }
+    fn keeper_relation_created() -> Result<(), String> {
+        hook("keeper-relation-created")
+    }
+    fn keeper_relation_joined() -> Result<(), String> {
+        hook("keeper-relation-joined")
+    }
+    fn keeper_relation_changed() -> Result<(), String> {
+        hook("keeper-relation-changed")
+    }
+    fn keeper_relation_departed() -> Result<(), String> {
+        hook("keeper-relation-departed")
+    }
+    fn keeper_relation_broken() -> Result<(), String> {
+        hook("keeper-relation-broken")
+    }
+
     fn do_() -> Result<(), String> {
         let params: Value = action::action_get(None)
             .and_then(|text| serde_json::from_str(&text).ok())
@@ -45,6 +166,54 @@ impl Guest for Probe {
 }
 
 export!(Probe);
+
+/// A hook: logs the event and its context (`hook NAME relation=db:3
+/// remote-unit=pg/0 remote-app=pg`), runs the steps of the script the unit's
+/// state holds under `on:NAME` (`{"steps": [...], "then":
+/// "defer"|"error"|"complete"}`; a step's `"relation": "event"` is the
+/// event's relation), and, with no script, on `start` sets the unit `active` and on
+/// a `-relation-joined` writes `joined-by` to its unit databag.
+fn hook(name: &str) -> Result<(), String> {
+    let event = context::event();
+    let relation = event.relation.as_ref().map(|r| (r.endpoint.clone(), r.id));
+    let mut line = format!("hook {name}");
+    if let Some((endpoint, id)) = &relation {
+        line.push_str(&format!(" relation={endpoint}:{id}"));
+    }
+    if let Some(unit) = &event.remote_unit {
+        line.push_str(&format!(" remote-unit={unit}"));
+    }
+    if let Some(app) = &event.remote_app {
+        line.push_str(&format!(" remote-app={app}"));
+    }
+    log::juju_log(log::Level::Info, &line);
+    let script: Value = state::state_get(&format!("on:{name}"))?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    if script.is_null() {
+        if name == "start" {
+            status::status_set(status::StatusKind::Active, "started", false)?;
+        }
+        if let (true, Some((_, id))) = (name.ends_with("-relation-joined"), &relation) {
+            relation::relation_set(*id, false, &[("joined-by".into(), context::unit_name())])?;
+        }
+        return Ok(());
+    }
+    for step_value in script["steps"].as_array().cloned().unwrap_or_default() {
+        let mut step_value = step_value;
+        if step_value["relation"] == "event" {
+            step_value["relation"] = json!(relation.as_ref().map(|(_, id)| *id).unwrap_or_default());
+        }
+        let out = step(&step_value);
+        log::juju_log(log::Level::Debug, &format!("{name}: {out}"));
+    }
+    match script["then"].as_str().unwrap_or("complete") {
+        "defer" => context::defer(),
+        "error" => Err(format!("hook {name} told to fail")),
+        _ => Ok(()),
+    }
+}
+
 
 /// One step's call and what it returned.
 fn step(step: &Value) -> Value {
