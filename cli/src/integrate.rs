@@ -24,7 +24,11 @@ pub struct IntegrateArgs {
 
     /// Another local application, and its endpoint (when more than one
     /// could be meant).
-    #[arg(value_name = "OTHER[:ENDPOINT]", required_unless_present = "remote", conflicts_with = "remote")]
+    #[arg(
+        value_name = "OTHER[:ENDPOINT]",
+        required_unless_present = "remote",
+        conflicts_with = "remote"
+    )]
     other: Option<String>,
 
     /// A YAML file describing the remote application: `application`,

@@ -52,7 +52,10 @@ impl Hooks {
             last: BTreeMap::new(),
             errors: BTreeMap::new(),
         };
-        if !state_dir.join(charmbox::events::log::HOOKS_DATABASE_FILE).exists() {
+        if !state_dir
+            .join(charmbox::events::log::HOOKS_DATABASE_FILE)
+            .exists()
+        {
             return Ok(hooks);
         }
         for run in log.last_runs()? {
@@ -110,14 +113,7 @@ fn tabular(status: &ModelStatus, hooks: &Hooks) -> String {
         );
     } else {
         let mut apps = Table::new(&["App", "Version", "Status", "Scale", "Charm", "Message"]);
-        let mut units = Table::new(&[
-            "Unit",
-            "Workload",
-            "Agent",
-            "Ports",
-            "Last hook",
-            "Message",
-        ]);
+        let mut units = Table::new(&["Unit", "Workload", "Agent", "Ports", "Last hook", "Message"]);
         for (name, app) in &status.applications {
             apps.row(vec![
                 name.clone(),

@@ -354,7 +354,12 @@ mod tests {
             ]
         );
         assert!(
-            !script.state.0.lock().unwrap().contains_key(DEFERRED_STATE_KEY),
+            !script
+                .state
+                .0
+                .lock()
+                .unwrap()
+                .contains_key(DEFERRED_STATE_KEY),
             "an empty queue leaves no key"
         );
     }
@@ -397,7 +402,10 @@ mod tests {
             fails: vec!["install"],
             ran: vec![],
         };
-        assert!(handle(&mut script, hook("install")).unwrap().deferred.is_empty());
+        assert!(handle(&mut script, hook("install"))
+            .unwrap()
+            .deferred
+            .is_empty());
         assert!(handle(&mut script, EventInfo::action("backup"))
             .unwrap()
             .deferred

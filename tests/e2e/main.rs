@@ -6,6 +6,7 @@ mod support;
 mod cache;
 mod contract;
 mod foundation;
+mod hooks;
 mod hostile;
 mod juju;
 mod juju_model;

@@ -165,7 +165,16 @@ impl std::fmt::Debug for HookLog {
     }
 }
 
-type Row = (i64, String, String, String, String, Option<String>, i64, i64);
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+);
 
 impl HookLog {
     /// The record of `state_dir` (made on first use).
@@ -258,8 +267,7 @@ impl HookLog {
     /// Whether `unit` is in error, and with what.
     pub fn error_of(&self, unit: &UnitName) -> Result<Option<UnitInError>, HookLogError> {
         let row: Option<(i64, String, String)> = self.with(|conn| {
-            conn
-            .query_row(
+            conn.query_row(
                 "SELECT run, event, cause FROM unit_errors WHERE unit = ?1",
                 params![unit.to_string()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),

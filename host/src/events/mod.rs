@@ -221,7 +221,10 @@ impl<'e> LocalEvents<'e> {
             .map(|n| UnitName::new(application, n))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| EventError::Refused(e.to_string()))?;
-        let charm_path = record.charm.clone().expect("a local application has a charm");
+        let charm_path = record
+            .charm
+            .clone()
+            .expect("a local application has a charm");
         let refs: Vec<&UnitName> = names.iter().collect();
         self.model.record_units(
             application,
@@ -370,7 +373,12 @@ impl<'e> LocalEvents<'e> {
             many => {
                 let listed: Vec<String> = many
                     .iter()
-                    .map(|(a, b)| format!("{}:{} {}:{}", a.application, a.endpoint, b.application, b.endpoint))
+                    .map(|(a, b)| {
+                        format!(
+                            "{}:{} {}:{}",
+                            a.application, a.endpoint, b.application, b.endpoint
+                        )
+                    })
                     .collect();
                 return Err(EventError::Refused(format!(
                     "ambiguous relation: {application} {other} could refer to {}; name the \
@@ -412,18 +420,19 @@ impl<'e> LocalEvents<'e> {
             let units = self.unit_names(&side.application)?;
             sides.push((side.clone(), app.is_stand_in(), units));
         }
-        let event = |side: &EndpointRecord, kind: &str, remote_app: &str, remote: Option<&UnitName>| {
-            EventInfo {
-                name: format!("{}-relation-{kind}", side.endpoint),
-                relation: Some(Relation {
-                    endpoint: side.endpoint.clone(),
-                    id: relation.id,
-                }),
-                remote_app: Some(remote_app.to_owned()),
-                remote_unit: remote.map(UnitName::to_string),
-                ..EventInfo::default()
-            }
-        };
+        let event =
+            |side: &EndpointRecord, kind: &str, remote_app: &str, remote: Option<&UnitName>| {
+                EventInfo {
+                    name: format!("{}-relation-{kind}", side.endpoint),
+                    relation: Some(Relation {
+                        endpoint: side.endpoint.clone(),
+                        id: relation.id,
+                    }),
+                    remote_app: Some(remote_app.to_owned()),
+                    remote_unit: remote.map(UnitName::to_string),
+                    ..EventInfo::default()
+                }
+            };
         let cause = format!("integrate {}", relation.key());
         for (index, (side, stand_in, units)) in sides.iter().enumerate() {
             if *stand_in {
@@ -514,7 +523,11 @@ impl<'e> LocalEvents<'e> {
             push(queue, unit, hook_event("install"));
             for peer in &peers {
                 let side = &peer.endpoints[0];
-                push(queue, unit, relation_event(peer.id, side, "created", application, None));
+                push(
+                    queue,
+                    unit,
+                    relation_event(peer.id, side, "created", application, None),
+                );
             }
             if leader.as_deref() == Some(&unit.to_string()) {
                 push(queue, unit, hook_event("leader-elected"));
@@ -525,7 +538,9 @@ impl<'e> LocalEvents<'e> {
             push(queue, unit, hook_event("start"));
         }
         for relation in &relations {
-            let ours = relation.side(application).expect("the application's relation");
+            let ours = relation
+                .side(application)
+                .expect("the application's relation");
             let theirs = relation
                 .other_side(application)
                 .expect("a relation has a side across");
@@ -536,25 +551,41 @@ impl<'e> LocalEvents<'e> {
             };
             for unit in units {
                 if !relation.is_peer() {
-                    push(queue, unit, relation_event(relation.id, ours, "created", &theirs.application, None));
+                    push(
+                        queue,
+                        unit,
+                        relation_event(relation.id, ours, "created", &theirs.application, None),
+                    );
                 }
                 for other in remote_units.iter().filter(|o| *o != unit) {
                     for kind in ["joined", "changed"] {
-                        push(queue, unit, relation_event(relation.id, ours, kind, &theirs.application, Some(other)));
+                        push(
+                            queue,
+                            unit,
+                            relation_event(
+                                relation.id,
+                                ours,
+                                kind,
+                                &theirs.application,
+                                Some(other),
+                            ),
+                        );
                     }
                 }
             }
             // The units there already see each new one join.
             let remote_is_local = !self.model.application(&theirs.application)?.is_stand_in();
-            let watchers: Vec<&UnitName> = remote_units
-                .iter()
-                .filter(|o| !units.contains(o))
-                .collect();
+            let watchers: Vec<&UnitName> =
+                remote_units.iter().filter(|o| !units.contains(o)).collect();
             if remote_is_local {
                 for watcher in watchers {
                     for unit in units {
                         for kind in ["joined", "changed"] {
-                            push(queue, watcher, relation_event(relation.id, theirs, kind, application, Some(unit)));
+                            push(
+                                queue,
+                                watcher,
+                                relation_event(relation.id, theirs, kind, application, Some(unit)),
+                            );
                         }
                     }
                 }
@@ -565,7 +596,11 @@ impl<'e> LocalEvents<'e> {
 
     /// Queues `-relation-changed` for one databag write, on each unit of the
     /// other side that runs a charm here.
-    fn queue_bag_write(&self, write: &BagWrite, queue: &mut VecDeque<Pending>) -> Result<(), EventError> {
+    fn queue_bag_write(
+        &self,
+        write: &BagWrite,
+        queue: &mut VecDeque<Pending>,
+    ) -> Result<(), EventError> {
         let Some(relation) = self.model.read(|rows| rows.relation(write.relation))? else {
             return Ok(());
         };
@@ -579,7 +614,11 @@ impl<'e> LocalEvents<'e> {
         let cause = format!(
             "{} databag of {} on {} written by {}",
             if write.app { "application" } else { "unit" },
-            if write.app { application.to_owned() } else { write.unit.to_string() },
+            if write.app {
+                application.to_owned()
+            } else {
+                write.unit.to_string()
+            },
             relation.key(),
             write.by
         );
@@ -684,7 +723,10 @@ impl<'e> LocalEvents<'e> {
         Ok(self.model.read(|rows| {
             let mut bags = BTreeMap::new();
             for relation in rows.relations_of(application)? {
-                bags.insert((relation.id, false), rows.bag(relation.id, &unit.to_string())?);
+                bags.insert(
+                    (relation.id, false),
+                    rows.bag(relation.id, &unit.to_string())?,
+                );
                 bags.insert((relation.id, true), rows.bag(relation.id, application)?);
             }
             Ok(bags)

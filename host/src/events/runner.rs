@@ -11,7 +11,7 @@ use super::log::{HookLog, HookStatus, NewHookRun};
 use crate::action::ActionBackend;
 use crate::charm::reach::ContractInterface;
 use crate::charm::Charm;
-use crate::deferred::{DeferralError, EventRunner, Handled, HandleError};
+use crate::deferred::{DeferralError, EventRunner, HandleError, Handled};
 use crate::model::local::{CharmModel, LocalModel};
 use crate::model::{EventInfo, ModelBackend, NoModel, RelationId, UnitContext};
 use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunError, RunReport, RunRequest};
@@ -134,9 +134,9 @@ impl EventRunner for LocalRunner<'_> {
             record(HookStatus::Acknowledged, None, SystemTime::now());
             return Ok(None);
         }
-        let (action, action_id) = match (event.is_action, self.action.take()) {
-            (true, Some((backend, id))) => (Some(backend), id),
-            _ => (None, uuid::Uuid::new_v4().to_string()),
+        let (action, action_id) = match event.is_action.then(|| self.action.take()).flatten() {
+            Some((backend, id)) => (Some(backend), id),
+            None => (None, uuid::Uuid::new_v4().to_string()),
         };
         let request = RunRequest {
             context: UnitContext::local(self.unit.clone(), self.model.identity(), event.clone()),
@@ -186,4 +186,3 @@ impl EventRunner for LocalRunner<'_> {
         )))
     }
 }
-

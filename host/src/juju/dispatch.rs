@@ -181,7 +181,9 @@ impl EventRunner for JujuRunner<'_> {
                 .extend(acknowledge_hook(&event.name, &self.options.tools));
             return Ok(None);
         }
-        let mut unit = self.context.unit_context(&DispatchPath::Hook(String::new()));
+        let mut unit = self
+            .context
+            .unit_context(&DispatchPath::Hook(String::new()));
         unit.event = event.clone();
         let request = RunRequest {
             context: unit,

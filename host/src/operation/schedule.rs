@@ -215,10 +215,7 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     crate::sync::lock(run.written).append(&mut runner.written);
     match handled {
         Ok(mut handled) => {
-            let failed_replay = handled
-                .runs
-                .iter()
-                .position(|r| r.replay && !r.succeeded());
+            let failed_replay = handled.runs.iter().position(|r| r.replay && !r.succeeded());
             match failed_replay {
                 Some(index) => {
                     let failed = handled.runs.swap_remove(index);

@@ -135,12 +135,10 @@ pub fn run_handler(
     backends: Backends,
 ) -> Result<RunReport, RunError> {
     let name = request.handler();
-    let handler = charm
-        .handler(name)
-        .ok_or_else(|| RunError::UnknownAction {
-            action: name.to_owned(),
-            available: charm.handlers().keys().cloned().collect(),
-        })?;
+    let handler = charm.handler(name).ok_or_else(|| RunError::UnknownAction {
+        action: name.to_owned(),
+        available: charm.handlers().keys().cloned().collect(),
+    })?;
     let pre = charm
         .instance_pre()
         .ok_or_else(|| RunError::MissingImports {

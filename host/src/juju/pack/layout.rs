@@ -47,12 +47,14 @@ pub(super) fn layout(
         files.push((ACTIONS_YAML, to_yaml(&Value::Mapping(actions))?));
     }
 
-    // charmcraft.yaml, less its actions
+    // charmcraft.yaml, less its actions and config (each in its own file,
+    // and a charm declaring either twice does not load)
     if let Some(mut charmcraft) = charmcraft.clone() {
         charmcraft.shift_remove("actions");
+        charmcraft.shift_remove("config");
         let header = format!(
             "# The charm's {CHARMCRAFT_YAML}, copied by `charmbox pack`; its actions: section \
-             is in {ACTIONS_YAML}.\n"
+             is in {ACTIONS_YAML}, its config: in {CONFIG_YAML}.\n"
         );
         files.push((
             CHARMCRAFT_YAML,
