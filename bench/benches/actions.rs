@@ -16,7 +16,7 @@
 //! - `model/*`: the local model's share of an operation on 1,000 units:
 //!   `record_1000` opens the model and records 1,000 units it has already
 //!   (what every `charmbox run` adds), and `probe_1000/{idle,state_set}`
-//!   runs `examples/model-probe` on 1,000 units, making no model call and
+//!   runs `examples/juju-probe` on 1,000 units, making no model call and
 //!   one `state-set` (one commit) each.
 //! - `cli/*`: the `charmbox` binary end to end with a warm cache, for the
 //!   Rust example and, when they have been built, the Python and JavaScript
@@ -179,7 +179,7 @@ fn model(c: &mut Criterion) {
         ("idle", serde_json::json!([])),
         (
             "state_set",
-            serde_json::json!([{"call": "state-set", "pairs": {"k": "v"}}]),
+            serde_json::json!([{"call": "state-set", "pairs": [["k", "v"]]}]),
         ),
     ] {
         let state = tempfile::tempdir().unwrap();
@@ -188,7 +188,7 @@ fn model(c: &mut Criterion) {
             .prepare(OperationRequest {
                 charm: &charm,
                 charm_path: probe.path(),
-                action: "do",
+                action: "run-steps",
                 params: serde_json::json!({ "steps": steps }),
                 units: Units::Count(1000),
                 limits: SandboxLimits::default(),

@@ -47,16 +47,16 @@ pub fn hello_charm() -> tempfile::TempDir {
     dir
 }
 
-/// `examples/model-probe` as a charm directory (metadata and
+/// `examples/juju-probe` as a charm directory (metadata and
 /// `charm.wasm`), in a temporary directory: a charm that reaches the model.
 pub fn probe_charm() -> tempfile::TempDir {
-    let component = CrateBuild::new(repo().join("examples/model-probe"))
+    let component = CrateBuild::new(repo().join("examples/juju-probe"))
         .target_dir(repo().join("target/examples"))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
-        repo().join("examples/model-probe/charmcraft.yaml"),
+        repo().join("examples/juju-probe/charmcraft.yaml"),
         dir.path().join("charmcraft.yaml"),
     )
     .unwrap();

@@ -15,18 +15,15 @@ pub fn open_model(state_dir: Option<PathBuf>) -> anyhow::Result<LocalModel> {
 /// A model error, with what to do about it where the CLI knows.
 pub fn explain(error: LocalModelError) -> anyhow::Error {
     match &error {
-        LocalModelError::Refused(message)
-            if message.starts_with("application ") && message.ends_with(" not found") =>
-        {
-            anyhow!(
-                "{message}: an application appears in the model on its units' first run \
-                 (`charmbox run CHARM ACTION`); `charmbox status` lists those there are"
-            )
+        LocalModelError::ApplicationNotFound(_) => anyhow!(
+            "{error}: an application appears in the model on its units' first run \
+             (`charmbox run CHARM ACTION`); `charmbox status` lists those there are"
+        ),
+        LocalModelError::SecretNotFound(_) => {
+            anyhow!("{error}: `charmbox secrets` lists the secrets there are")
         }
-        LocalModelError::Refused(message)
-            if message.starts_with("unit ") && message.ends_with(" not found") =>
-        {
-            anyhow!("{message}: `charmbox status` lists the units there are")
+        LocalModelError::UnitNotFound(_) => {
+            anyhow!("{error}: `charmbox status` lists the units there are")
         }
         _ => error.into(),
     }

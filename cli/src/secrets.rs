@@ -136,21 +136,9 @@ pub fn list(args: SecretsArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8>
 
 /// Shows one secret; returns the exit status.
 pub fn show(args: ShowSecretArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
-    let secrets = open_model(state_dir)?.secrets(args.reveal)?;
-    let wanted = args.secret.as_str();
-    let found: Vec<SecretView> = secrets
-        .into_iter()
-        .filter(|s| {
-            s.uri == wanted
-                || s.uri.ends_with(&format!("/{wanted}"))
-                || s.uri.ends_with(&format!(":{wanted}"))
-                || s.name.as_deref() == Some(wanted)
-                || s.label.as_deref() == Some(wanted)
-        })
-        .collect();
-    if found.is_empty() {
-        bail!("secret {wanted:?} not found: `charmbox secrets` lists the secrets there are");
-    }
+    let found = open_model(state_dir)?
+        .show_secret(&args.secret, args.reveal)
+        .map_err(explain)?;
     print(&by_uri(&found), args.format)?;
     Ok(0)
 }

@@ -2,7 +2,7 @@
 //! (`deploy`, `integrate`, `run-hook`, `resolve`), deferral, and hooks
 //! under `dispatch` with the stand-in hook tools.
 //!
-//! `examples/password-keeper` is the real charm; `examples/model-probe`
+//! `examples/password-keeper` is the real charm; `examples/juju-probe`
 //! handles every hook by a script kept in its unit state under
 //! `on:HOOK` (`{"steps": [...], "then": "defer"|"error"}`), which its `do`
 //! action sets.
@@ -97,7 +97,7 @@ fn script(charmbox: &Charmbox, probe: &Path, unit: &str, hook: &str, script: Opt
     let run = charmbox.cmd(&[
         "run",
         arg(probe),
-        "do",
+        "run-steps",
         "--unit",
         unit,
         "--params",
@@ -179,7 +179,7 @@ fn deploy_fires_each_unit_s_setup_hooks_and_status_shows_them_active() {
 #[test]
 fn integrating_two_local_charms_fires_both_sides_and_their_data_changes() {
     let keeper = example_charm_dir("password-keeper");
-    let probe = example_charm_dir("model-probe");
+    let probe = example_charm_dir("juju-probe");
     let charmbox = Charmbox::new();
     ok(&charmbox.cmd(&["deploy", arg(keeper.path()), "-n", "2"]));
     ok(&charmbox.cmd(&["deploy", arg(probe.path()), "client"]));
@@ -252,45 +252,45 @@ fn integrating_two_local_charms_fires_both_sides_and_their_data_changes() {
 
 #[test]
 fn a_deferred_update_status_runs_again_before_the_next_action_until_it_does_not_defer() {
-    let probe = example_charm_dir("model-probe");
+    let probe = example_charm_dir("juju-probe");
     let charmbox = Charmbox::new();
     ok(&charmbox.cmd(&["deploy", arg(probe.path())]));
     script(
         &charmbox,
         probe.path(),
-        "probe/0",
+        "juju-probe/0",
         "update-status",
         Some(json!({"then": "defer"})),
     );
-    let deferred = charmbox.cmd(&["run-hook", "probe/0", "update-status"]);
+    let deferred = charmbox.cmd(&["run-hook", "juju-probe/0", "update-status"]);
     ok(&deferred);
     assert_eq!(rows(&deferred)[0].2, "deferred", "{}", deferred.stdout);
 
     // Still deferring: it runs before the action, and stays.
-    let first = script(&charmbox, probe.path(), "probe/0", "update-status", None);
-    let first_task = first.json()["probe/0"]["id"].as_str().unwrap().to_owned();
+    let first = script(&charmbox, probe.path(), "juju-probe/0", "update-status", None);
+    let first_task = first.json()["juju-probe/0"]["id"].as_str().unwrap().to_owned();
     // No longer deferring: it runs before the action, and is done.
     let second = charmbox.cmd(&[
         "run",
         arg(probe.path()),
-        "do",
+        "run-steps",
         "--unit",
-        "probe/0",
+        "juju-probe/0",
         "--format",
         "json",
         "--params",
         &dir_file(&charmbox, &json!({"steps": [{"call": "state-list"}]})),
     ]);
     ok(&second);
-    let second_task = second.json()["probe/0"]["id"].as_str().unwrap().to_owned();
+    let second_task = second.json()["juju-probe/0"]["id"].as_str().unwrap().to_owned();
     // The queue is charmbox's own: the charm does not see it.
-    let out = &second.json()["probe/0"]["results"]["out"];
+    let out = &second.json()["juju-probe/0"]["results"]["outcomes"];
     assert!(
         !out.as_str().unwrap().contains("charmbox.deferred"),
         "{out}"
     );
 
-    let hooks = charmbox.cmd(&["hooks", "probe/0"]);
+    let hooks = charmbox.cmd(&["hooks", "juju-probe/0"]);
     ok(&hooks);
     let update_status: Vec<(String, String)> = rows(&hooks)
         .into_iter()
@@ -314,9 +314,9 @@ fn a_deferred_update_status_runs_again_before_the_next_action_until_it_does_not_
         hooks.stdout
     );
     // And not again.
-    let third = script(&charmbox, probe.path(), "probe/0", "install", None);
+    let third = script(&charmbox, probe.path(), "juju-probe/0", "install", None);
     drop(third);
-    let hooks = charmbox.cmd(&["hooks", "probe/0"]);
+    let hooks = charmbox.cmd(&["hooks", "juju-probe/0"]);
     assert_eq!(
         rows(&hooks)
             .iter()
@@ -328,21 +328,21 @@ fn a_deferred_update_status_runs_again_before_the_next_action_until_it_does_not_
 
 #[test]
 fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
-    let probe = example_charm_dir("model-probe");
+    let probe = example_charm_dir("juju-probe");
     let charmbox = Charmbox::new();
     ok(&charmbox.cmd(&["deploy", arg(probe.path())]));
     script(
         &charmbox,
         probe.path(),
-        "probe/0",
+        "juju-probe/0",
         "update-status",
         Some(json!({"then": "error"})),
     );
-    let failed = charmbox.cmd(&["run-hook", "probe/0", "update-status"]);
+    let failed = charmbox.cmd(&["run-hook", "juju-probe/0", "update-status"]);
     assert_eq!(failed.code, 1, "{}", failed.stderr);
     assert_eq!(rows(&failed)[0].2, "failed");
     assert!(
-        failed.stderr.contains("unit probe/0 is in error: hook \"update-status\" failed: hook update-status told to fail"),
+        failed.stderr.contains("unit juju-probe/0 is in error: hook \"update-status\" failed: hook update-status told to fail"),
         "{}",
         failed.stderr
     );
@@ -355,17 +355,17 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
         status.stdout
     );
     // Nothing more fires on it, and the command says so.
-    let held = charmbox.cmd(&["run-hook", "probe/0", "config-changed"]);
+    let held = charmbox.cmd(&["run-hook", "juju-probe/0", "config-changed"]);
     assert_eq!(held.code, 1);
     assert!(held.stdout.is_empty(), "{}", held.stdout);
     assert!(
-        held.stderr.contains("config-changed not fired: unit probe/0 is in error (hook \"update-status\" failed); `charmbox resolve probe/0` runs it again"),
+        held.stderr.contains("config-changed not fired: unit juju-probe/0 is in error (hook \"update-status\" failed); `charmbox resolve juju-probe/0` runs it again"),
         "{}",
         held.stderr
     );
     // Fixed, resolve runs the failed hook again; the unit is out of error.
-    script(&charmbox, probe.path(), "probe/0", "update-status", None);
-    let resolved = charmbox.cmd(&["resolve", "probe/0"]);
+    script(&charmbox, probe.path(), "juju-probe/0", "update-status", None);
+    let resolved = charmbox.cmd(&["resolve", "juju-probe/0"]);
     ok(&resolved);
     let row = &rows(&resolved)[0];
     assert_eq!(
@@ -375,7 +375,7 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
     assert!(row.3.starts_with("resolve (run "), "{row:?}");
     let status = charmbox.cmd(&["status"]);
     assert_eq!(unit_rows(&status)[0].1, "active", "{}", status.stdout);
-    let again = charmbox.cmd(&["resolve", "probe/0"]);
+    let again = charmbox.cmd(&["resolve", "juju-probe/0"]);
     assert_eq!(again.code, 2);
     assert!(
         again.stderr.contains("not in an error state"),
@@ -387,18 +387,18 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
 /// A dispatch of the packed probe for `path`, its model (the stand-ins')
 /// in `model_file`.
 fn probe_dispatch(path: &str, model_file: &Path) -> Dispatch {
-    let mut dispatch = Dispatch::new(packed_example("model-probe"), path, &hook_tools_dir());
+    let mut dispatch = Dispatch::new(packed_example("juju-probe"), path, &hook_tools_dir());
     dispatch
         .command
         .env("FAKE_JUJU_MODEL", model_file)
-        .env("JUJU_UNIT_NAME", "probe/0")
+        .env("JUJU_UNIT_NAME", "juju-probe/0")
         .env("JUJU_MODEL_UUID", "deadbeef-0bad-400d-8000-4b1d0d06f00d");
     dispatch
 }
 
 fn probe_model(state: Value) -> Value {
     json!({
-        "unit": "probe/0",
+        "unit": "juju-probe/0",
         "model-uuid": "deadbeef-0bad-400d-8000-4b1d0d06f00d",
         "leader": true,
         "config": {"defaults": {}, "values": {}},
@@ -434,7 +434,7 @@ fn dispatch_runs_a_relation_hook_with_its_context_through_the_hook_tools() {
     let model = dir.path().join("model.json");
     let script = json!({"steps": [
         {"call": "relation-get", "relation": "event", "member": "mysql/0"},
-        {"call": "relation-set", "relation": "event", "pairs": {"seen": "3306"}}
+        {"call": "relation-set", "relation": "event", "pairs": [["seen", "3306"]]}
     ]});
     std::fs::write(
         &model,
@@ -533,10 +533,10 @@ fn under_dispatch_a_deferred_hook_is_kept_in_unit_state_and_runs_before_the_next
     std::fs::write(&model, next.to_string()).unwrap();
     let params = dir.path().join("params.json");
     std::fs::write(&params, json!({"steps": []}).to_string()).unwrap();
-    let mut dispatch = probe_dispatch("actions/do", &model);
+    let mut dispatch = probe_dispatch("actions/run-steps", &model);
     dispatch
         .command
-        .env("JUJU_ACTION_NAME", "do")
+        .env("JUJU_ACTION_NAME", "run-steps")
         .env("FAKE_JUJU_PARAMS", &params);
     let (run, calls) = dispatch.run_recorded();
     ok(&run);

@@ -13,4 +13,5 @@ mod juju_model;
 mod languages;
 mod metadata;
 mod model;
+mod password_keeper;
 mod tasks;

@@ -1,5 +1,6 @@
 //! The local model through the binary: a charm built against contract
-//! 0.2.0 (`examples/model-probe`) reaches config, leadership, status, the
+//! 0.2.0 (`examples/juju-probe`, whose `run-steps` makes the calls it is
+//! given) reaches config, leadership, status, the
 //! debug log, its state, relations, secrets and ports under `charmbox
 //! run`; the operator sets the model up and reads it back with `config`,
 //! `set-leader`, `integrate`, `add-secret`, `grant-secret`, `status`,
@@ -15,13 +16,13 @@ use crate::support::{example_charm_dir, Charmbox, Run};
 
 /// The probe's charm directory, built once per test process.
 fn probe() -> tempfile::TempDir {
-    example_charm_dir("model-probe")
+    example_charm_dir("juju-probe")
 }
 
-/// What each step of a `do` run returned, from its `out` result.
+/// What each step of a `run-steps` run returned, from its `outcomes`.
 fn outcomes(run: &Run, unit: &str) -> Vec<Value> {
     let task = run.task(unit);
-    let out = task["results"]["out"]
+    let out = task["results"]["outcomes"]
         .as_str()
         .unwrap_or_else(|| panic!("no out in {task:#}"));
     serde_json::from_str::<Vec<Value>>(out).unwrap()
@@ -41,7 +42,8 @@ fn err(outcome: &Value) -> &str {
         .unwrap_or_else(|| panic!("the step did not fail: {outcome}"))
 }
 
-/// Runs the probe's `do` with `steps`, ending as `then` says, on `unit`.
+/// Runs the probe's `run-steps` with `steps`, ending as `then` says, on
+/// `unit`.
 fn run_steps(charmbox: &Charmbox, charm: &Path, unit: &str, steps: Value, then: &str) -> Run {
     let file = charmbox
         .state_dir()
@@ -49,7 +51,7 @@ fn run_steps(charmbox: &Charmbox, charm: &Path, unit: &str, steps: Value, then: 
     std::fs::write(&file, json!({"steps": steps, "then": then}).to_string()).unwrap();
     charmbox.run(
         charm,
-        "do",
+        "run-steps",
         &["--params", file.to_str().unwrap(), "--unit", unit],
     )
 }
@@ -85,40 +87,37 @@ fn a_run_reaches_every_interface_and_the_cli_shows_what_it_changed() {
     let run = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([
-            {"call": "unit-name"},
+            {"call": "context"},
             {"call": "config-get"},
             {"call": "is-leader"},
             {"call": "status-set", "status": "active", "message": "ready"},
             {"call": "status-set", "status": "active", "message": "all ready", "application": true},
             {"call": "application-version-set", "version": "1.2.3"},
             {"call": "juju-log", "level": "warning", "message": "hello from the probe"},
-            {"call": "state-set", "pairs": {"seen": "yes"}},
+            {"call": "state-set", "pairs": [["seen", "yes"]]},
             {"call": "state-get", "key": "seen"},
-            {"call": "open-port", "protocol": "tcp", "from": 80},
+            {"call": "open-port", "protocol": "tcp", "from": 80, "to": 80},
             {"call": "open-port", "protocol": "udp", "from": 1000, "to": 2000},
             {"call": "opened-ports"},
-            {"call": "relation-ids", "endpoint": "replicas"},
+            {"call": "relation-ids", "endpoint": "cluster"},
         ]),
         "complete",
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let out = outcomes(&run, "probe/0");
-    assert_eq!(ok(&out[0]), "probe/0");
-    assert_eq!(
-        ok(&out[1]),
-        &json!({"name": "World", "port": 8080, "ratio": 0.5})
-    );
+    let out = outcomes(&run, "juju-probe/0");
+    assert_eq!(ok(&out[0])["unit"], "juju-probe/0");
+    assert_eq!(ok(&out[1]), &json!({"port": 8080, "ratio": 0.5}));
     // The first unit of a new application leads it.
     assert_eq!(ok(&out[2]), true);
     // The run reads its own pending writes.
     assert_eq!(ok(&out[8]), "yes");
-    assert_eq!(ok(&out[11]), &json!(["80/tcp", "1000-2000/udp"]));
+    assert_eq!(ok(&out[11]), &json!([["tcp", 80, 80], ["udp", 1000, 2000]]));
     // The peer relation Juju makes for the charm's peer endpoint.
-    assert_eq!(ok(&out[12]), &json!(["replicas:0"]));
+    assert_eq!(ok(&out[12]), &json!(["cluster:0"]));
 
-    let unit = show_unit(&charmbox, "probe/0");
+    let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["leader"], true);
     assert_eq!(unit["workload-version"], "1.2.3");
     assert_eq!(unit["workload-status"]["current"], "active");
@@ -126,33 +125,33 @@ fn a_run_reaches_every_interface_and_the_cli_shows_what_it_changed() {
     assert_eq!(unit["opened-ports"], json!(["80/tcp", "1000-2000/udp"]));
     assert_eq!(unit["unit-state"], json!({"seen": "yes"}));
     let status_json = status(&charmbox);
-    let app = &status_json["applications"]["probe"];
+    let app = &status_json["applications"]["juju-probe"];
     assert_eq!(app["application-status"]["message"], "all ready");
     assert_eq!(app["version"], "1.2.3");
-    assert_eq!(app["units"]["probe/0"]["leader"], true);
+    assert_eq!(app["units"]["juju-probe/0"]["leader"], true);
 
     let table = charmbox.cmd(&["status"]);
     assert_eq!(table.code, 0, "{}", table.stderr);
     assert!(
         table
             .stdout
-            .contains("probe/0*  active    idle   80/tcp 1000-2000/udp  ready"),
+            .contains("juju-probe/0*  active    idle   80/tcp 1000-2000/udp  ready"),
         "{}",
         table.stdout
     );
     assert!(
         table
             .stdout
-            .contains("probe  1.2.3    active  1      probe  all ready"),
+            .contains("juju-probe  1.2.3    active  1      juju-probe  all ready"),
         "{}",
         table.stdout
     );
 
-    let log = charmbox.cmd(&["debug-log", "--include", "probe/0"]);
+    let log = charmbox.cmd(&["debug-log", "--include", "juju-probe/0"]);
     assert_eq!(log.code, 0, "{}", log.stderr);
     assert!(
         log.stdout
-            .contains("WARNING unit.probe/0.juju-log hello from the probe"),
+            .contains("WARNING unit.juju-probe/0.juju-log hello from the probe"),
         "{}",
         log.stdout
     );
@@ -166,34 +165,36 @@ fn config_set_from_the_cli_is_what_the_charm_reads_and_bad_values_are_refused() 
         let run = run_steps(
             charmbox,
             charm.path(),
-            "probe/0",
+            "juju-probe/0",
             json!([{"call": "config-get"}]),
             "complete",
         );
         assert_eq!(run.code, 0, "{}", run.stderr);
-        ok(&outcomes(&run, "probe/0")[0]).clone()
+        ok(&outcomes(&run, "juju-probe/0")[0]).clone()
     };
     // Before the application's first run, there is nothing to configure.
-    let early = charmbox.cmd(&["config", "probe", "port=1"]);
+    let early = charmbox.cmd(&["config", "juju-probe", "port=1"]);
     assert_eq!(early.code, 2);
     assert!(
-        early.stderr.contains(r#"application "probe" not found"#),
+        early
+            .stderr
+            .contains(r#"application "juju-probe" not found"#),
         "{}",
         early.stderr
     );
     read(&charmbox);
 
-    let set = charmbox.cmd(&["config", "probe", "port=9000", "debug=True", "ratio=2"]);
+    let set = charmbox.cmd(&["config", "juju-probe", "port=9000", "debug=True", "ratio=2"]);
     assert_eq!(set.code, 0, "{}", set.stderr);
     assert_eq!(
         read(&charmbox),
-        json!({"name": "World", "port": 9000, "ratio": 2, "debug": true})
+        json!({"port": 9000, "ratio": 2, "debug": true})
     );
-    let one = charmbox.cmd(&["config", "probe", "port"]);
+    let one = charmbox.cmd(&["config", "juju-probe", "port"]);
     assert_eq!(one.stdout, "9000\n");
-    let all = charmbox.cmd(&["config", "probe", "--format", "json"]);
+    let all = charmbox.cmd(&["config", "juju-probe", "--format", "json"]);
     assert_eq!(all.json()["settings"]["port"]["source"], "user");
-    assert_eq!(all.json()["settings"]["name"]["source"], "default");
+    assert_eq!(all.json()["settings"]["user"]["source"], "unset");
 
     for (args, expected) in [
         (vec!["port=abc"], r#"option "port" expected int, got "abc""#),
@@ -211,7 +212,7 @@ fn config_set_from_the_cli_is_what_the_charm_reads_and_bad_values_are_refused() 
             r#"key "port" specified more than once"#,
         ),
     ] {
-        let mut all = vec!["config", "probe"];
+        let mut all = vec!["config", "juju-probe"];
         all.extend(args.iter());
         let refused = charmbox.cmd(&all);
         assert_eq!(refused.code, 2, "{args:?}");
@@ -223,19 +224,16 @@ fn config_set_from_the_cli_is_what_the_charm_reads_and_bad_values_are_refused() 
     }
     // Nothing refused was set.
     assert_eq!(read(&charmbox)["port"], 9000);
-    let reset = charmbox.cmd(&["config", "probe", "--reset", "port,debug"]);
+    let reset = charmbox.cmd(&["config", "juju-probe", "--reset", "port,debug"]);
     assert_eq!(reset.code, 0, "{}", reset.stderr);
-    assert_eq!(
-        read(&charmbox),
-        json!({"name": "World", "port": 8080, "ratio": 2})
-    );
+    assert_eq!(read(&charmbox), json!({"port": 8080, "ratio": 2}));
 }
 
 #[test]
 fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applications() {
     let charm = probe();
     let charmbox = Charmbox::new();
-    let first = charmbox.run(charm.path(), "do", &["--num-units", "2"]);
+    let first = charmbox.run(charm.path(), "run-steps", &["--num-units", "2", "steps=[]"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     let remote = write_file(
         &charmbox,
@@ -245,15 +243,18 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
     );
     let added = charmbox.cmd(&[
         "integrate",
-        "probe:db",
+        "juju-probe:db",
         "--remote",
         remote.to_str().unwrap(),
     ]);
     assert_eq!(added.code, 0, "{}", added.stderr);
-    assert_eq!(added.stdout, "Added relation 1 (probe:db mysql:database)\n");
+    assert_eq!(
+        added.stdout,
+        "Added relation 1 (juju-probe:db mysql:database)\n"
+    );
     let again = charmbox.cmd(&[
         "integrate",
-        "probe:db",
+        "juju-probe:db",
         "--remote",
         remote.to_str().unwrap(),
     ]);
@@ -261,7 +262,7 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
     assert!(
         again
             .stderr
-            .contains("relation probe:db mysql:database already exists"),
+            .contains("relation juju-probe:db mysql:database already exists"),
         "{}",
         again.stderr
     );
@@ -269,58 +270,58 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
     let leader = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([
             {"call": "relation-list", "relation": 1},
             {"call": "relation-get", "relation": 1, "member": "mysql/1"},
             {"call": "relation-get", "relation": 1, "member": "mysql", "app": true},
-            {"call": "relation-set", "relation": 1, "pairs": {"user": "probe"}},
-            {"call": "relation-set", "relation": 1, "app": true, "pairs": {"secret-user": "admin"}},
-            {"call": "relation-set", "relation": 0, "app": true, "pairs": {"token": "t"}},
+            {"call": "relation-set", "relation": 1, "pairs": [["user", "probe"]]},
+            {"call": "relation-set", "relation": 1, "app": true, "pairs": [["secret-user", "admin"]]},
+            {"call": "relation-set", "relation": 0, "app": true, "pairs": [["token", "t"]]},
         ]),
         "complete",
     );
     assert_eq!(leader.code, 0, "{}", leader.stderr);
-    let out = outcomes(&leader, "probe/0");
+    let out = outcomes(&leader, "juju-probe/0");
     assert_eq!(ok(&out[0]), &json!(["mysql/0", "mysql/1"]));
-    assert_eq!(ok(&out[1]), &json!({"host": "10.0.0.11"}));
-    assert_eq!(ok(&out[2]), &json!({"database": "probe"}));
+    assert_eq!(ok(&out[1]), &json!([["host", "10.0.0.11"]]));
+    assert_eq!(ok(&out[2]), &json!([["database", "probe"]]));
 
     let follower = run_steps(
         &charmbox,
         charm.path(),
-        "probe/1",
+        "juju-probe/1",
         json!([
             {"call": "is-leader"},
-            {"call": "relation-set", "relation": 1, "app": true, "pairs": {"x": "y"}},
-            {"call": "relation-get", "relation": 1, "member": "probe", "app": true},
-            {"call": "relation-get", "relation": 0, "member": "probe", "app": true},
+            {"call": "relation-set", "relation": 1, "app": true, "pairs": [["x", "y"]]},
+            {"call": "relation-get", "relation": 1, "member": "juju-probe", "app": true},
+            {"call": "relation-get", "relation": 0, "member": "juju-probe", "app": true},
             {"call": "status-set", "status": "active", "message": "x", "application": true},
-            {"call": "relation-get", "relation": 1, "member": "probe/0"},
+            {"call": "relation-get", "relation": 1, "member": "juju-probe/0"},
         ]),
         "complete",
     );
-    let out = outcomes(&follower, "probe/1");
+    let out = outcomes(&follower, "juju-probe/1");
     assert_eq!(ok(&out[0]), false);
     assert_eq!(err(&out[1]), "cannot write relation settings");
     assert_eq!(err(&out[2]), "permission denied");
-    assert_eq!(ok(&out[3]), &json!({"token": "t"}));
+    assert_eq!(ok(&out[3]), &json!([["token", "t"]]));
     assert_eq!(err(&out[4]), "this unit is not the leader");
-    assert_eq!(ok(&out[5]), &json!({"user": "probe"}));
+    assert_eq!(ok(&out[5]), &json!([["user", "probe"]]));
 
     // Leadership moves; the new leader writes the application's bag.
-    let moved = charmbox.cmd(&["set-leader", "probe/1"]);
+    let moved = charmbox.cmd(&["set-leader", "juju-probe/1"]);
     assert_eq!(moved.code, 0, "{}", moved.stderr);
     let now_leader = run_steps(
         &charmbox,
         charm.path(),
-        "probe/1",
-        json!([{"call": "relation-set", "relation": 1, "app": true, "pairs": {"secret-user": "root"}}]),
+        "juju-probe/1",
+        json!([{"call": "relation-set", "relation": 1, "app": true, "pairs": [["secret-user", "root"]]}]),
         "complete",
     );
-    assert!(ok(&outcomes(&now_leader, "probe/1")[0]).is_null());
+    assert!(ok(&outcomes(&now_leader, "juju-probe/1")[0]).is_null());
 
-    let unit = show_unit(&charmbox, "probe/0");
+    let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["leader"], false);
     let db = unit["relation-info"]
         .as_array()
@@ -343,7 +344,7 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
         json!(["mysql/0", "mysql/1"])
     );
     assert_eq!(
-        status_json["applications"]["probe"]["units"]["probe/1"]["leader"],
+        status_json["applications"]["juju-probe"]["units"]["juju-probe/1"]["leader"],
         true
     );
 }
@@ -352,7 +353,10 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
 fn secrets_from_the_operator_and_the_charm_are_read_tracked_and_shown() {
     let charm = probe();
     let charmbox = Charmbox::new();
-    assert_eq!(charmbox.run(charm.path(), "do", &[]).code, 0);
+    assert_eq!(
+        charmbox.run(charm.path(), "run-steps", &["steps=[]"]).code,
+        0
+    );
     let added = charmbox.cmd(&[
         "add-secret",
         "api-token",
@@ -368,54 +372,54 @@ fn secrets_from_the_operator_and_the_charm_are_read_tracked_and_shown() {
         run_steps(
             charmbox,
             charm.path(),
-            "probe/0",
-            json!([{"call": "secret-get", "id": uri, "as-label": "token"}]),
+            "juju-probe/0",
+            json!([{"call": "secret-get", "id": uri, "set-label": "token"}]),
             "complete",
         )
     };
     assert_eq!(
-        err(&outcomes(&read(&charmbox), "probe/0")[0]),
+        err(&outcomes(&read(&charmbox), "juju-probe/0")[0]),
         "permission denied"
     );
-    let granted = charmbox.cmd(&["grant-secret", "api-token", "probe"]);
+    let granted = charmbox.cmd(&["grant-secret", "api-token", "juju-probe"]);
     assert_eq!(granted.code, 0, "{}", granted.stderr);
     assert_eq!(
-        ok(&outcomes(&read(&charmbox), "probe/0")[0]),
-        &json!({"token": "s3cret"})
+        ok(&outcomes(&read(&charmbox), "juju-probe/0")[0]),
+        &json!([["token", "s3cret"]])
     );
 
     // The charm makes a secret, revises it, and reads it by label.
     let made = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([
-            {"call": "secret-add", "content": {"password": "one"}, "new-label": "admin"},
+            {"call": "secret-add", "content": [["password", "one"]], "new-label": "admin"},
             {"call": "secret-get", "label": "token"},
         ]),
         "complete",
     );
-    let out = outcomes(&made, "probe/0");
+    let out = outcomes(&made, "juju-probe/0");
     let secret_uri = ok(&out[0]).as_str().unwrap().to_owned();
-    assert_eq!(ok(&out[1]), &json!({"token": "s3cret"}));
+    assert_eq!(ok(&out[1]), &json!([["token", "s3cret"]]));
     let revised = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([
             {"call": "secret-get", "label": "admin"},
-            {"call": "secret-set", "label": "admin", "content": {"password": "two"}},
+            {"call": "secret-set", "label": "admin", "content": [["password", "two"]]},
             {"call": "secret-get", "label": "admin"},
             {"call": "secret-get", "id": secret_uri, "mode": "peek"},
             {"call": "secret-info-get", "label": "admin"},
         ]),
         "complete",
     );
-    let out = outcomes(&revised, "probe/0");
-    assert_eq!(ok(&out[0]), &json!({"password": "one"}));
+    let out = outcomes(&revised, "juju-probe/0");
+    assert_eq!(ok(&out[0]), &json!([["password", "one"]]));
     // Tracked reads keep revision 1 until a refresh; peek sees the new one.
-    assert_eq!(ok(&out[2]), &json!({"password": "one"}));
-    assert_eq!(ok(&out[3]), &json!({"password": "two"}));
+    assert_eq!(ok(&out[2]), &json!([["password", "one"]]));
+    assert_eq!(ok(&out[3]), &json!([["password", "two"]]));
     assert_eq!(
         ok(&out[4])["revision"],
         1,
@@ -427,14 +431,14 @@ fn secrets_from_the_operator_and_the_charm_are_read_tracked_and_shown() {
     let secret = &shown.json()[&secret_uri];
     assert_eq!(secret["revision"], 2);
     assert_eq!(secret["content"], json!({"password": "two"}));
-    assert_eq!(secret["consumers"]["probe/0"]["revision"], 1);
+    assert_eq!(secret["consumers"]["juju-probe/0"]["revision"], 1);
     let listed = charmbox.cmd(&["secrets"]);
     assert!(
         listed.stdout.contains("api-token  <model>"),
         "{}",
         listed.stdout
     );
-    let unknown = charmbox.cmd(&["grant-secret", "nope", "probe"]);
+    let unknown = charmbox.cmd(&["grant-secret", "nope", "juju-probe"]);
     assert_eq!(unknown.code, 2);
     assert!(
         unknown.stderr.contains(r#"secret "nope" not found"#),
@@ -450,19 +454,19 @@ fn a_failed_run_keeps_what_takes_effect_at_once_and_drops_the_rest() {
     let failed = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([
             {"call": "status-set", "status": "blocked", "message": "about to fail"},
-            {"call": "juju-log", "message": "failing"},
-            {"call": "state-set", "pairs": {"dropped": "yes"}},
-            {"call": "open-port", "from": 443},
-            {"call": "secret-add", "content": {"password": "never"}, "owner-unit": true},
+            {"call": "juju-log", "level": "info", "message": "failing"},
+            {"call": "state-set", "pairs": [["dropped", "yes"]]},
+            {"call": "open-port", "protocol": "tcp", "from": 443, "to": 443},
+            {"call": "secret-add", "content": [["password", "never"]], "owner-unit": true},
         ]),
         "error",
     );
     assert_eq!(failed.code, 1, "{}", failed.stderr);
-    assert_eq!(failed.task("probe/0")["status"], "failed");
-    let unit = show_unit(&charmbox, "probe/0");
+    assert_eq!(failed.task("juju-probe/0")["status"], "failed");
+    let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["workload-status"]["message"], "about to fail");
     assert_eq!(unit["unit-state"], json!({}));
     assert_eq!(unit["opened-ports"], json!([]));
@@ -478,8 +482,8 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
     let before = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
-        json!([{"call": "state-set", "pairs": {"committed": "yes"}}]),
+        "juju-probe/0",
+        json!([{"call": "state-set", "pairs": [["committed", "yes"]]}]),
         "complete",
     );
     assert_eq!(before.code, 0, "{}", before.stderr);
@@ -488,7 +492,7 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
         &steps,
         json!({
             "steps": [
-                {"call": "state-set", "pairs": {"pending": "yes"}},
+                {"call": "state-set", "pairs": [["pending", "yes"]]},
                 {"call": "status-set", "status": "maintenance", "message": "sleeping"},
             ],
             "then": "sleep",
@@ -501,7 +505,7 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
         .command(&[
             "run",
             charm.path().to_str().unwrap(),
-            "do",
+            "run-steps",
             "--params",
             steps.to_str().unwrap(),
         ])
@@ -512,7 +516,7 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
     // status-set takes effect at once: another process sees the run asleep.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let unit = show_unit(&charmbox, "probe/0");
+        let unit = show_unit(&charmbox, "juju-probe/0");
         if unit["workload-status"]["message"] == "sleeping" {
             break;
         }
@@ -523,20 +527,20 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let unit = show_unit(&charmbox, "probe/0");
+    let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["unit-state"], json!({"committed": "yes"}));
     assert_eq!(unit["workload-status"]["current"], "maintenance");
     // The model still takes changes, and the killed task is aborted.
     let after = run_steps(
         &charmbox,
         charm.path(),
-        "probe/0",
+        "juju-probe/0",
         json!([{"call": "state-list"}]),
         "complete",
     );
     assert_eq!(
-        ok(&outcomes(&after, "probe/0")[0]),
-        &json!({"committed": "yes"})
+        ok(&outcomes(&after, "juju-probe/0")[0]),
+        &json!([["committed", "yes"]])
     );
     let operations = charmbox.cmd(&["operations", "--format", "json"]);
     assert!(
@@ -550,7 +554,10 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
 fn two_processes_changing_one_unit_serialise() {
     let charm = probe();
     let charmbox = Charmbox::new();
-    assert_eq!(charmbox.run(charm.path(), "do", &[]).code, 0);
+    assert_eq!(
+        charmbox.run(charm.path(), "run-steps", &["steps=[]"]).code,
+        0
+    );
     let steps = charmbox.state_dir().join("increment.json");
     std::fs::write(
         &steps,
@@ -562,7 +569,7 @@ fn two_processes_changing_one_unit_serialise() {
             .command(&[
                 "run",
                 charm.path().to_str().unwrap(),
-                "do",
+                "run-steps",
                 "--params",
                 steps.to_str().unwrap(),
                 "--format",
@@ -584,6 +591,6 @@ fn two_processes_changing_one_unit_serialise() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let unit = show_unit(&charmbox, "probe/0");
+    let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["unit-state"], json!({"counter": "2"}));
 }

@@ -1,5 +1,5 @@
-//! The testing API's model, with `examples/model-probe` (built once per
-//! process): a run is given a [`State`] and returns the [`State`] after it.
+//! The testing API's model, with `examples/juju-probe` (built once per
+//! process; its `run-steps` makes the calls it is given): a run is given a [`State`] and returns the [`State`] after it.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -12,7 +12,7 @@ use crate::model::{RelationId, SecretOwner, Status};
 fn probe() -> Context {
     static COMPONENT: OnceLock<std::path::PathBuf> = OnceLock::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let crate_dir = root.join("examples/model-probe");
+    let crate_dir = root.join("examples/juju-probe");
     let component = COMPONENT.get_or_init(|| {
         CrateBuild::new(&crate_dir)
             .target_dir(root.join("target/examples"))
@@ -22,9 +22,9 @@ fn probe() -> Context {
     Context::from_component(component, Some(&crate_dir)).unwrap()
 }
 
-/// What each step returned, from the `out` result.
+/// What each step returned, from the `outcomes` result.
 fn outcomes(output: &ActionOutput) -> Vec<Value> {
-    serde_json::from_str(output.results["out"].as_str().unwrap()).unwrap()
+    serde_json::from_str(output.results["outcomes"].as_str().unwrap()).unwrap()
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn an_empty_model_has_config_defaults_no_leadership_and_no_relations() {
     let ctx = probe();
     let out = ctx
         .run(
-            "do",
+            "run-steps",
             json!({"steps": [
                 {"call": "config-get"},
                 {"call": "is-leader"},
@@ -44,7 +44,7 @@ fn an_empty_model_has_config_defaults_no_leadership_and_no_relations() {
     assert_eq!(
         outcomes(&out),
         [
-            json!({"ok": {"name": "World", "port": 8080, "ratio": 0.5}}),
+            json!({"ok": {"port": 8080, "ratio": 0.5}}),
             json!({"ok": false}),
             json!({"ok": []}),
             json!({"ok": null}),
@@ -74,25 +74,25 @@ fn a_run_gets_the_model_given_and_returns_the_model_after() {
         );
     let out = ctx
         .run_with(
-            "do",
+            "run-steps",
             json!({"steps": [
                 {"call": "config-get", "key": "port"},
                 {"call": "relation-get", "relation": 3, "member": "mysql/0"},
-                {"call": "relation-set", "relation": 3, "app": true, "pairs": {"user": "probe"}},
+                {"call": "relation-set", "relation": 3, "app": true, "pairs": [["user", "probe"]]},
                 {"call": "secret-get", "label": "api"},
-                {"call": "secret-add", "content": {"password": "pw1"}, "new-label": "admin"},
-                {"call": "state-set", "pairs": {"seen": "after"}},
-                {"call": "open-port", "from": 8080},
-                {"call": "juju-log", "message": "done"},
+                {"call": "secret-add", "content": [["password", "pw1"]], "new-label": "admin"},
+                {"call": "state-set", "pairs": [["seen", "after"]]},
+                {"call": "open-port", "protocol": "tcp", "from": 8080, "to": 8080},
+                {"call": "juju-log", "level": "info", "message": "done"},
             ]}),
             &state,
         )
         .unwrap();
     let results = outcomes(&out);
     assert_eq!(results[0], json!({"ok": 9000}));
-    assert_eq!(results[1], json!({"ok": {"host": "10.0.0.1"}}));
+    assert_eq!(results[1], json!({"ok": [["host", "10.0.0.1"]]}));
     // The unit tracks the revision it was given, not the newest.
-    assert_eq!(results[3], json!({"ok": {"token": "abc"}}));
+    assert_eq!(results[3], json!({"ok": [["token", "abc"]]}));
     let db = out.state.relation_on("db").unwrap();
     assert_eq!(db.id, Some(RelationId(3)));
     assert_eq!(db.local_app_data["user"], "probe");
@@ -113,10 +113,10 @@ fn a_failed_run_returns_the_model_without_its_committed_changes() {
     let state = State::default().unit_state("kept", "yes");
     let failed = ctx
         .run_with(
-            "do",
+            "run-steps",
             json!({
                 "steps": [
-                    {"call": "state-set", "pairs": {"kept": "no"}},
+                    {"call": "state-set", "pairs": [["kept", "no"]]},
                     {"call": "status-set", "status": "blocked", "message": "broken"},
                 ],
                 "then": "error",
@@ -148,7 +148,7 @@ fn a_model_the_charm_cannot_have_is_refused_before_the_run() {
     ];
     for (state, expected) in bad {
         let err = ctx
-            .run_with("do", json!({}), &state)
+            .run_with("run-steps", json!({}), &state)
             .unwrap_err()
             .to_string();
         assert!(err.contains(expected), "{err}");

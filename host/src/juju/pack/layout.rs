@@ -1,7 +1,7 @@
 //! The metadata files of a packed charm, as `charmcraft pack` makes them:
 //! copied from the source when it has them, otherwise made from
 //! `charmcraft.yaml` (`metadata.yaml`, `actions.yaml`, `config.yaml`,
-//! `manifest.yaml`, and `charmcraft.yaml` less its actions).
+//! `manifest.yaml`, and `charmcraft.yaml` less its actions and config).
 
 use std::path::{Path, PathBuf};
 
@@ -47,15 +47,22 @@ pub(super) fn layout(
         files.push((ACTIONS_YAML, to_yaml(&Value::Mapping(actions))?));
     }
 
-    // charmcraft.yaml, less its actions and config (each in its own file,
-    // and a charm declaring either twice does not load)
+    // charmcraft.yaml, less its actions and config (a charm declaring
+    // config in both charmcraft.yaml and config.yaml is refused)
     if let Some(mut charmcraft) = charmcraft.clone() {
         charmcraft.shift_remove("actions");
-        charmcraft.shift_remove("config");
-        let header = format!(
-            "# The charm's {CHARMCRAFT_YAML}, copied by `charmbox pack`; its actions: section \
-             is in {ACTIONS_YAML}, its config: in {CONFIG_YAML}.\n"
-        );
+        let config = charmcraft.shift_remove("config").is_some();
+        let header = if config {
+            format!(
+                "# The charm's {CHARMCRAFT_YAML}, copied by `charmbox pack`; its actions: and \
+                 config: sections are in {ACTIONS_YAML} and {CONFIG_YAML}.\n"
+            )
+        } else {
+            format!(
+                "# The charm's {CHARMCRAFT_YAML}, copied by `charmbox pack`; its actions: \
+                 section is in {ACTIONS_YAML}.\n"
+            )
+        };
         files.push((
             CHARMCRAFT_YAML,
             header + &to_yaml(&Value::Mapping(charmcraft))?,
@@ -262,6 +269,29 @@ mod tests {
             Value::from("arm64")
         );
         assert!(manifest_from(&mapping("name: x\n")).is_none());
+    }
+
+    #[test]
+    fn config_moves_to_config_yaml_and_the_packed_charm_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CHARMCRAFT_YAML),
+            "name: x\nsummary: S\ndescription: D\nconfig:\n  options:\n    port:\n      \
+             type: int\n      default: 80\n      description: P\nactions:\n  go:\n    \
+             description: G\n",
+        )
+        .unwrap();
+        let files = layout(dir.path(), "x", &mut Vec::new()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        for (name, text) in &files {
+            std::fs::write(out.path().join(name), text).unwrap();
+        }
+        let file = |name: &str| &files.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert!(!file(CHARMCRAFT_YAML).contains("options:"));
+        assert!(file(CONFIG_YAML).contains("port:"));
+        // What Juju reads, charmbox reads the same way under dispatch.
+        let metadata = crate::charm::Charm::read_metadata(out.path()).unwrap();
+        assert_eq!(metadata.config.option("port").unwrap().name, "port");
     }
 
     #[test]

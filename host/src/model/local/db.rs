@@ -63,8 +63,18 @@ pub enum LocalModelError {
     /// The model's identity (its UUID file) could not be read or made.
     #[error("cannot read the local model's UUID: {0}")]
     Identity(std::io::Error),
-    /// What the operator asked for is refused, in Juju's words (no such
-    /// application, a relation that exists already, …).
+    /// No application of that name is in the model, in Juju's words.
+    #[error("application {} not found", crate::charm::config::go_quote(.0))]
+    ApplicationNotFound(String),
+    /// No unit of that name is in the model, in Juju's words.
+    #[error("unit {} not found", crate::charm::config::go_quote(.0))]
+    UnitNotFound(String),
+    /// No secret of that name, label, URI or ID is in the model, in Juju's
+    /// words.
+    #[error("secret {} not found", crate::charm::config::go_quote(.0))]
+    SecretNotFound(String),
+    /// What the operator asked for is refused, in Juju's words (a relation
+    /// that exists already, a secret of that name, …).
     #[error("{0}")]
     Refused(String),
     /// A config value refused, in Juju's words.

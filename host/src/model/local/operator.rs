@@ -191,10 +191,7 @@ impl LocalModel {
                 )));
             }
             if rows.unit(&unit.to_string())?.is_none() {
-                return Err(LocalModelError::Refused(format!(
-                    "unit {:?} not found",
-                    unit.to_string()
-                )));
+                return Err(LocalModelError::UnitNotFound(unit.to_string()));
             }
             rows.set_leader(unit.application(), Some(&unit.to_string()))
         })
@@ -443,7 +440,7 @@ fn user_secret(rows: &Rows<'_>, secret: &str) -> LocalResult<SecretRecord> {
     };
     found
         .filter(|s| s.owner == SecretOwnership::Model)
-        .ok_or_else(|| LocalModelError::Refused(format!("secret {} not found", go_quote(secret))))
+        .ok_or_else(|| LocalModelError::SecretNotFound(secret.to_owned()))
 }
 
 /// The endpoint of `application` a relation is on: the one named, or the
@@ -516,5 +513,5 @@ pub(crate) fn read_charm_model(path: &Path) -> Result<CharmModel, String> {
 }
 
 fn not_found_application(name: &str) -> LocalModelError {
-    LocalModelError::Refused(format!("application {} not found", go_quote(name)))
+    LocalModelError::ApplicationNotFound(name.to_owned())
 }

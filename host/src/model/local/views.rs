@@ -244,6 +244,9 @@ pub struct SecretView {
     /// Its URI.
     #[serde(skip)]
     pub uri: String,
+    /// Its ID (the URI's last part).
+    #[serde(skip)]
+    pub id: String,
     /// Its latest revision.
     pub revision: u32,
     /// Its rotation policy.
@@ -391,10 +394,10 @@ impl LocalModel {
         self.read(|rows| {
             let record = rows
                 .unit(&name)?
-                .ok_or_else(|| LocalModelError::Refused(format!("unit {name:?} not found")))?;
+                .ok_or_else(|| LocalModelError::UnitNotFound(name.clone()))?;
             let application = rows
                 .application(unit.application())?
-                .ok_or_else(|| LocalModelError::Refused(format!("unit {name:?} not found")))?;
+                .ok_or_else(|| LocalModelError::UnitNotFound(name.clone()))?;
             let mut relation_info = Vec::new();
             for relation in rows.relations_of(unit.application())? {
                 let side = relation.side(unit.application()).expect("in it");
@@ -507,6 +510,7 @@ impl LocalModel {
                 };
                 views.push(SecretView {
                     uri: uri.to_string(),
+                    id: secret.id.clone(),
                     revision: secret.latest_revision,
                     rotation: secret.rotate.as_str().to_owned(),
                     owner,
@@ -530,6 +534,27 @@ impl LocalModel {
             }
             Ok(views)
         })
+    }
+
+    /// `juju show-secret NAME|URI|ID`: the secrets `query` names, by
+    /// their URI or ID, a user's secret's name, or a charm's label (which
+    /// charms' secrets may share), with their latest content when
+    /// `reveal`; Juju's `secret "…" not found` when none.
+    pub fn show_secret(&self, query: &str, reveal: bool) -> LocalResult<Vec<SecretView>> {
+        let id = SecretUri::parse(query).ok().map(|uri| uri.id);
+        let found: Vec<SecretView> = self
+            .secrets(reveal)?
+            .into_iter()
+            .filter(|s| {
+                id.as_ref() == Some(&s.id)
+                    || s.name.as_deref() == Some(query)
+                    || s.label.as_deref() == Some(query)
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(LocalModelError::SecretNotFound(query.to_owned()));
+        }
+        Ok(found)
     }
 
     /// The debug log's lines after line `after` (0: all), of `unit` when
