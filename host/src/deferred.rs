@@ -98,6 +98,12 @@ pub trait EventRunner {
 
     /// A model for reading and writing the unit's state outside any run.
     fn state(&mut self) -> Result<Box<dyn ModelBackend>, DeferralError>;
+
+    /// Whether the charm can defer at all ([`crate::charm::Charm::can_defer`]):
+    /// one that cannot has no queue to read, and its handler runs alone.
+    fn can_defer(&self) -> bool {
+        true
+    }
 }
 
 /// One run [`handle`] made.
@@ -161,6 +167,18 @@ fn succeeded(report: &RunReport) -> bool {
 /// the handler from starting (the handler's own failure is a failed run in
 /// [`Handled::runs`]).
 pub fn handle(runner: &mut dyn EventRunner, event: EventInfo) -> Result<Handled, HandleError> {
+    if !runner.can_defer() {
+        let report = runner.run(&event, false)?;
+        return Ok(Handled {
+            runs: vec![HandledRun {
+                event,
+                replay: false,
+                report,
+            }],
+            ran_event: true,
+            deferred: DeferredEvents::default(),
+        });
+    }
     let queue = {
         let mut state = runner.state()?;
         let queue = DeferredEvents::load(&mut *state)?;

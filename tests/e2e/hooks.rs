@@ -89,7 +89,7 @@ fn arg(path: &Path) -> &str {
 fn script(charmbox: &Charmbox, probe: &Path, unit: &str, hook: &str, script: Option<Value>) -> Run {
     let step = match script {
         Some(script) => {
-            json!({"call": "state-set", "pairs": {format!("on:{hook}"): script.to_string()}})
+            json!({"call": "state-set", "pairs": [[format!("on:{hook}"), script.to_string()]]})
         }
         None => json!({"call": "state-delete", "key": format!("on:{hook}")}),
     };
@@ -106,6 +106,11 @@ fn script(charmbox: &Charmbox, probe: &Path, unit: &str, hook: &str, script: Opt
         "json",
     ]);
     ok(&run);
+    let outcomes = run.json()[unit]["results"]["outcomes"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(outcomes, r#"[{"ok":null}]"#, "{}", run.stdout);
     run
 }
 
@@ -267,8 +272,17 @@ fn a_deferred_update_status_runs_again_before_the_next_action_until_it_does_not_
     assert_eq!(rows(&deferred)[0].2, "deferred", "{}", deferred.stdout);
 
     // Still deferring: it runs before the action, and stays.
-    let first = script(&charmbox, probe.path(), "juju-probe/0", "update-status", None);
-    let first_task = first.json()["juju-probe/0"]["id"].as_str().unwrap().to_owned();
+    let first = script(
+        &charmbox,
+        probe.path(),
+        "juju-probe/0",
+        "update-status",
+        None,
+    );
+    let first_task = first.json()["juju-probe/0"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // No longer deferring: it runs before the action, and is done.
     let second = charmbox.cmd(&[
         "run",
@@ -282,7 +296,10 @@ fn a_deferred_update_status_runs_again_before_the_next_action_until_it_does_not_
         &dir_file(&charmbox, &json!({"steps": [{"call": "state-list"}]})),
     ]);
     ok(&second);
-    let second_task = second.json()["juju-probe/0"]["id"].as_str().unwrap().to_owned();
+    let second_task = second.json()["juju-probe/0"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // The queue is charmbox's own: the charm does not see it.
     let out = &second.json()["juju-probe/0"]["results"]["outcomes"];
     assert!(
@@ -339,7 +356,7 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
         Some(json!({"then": "error"})),
     );
     let failed = charmbox.cmd(&["run-hook", "juju-probe/0", "update-status"]);
-    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert_eq!(failed.code, 1, "{}\n{}", failed.stdout, failed.stderr);
     assert_eq!(rows(&failed)[0].2, "failed");
     assert!(
         failed.stderr.contains("unit juju-probe/0 is in error: hook \"update-status\" failed: hook update-status told to fail"),
@@ -364,7 +381,13 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
         held.stderr
     );
     // Fixed, resolve runs the failed hook again; the unit is out of error.
-    script(&charmbox, probe.path(), "juju-probe/0", "update-status", None);
+    script(
+        &charmbox,
+        probe.path(),
+        "juju-probe/0",
+        "update-status",
+        None,
+    );
     let resolved = charmbox.cmd(&["resolve", "juju-probe/0"]);
     ok(&resolved);
     let row = &rows(&resolved)[0];

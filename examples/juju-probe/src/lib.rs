@@ -15,7 +15,7 @@
 //!   remote-app=…`) and runs the script its unit's state holds under
 //!   `on:NAME` (`{"steps": [...], "then": "defer"|"error"|"complete"}`, a
 //!   step's `"relation": "event"` being the event's relation); with none,
-//!   `start` sets the unit `active` and a `-relation-joined` writes
+//!   `start` sets the unit `active` and `keeper-relation-joined` writes
 //!   `joined-by` to the unit's databag.
 
 use serde_json::{json, Map, Value};
@@ -305,7 +305,7 @@ fn hook(name: &str) -> Result<(), String> {
         if name == "start" {
             status::status_set(StatusKind::Active, "started", false)?;
         }
-        if let (true, Some((_, id))) = (name.ends_with("-relation-joined"), &relation) {
+        if let (true, Some((_, id))) = (name == "keeper-relation-joined", &relation) {
             relation::relation_set(*id, false, &[("joined-by".into(), context::unit_name())])?;
         }
         return Ok(());

@@ -108,6 +108,15 @@ impl Charm {
             .flatten()
     }
 
+    /// Whether its component can defer an event (it imports
+    /// `context.defer`): only then do its handlers look for deferred events
+    /// first ([`crate::deferred`]).
+    pub fn can_defer(&self) -> bool {
+        self.component
+            .reach()
+            .calls(super::reach::ContractInterface::Context, "defer")
+    }
+
     /// The names of the actions it exports, in name order.
     pub fn action_names(&self) -> Vec<String> {
         self.component

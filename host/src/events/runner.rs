@@ -9,7 +9,6 @@ use std::time::SystemTime;
 
 use super::log::{HookLog, HookStatus, NewHookRun};
 use crate::action::ActionBackend;
-use crate::charm::reach::ContractInterface;
 use crate::charm::Charm;
 use crate::deferred::{DeferralError, EventRunner, HandleError, Handled};
 use crate::model::local::{CharmModel, LocalModel};
@@ -63,32 +62,10 @@ pub(crate) struct LocalRunner<'a> {
 }
 
 impl LocalRunner<'_> {
-    /// Whether the charm can defer at all: one that does not import
-    /// `context.defer` has no queue to read (and its runs open no model
-    /// for it).
-    fn can_defer(&self) -> bool {
-        self.charm
-            .component
-            .reach()
-            .calls(ContractInterface::Context, "defer")
-    }
-
     /// Runs `event`, with the unit's deferred events first when the charm
     /// can defer.
     pub(crate) fn handle(&mut self, event: EventInfo) -> Result<Handled, HandleError> {
-        if self.can_defer() {
-            return crate::deferred::handle(self, event);
-        }
-        let report = self.run(&event, false)?;
-        Ok(Handled {
-            runs: vec![crate::deferred::HandledRun {
-                event,
-                replay: false,
-                report,
-            }],
-            ran_event: true,
-            deferred: Default::default(),
-        })
+        crate::deferred::handle(self, event)
     }
 
     fn model_for(&self, event: &EventInfo) -> Box<dyn ModelBackend> {
@@ -176,6 +153,10 @@ impl EventRunner for LocalRunner<'_> {
             record(status, message.as_deref(), report.completed);
         }
         Ok(Some(report))
+    }
+
+    fn can_defer(&self) -> bool {
+        self.charm.can_defer()
     }
 
     fn state(&mut self) -> Result<Box<dyn ModelBackend>, DeferralError> {

@@ -14,8 +14,9 @@
 //!   acknowledged with a `juju-log` line and succeeds, as Juju acknowledges
 //!   a missing hook.
 //!
-//! Before either, the unit's deferred events run again
-//! ([`crate::deferred`]), kept in Juju's unit state.
+//! Before either, for a charm that can defer, the unit's deferred events
+//! run again ([`crate::deferred`]), kept in Juju's unit state (one
+//! `state-get` a dispatch).
 //!
 //! Exit status, as Juju reads it:
 //! - `0` when the handler ran to its end, also when it called `action-fail`
@@ -210,6 +211,10 @@ impl EventRunner for JujuRunner<'_> {
 
     fn state(&mut self) -> Result<Box<dyn ModelBackend>, DeferralError> {
         Ok(self.model())
+    }
+
+    fn can_defer(&self) -> bool {
+        self.charm.can_defer()
     }
 }
 

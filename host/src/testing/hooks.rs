@@ -136,6 +136,10 @@ impl EventRunner for TestRunner<'_> {
         Ok(Some(report))
     }
 
+    fn can_defer(&self) -> bool {
+        self.charm.can_defer()
+    }
+
     fn state(&mut self) -> Result<Box<dyn ModelBackend>, DeferralError> {
         Ok(Box::new(self.model.backend(
             self.unit,
