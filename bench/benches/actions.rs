@@ -214,6 +214,7 @@ fn model(c: &mut Criterion) {
 const HINTS: LimitHints = LimitHints {
     timeout: "",
     memory: "",
+    disk: "",
 };
 
 fn cli(c: &mut Criterion) {

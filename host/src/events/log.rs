@@ -347,8 +347,8 @@ impl HookLog {
             cause,
             status: HookStatus::parse(&status).ok_or_else(|| bad("status", status.clone()))?,
             message,
-            started: from_micros(started),
-            completed: from_micros(completed),
+            started: from_micros(started).map_err(|e| bad("start", e.0.to_string()))?,
+            completed: from_micros(completed).map_err(|e| bad("end", e.0.to_string()))?,
         })
     }
 }

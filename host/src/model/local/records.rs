@@ -86,6 +86,33 @@ impl<'c> Rows<'c> {
         sqlite_error(self.path)
     }
 
+    /// A stored time read back; one charmbox cannot have written is a bad
+    /// record, never a time made up.
+    pub(crate) fn time(
+        &self,
+        record: impl FnOnce() -> String,
+        field: &'static str,
+        micros: i64,
+    ) -> LocalResult<SystemTime> {
+        from_micros(micros).map_err(|e| {
+            self.bad(
+                record(),
+                field,
+                format!("{} microseconds is not a time charmbox writes", e.0),
+            )
+        })
+    }
+
+    /// [`Self::time`], for a time that may be unset.
+    pub(crate) fn time_opt(
+        &self,
+        record: impl FnOnce() -> String,
+        field: &'static str,
+        micros: Option<i64>,
+    ) -> LocalResult<Option<SystemTime>> {
+        micros.map(|m| self.time(record, field, m)).transpose()
+    }
+
     pub(crate) fn bad(
         &self,
         record: String,
@@ -168,7 +195,11 @@ impl<'c> Rows<'c> {
                 status,
                 message: row.status_message,
             },
-            status_since: row.status_since.map(from_micros),
+            status_since: self.time_opt(
+                || format!("application {}", row.name),
+                "status time",
+                row.status_since,
+            )?,
             name: row.name,
         })
     }
@@ -350,9 +381,13 @@ impl<'c> Rows<'c> {
                 status: self.status(record, &row.status)?,
                 message: row.status_message,
             },
-            status_since: row.status_since.map(from_micros),
+            status_since: self.time_opt(|| row.name.clone(), "status time", row.status_since)?,
             workload_version: row.workload_version,
-            workload_version_since: row.workload_version_since.map(from_micros),
+            workload_version_since: self.time_opt(
+                || row.name.clone(),
+                "workload version time",
+                row.workload_version_since,
+            )?,
             name,
         })
     }
@@ -611,7 +646,7 @@ impl<'c> Rows<'c> {
                 Ok((
                     seq,
                     DebugLogLine {
-                        time: from_micros(time),
+                        time: self.time(|| format!("debug log line {seq}"), "time", time)?,
                         unit,
                         level,
                         message,

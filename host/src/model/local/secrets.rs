@@ -20,7 +20,7 @@ use rusqlite::{params, OptionalExtension};
 use super::db::LocalResult;
 use super::records::Rows;
 use crate::model::{Bag, RelationId, RotatePolicy};
-use crate::time::{from_micros, to_micros};
+use crate::time::to_micros;
 
 /// Who owns a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -306,16 +306,19 @@ impl Rows<'_> {
         })?;
         let latest_revision = u32::try_from(row.latest_revision)
             .map_err(|_| self.bad(record(), "latest revision", row.latest_revision.to_string()))?;
+        let next_rotation = self.time_opt(record, "next rotation", row.next_rotation)?;
+        let created = self.time(record, "creation time", row.created)?;
+        let updated = self.time(record, "update time", row.updated)?;
         Ok(SecretRecord {
             id: row.id,
             owner,
             label: row.label,
             description: row.description,
             rotate,
-            next_rotation: row.next_rotation.map(from_micros),
+            next_rotation,
             latest_revision,
-            created: from_micros(row.created),
-            updated: from_micros(row.updated),
+            created,
+            updated,
         })
     }
 
@@ -365,8 +368,16 @@ impl Rows<'_> {
                 Ok(RevisionRecord {
                     revision,
                     content,
-                    expiry: expiry.map(from_micros),
-                    created: from_micros(created),
+                    expiry: self.time_opt(
+                        || format!("secret {id} revision {revision}"),
+                        "expiry",
+                        expiry,
+                    )?,
+                    created: self.time(
+                        || format!("secret {id} revision {revision}"),
+                        "creation time",
+                        created,
+                    )?,
                 })
             })
             .collect()
