@@ -332,6 +332,7 @@ mod tests {
                 stderr: Default::default(),
                 started: SystemTime::now(),
                 completed: SystemTime::now(),
+                guard_hit: None,
             }))
         }
 

@@ -376,7 +376,10 @@ fn share_password(event: &Event) -> Result<()> {
     let bag = relation.app_data();
     bag.set("secret-id", &secret_id)?;
     bag.set("username", "operator")?;
-    log::info!("shared the operator's password with {}", relation.remote_app()?);
+    log::info!(
+        "shared the operator's password with {}",
+        relation.remote_app()?
+    );
     Ok(())
 }
 
@@ -415,7 +418,9 @@ fn show_status(model: &Model) -> Result<()> {
     };
     let keeper: Keeper = peers(model)?.app_data().load()?;
     if keeper.secret_id.is_none() {
-        return unit.set_status(Status::Waiting("waiting for the leader to make the passwords"));
+        return unit.set_status(Status::Waiting(
+            "waiting for the leader to make the passwords",
+        ));
     }
     let users = config.users().count();
     unit.set_status(Status::Active(format!("keeping {users} passwords")))
