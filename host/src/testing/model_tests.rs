@@ -148,7 +148,7 @@ fn a_model_the_charm_cannot_have_is_refused_before_the_run() {
     ];
     for (state, expected) in bad {
         let err = ctx
-            .run_with("run-steps", json!({}), &state)
+            .run_with("run-steps", json!({"steps": []}), &state)
             .unwrap_err()
             .to_string();
         assert!(err.contains(expected), "{err}");
