@@ -744,11 +744,17 @@ fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
         let out = tempfile::tempdir().unwrap();
         let run = pack_with(source.path(), &out.path().join("o"), binary, false);
         assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        // Refused by pack's own check, or (config.yaml, metadata.yaml)
+        // already when the charm's metadata loads: either way naming the
+        // file, and nothing written.
         assert!(
-            run.stderr.contains(file) && run.stderr.contains("only YAML it can read"),
+            run.stderr.contains(file)
+                && (run.stderr.contains("only YAML it can read")
+                    || run.stderr.contains(&format!("{file}: "))),
             "{file}: {}",
             run.stderr
         );
+        assert!(!out.path().join("o").exists(), "{file}: nothing written");
     }
 }
 
