@@ -29,6 +29,9 @@ pub struct ConfigArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     format: Format,
+
+    #[command(flatten)]
+    limits: super::args::LimitArgs,
 }
 
 /// The largest value `KEY=@FILE` reads, as Juju's.
@@ -69,7 +72,7 @@ pub fn execute(args: ConfigArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u
     if !gets.is_empty() && (!values.is_empty() || !reset.is_empty()) {
         bail!("cannot get value and set or reset keys simultaneously: give one key, or key=value pairs");
     }
-    let model = open_model(state_dir)?;
+    let model = open_model(state_dir.clone())?;
     if let [key] = gets.as_slice() {
         println!(
             "{}",
@@ -89,7 +92,12 @@ pub fn execute(args: ConfigArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u
     model
         .set_config(&args.application, &values, &reset)
         .map_err(explain)?;
-    Ok(0)
+    // As under Juju, every unit hears of it.
+    let engine = super::engine()?;
+    let events = super::events::open_events(&engine, state_dir, &args.limits)?;
+    Ok(super::events::report(
+        &events.config_changed(&args.application)?,
+    ))
 }
 
 /// A value as given, or for `@FILE` the file's content (valid UTF-8).

@@ -9,6 +9,7 @@ mod check;
 mod config;
 mod debug_log;
 mod dispatch;
+mod events;
 mod foreground;
 mod integrate;
 mod leader;
@@ -150,6 +151,20 @@ enum Command {
     ShowSecret(secrets::ShowSecretArgs),
     /// Show the juju-log lines of every unit, like `juju debug-log --replay`.
     DebugLog(debug_log::DebugLogArgs),
+    /// Deploy a charm as a local application, firing its units' setup hooks
+    /// (install, leader-elected, config-changed, start…), like `juju deploy`.
+    Deploy(events::DeployArgs),
+    /// Add units to a local application, firing their hooks, like
+    /// `juju add-unit`.
+    AddUnit(events::AddUnitArgs),
+    /// Fire one hook on a unit (`update-status`, `db-relation-changed`…).
+    RunHook(events::RunHookArgs),
+    /// Run a unit's failed hook again (or, with --no-retry, not), like
+    /// `juju resolve`.
+    Resolve(events::ResolveArgs),
+    /// Show the hooks that ran, in order, with what fired each and how it
+    /// ended.
+    Hooks(events::HooksArgs),
     /// Run what Juju asks for in JUJU_DISPATCH_PATH (a packed charm's
     /// `dispatch` runs this). Exits 0 when the handler ran (also after
     /// action-fail), 1 when it errored, trapped or a hook tool failed.
@@ -168,6 +183,7 @@ impl Command {
                 | Command::Compile(_)
                 | Command::ExecOperation(_)
                 | Command::Dispatch(_)
+                | Command::Deploy(_)
         )
     }
 }
@@ -253,6 +269,11 @@ fn main() -> ExitCode {
         Command::Secrets(args) => secrets::list(args, state_dir),
         Command::ShowSecret(args) => secrets::show(args, state_dir),
         Command::DebugLog(args) => debug_log::execute(args, state_dir),
+        Command::Deploy(args) => events::deploy(args, state_dir),
+        Command::AddUnit(args) => events::add_unit(args, state_dir),
+        Command::RunHook(args) => events::run_hook(args, state_dir),
+        Command::Resolve(args) => events::resolve(args, state_dir),
+        Command::Hooks(args) => events::hooks(args, state_dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),

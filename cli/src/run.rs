@@ -218,12 +218,27 @@ pub fn execute(
     });
     let finished = operations.run(&prepared, store, progress.clone(), LIMIT_HINTS)?;
     progress.terminal.done();
-    let code = exit_status(finished.all_completed());
+    let mut code = exit_status(finished.all_completed());
     // The waiting parent gave up: the tasks are recorded, nobody is
     // looking.
     if link.as_ref().is_none_or(|link| link.claim()) {
         print_tasks(&finished.tasks, args.format, args.zone())?;
         report_failures(&finished.tasks);
+    }
+    // The databags the actions wrote fire `-relation-changed` across.
+    if !finished.bag_writes.is_empty() {
+        let events = charmbox::events::LocalEvents::open(
+            &engine,
+            &state_dir,
+            args.limits.limits(),
+            LIMIT_HINTS,
+        )?;
+        let fired = events.fire_bag_writes(finished.bag_writes.clone())?;
+        if !fired.runs.is_empty() {
+            eprintln!("The actions' relation data changes fired:");
+            eprint!("{}", super::events::table_text(&fired));
+        }
+        code = code.max(super::events::report_problems(&fired));
     }
     // The store's closing checkpoint ran while the results were printed.
     finished.wait();

@@ -3,6 +3,7 @@
 //! message (`*` marks the leader) and open ports, stand-ins for remote
 //! applications, and relations.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -24,17 +25,54 @@ pub struct StatusArgs {
 
 /// Prints the model's status; returns the exit status.
 pub fn execute(args: StatusArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
-    let status = open_model(state_dir)?.status()?;
+    let status = open_model(state_dir.clone())?.status()?;
     match args.format {
         ListFormat::Yaml => print(&status, Format::Yaml)?,
         ListFormat::Json => print(&status, Format::Json)?,
-        ListFormat::Tabular => print!("{}", tabular(&status)),
+        ListFormat::Tabular => {
+            let hooks = Hooks::read(state_dir)?;
+            print!("{}", tabular(&status, &hooks))
+        }
     }
     Ok(0)
 }
 
+/// What the hook record says of each unit: its last hook, and whether it
+/// is in error (a failed hook, until `resolve`).
+struct Hooks {
+    last: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+}
+
+impl Hooks {
+    fn read(state_dir: Option<PathBuf>) -> anyhow::Result<Self> {
+        let state_dir = super::run::require_state_dir(state_dir)?;
+        let log = charmbox::events::HookLog::open(&state_dir);
+        let mut hooks = Self {
+            last: BTreeMap::new(),
+            errors: BTreeMap::new(),
+        };
+        if !state_dir
+            .join(charmbox::events::log::HOOKS_DATABASE_FILE)
+            .exists()
+        {
+            return Ok(hooks);
+        }
+        for run in log.last_runs()? {
+            if let Some(error) = log.error_of(&run.unit)? {
+                hooks.errors.insert(
+                    run.unit.to_string(),
+                    format!("hook failed: {:?}", error.event.name),
+                );
+            }
+            hooks.last.insert(run.unit.to_string(), run.event.name);
+        }
+        Ok(hooks)
+    }
+}
+
 /// The tabular form, section by section as Juju prints them.
-fn tabular(status: &ModelStatus) -> String {
+fn tabular(status: &ModelStatus, hooks: &Hooks) -> String {
     let mut sections = Vec::new();
     let mut model = Table::new(&[
         "Model",
@@ -69,13 +107,13 @@ fn tabular(status: &ModelStatus) -> String {
 
     if status.applications.is_empty() {
         sections.push(
-            "Model \"local\" is empty: an application appears on its units' first \
-             `charmbox run`.\n"
+            "Model \"local\" is empty: `charmbox deploy CHARM` adds an application (or its \
+             units' first `charmbox run` does).\n"
                 .into(),
         );
     } else {
         let mut apps = Table::new(&["App", "Version", "Status", "Scale", "Charm", "Message"]);
-        let mut units = Table::new(&["Unit", "Workload", "Agent", "Ports", "Message"]);
+        let mut units = Table::new(&["Unit", "Workload", "Agent", "Ports", "Last hook", "Message"]);
         for (name, app) in &status.applications {
             apps.row(vec![
                 name.clone(),
@@ -87,12 +125,22 @@ fn tabular(status: &ModelStatus) -> String {
             ]);
             for (unit_name, unit) in &app.units {
                 let marker = if unit.leader { "*" } else { "" };
+                let key = unit_name.to_string();
+                // As Juju shows a unit whose hook failed.
+                let (workload, message) = match hooks.errors.get(&key) {
+                    Some(message) => ("error".to_owned(), message.clone()),
+                    None => (
+                        unit.workload_status.current.to_string(),
+                        unit.workload_status.message.clone(),
+                    ),
+                };
                 units.row(vec![
                     format!("{unit_name}{marker}"),
-                    unit.workload_status.current.to_string(),
+                    workload,
                     "idle".into(),
                     ports(&unit.open_ports),
-                    unit.workload_status.message.clone(),
+                    hooks.last.get(&key).cloned().unwrap_or_default(),
+                    message,
                 ]);
             }
         }

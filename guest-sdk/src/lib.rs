@@ -346,12 +346,32 @@ pub use state::State;
 pub use status::Status;
 pub use unit::{App, Unit};
 
-/// Exports action handlers as the charm's actions.
+/// Exports action and hook handlers as the charm's actions and hooks.
 ///
 /// Invoke it once, at module level (normally the crate root), with the
-/// handlers, each a path to a `fn(&Action) -> Result<(), E>` where `E`
-/// converts into [`Error`] (any `std::error::Error + Send + Sync`, or
-/// [`Error`] itself):
+/// handlers, each a path to a `fn(&Action) -> Result<(), E>` (an action)
+/// or a `fn(&Event) -> Result<(), E>` (a hook: `install`,
+/// `config-changed`, `db-relation-changed`…, named as Juju names it),
+/// where `E` converts into [`Error`] (any `std::error::Error + Send +
+/// Sync`, or [`Error`] itself):
+///
+/// ```no_run
+/// use charmbox_sdk::{Action, Event, Result, Status};
+///
+/// fn get_password(action: &Action) -> Result<()> { Ok(()) }
+///
+/// // A hook: the event says what it concerns; `event.defer()` runs it
+/// // again before the next event.
+/// fn db_relation_changed(event: &Event) -> Result<()> {
+///     let Some(unit) = event.remote_unit() else { return Ok(()) };
+///     event.model().unit().set_status(Status::Active(&format!("serving {unit}")))
+/// }
+///
+/// charmbox_sdk::charm!(get_password, db_relation_changed);
+/// # fn main() {}
+/// ```
+///
+/// Exports of both kinds:
 ///
 /// ```no_run
 /// # use charmbox_sdk::{Action, Result};
@@ -400,18 +420,50 @@ pub use charmbox_sdk_macros::charm;
 pub mod __private {
     pub use wit_bindgen;
 
-    use crate::{Action, Error};
+    use crate::{Action, Error, Event, Model};
 
-    /// Runs one action handler: builds its [`Action`] and turns an error into
-    /// the `string` the host expects, context chain included.
-    pub fn run_handler<F, E>(export_name: &'static str, handler: F) -> Result<(), String>
+    /// Marks a handler of an action: a `fn(&Action) -> Result<(), E>`.
+    pub struct ActionKind;
+    /// Marks a handler of a hook: a `fn(&Event) -> Result<(), E>`.
+    pub struct HookKind;
+
+    /// A handler [`charm!`](crate::charm) exports: of an action or of a
+    /// hook, told apart by the type of its argument.
+    pub trait Handler<Kind, E> {
+        /// Runs it for the export `export_name`.
+        fn call(self, export_name: &'static str) -> Result<(), E>;
+    }
+
+    impl<F, E> Handler<ActionKind, E> for F
     where
         F: FnOnce(&Action) -> Result<(), E>,
+    {
+        fn call(self, export_name: &'static str) -> Result<(), E> {
+            self(&Action::new(export_name))
+        }
+    }
+
+    impl<F, E> Handler<HookKind, E> for F
+    where
+        F: FnOnce(&Event) -> Result<(), E>,
+    {
+        fn call(self, _export_name: &'static str) -> Result<(), E> {
+            self(&Event::new(Model::new()))
+        }
+    }
+
+    /// Runs one handler: builds its [`Action`] (or, for a hook, its
+    /// [`Event`]) and turns an error into the `string` the host expects,
+    /// context chain included.
+    pub fn run_handler<K, E, H>(export_name: &'static str, handler: H) -> Result<(), String>
+    where
+        H: Handler<K, E>,
         E: Into<Error>,
     {
         crate::juju_log::install_logger();
-        let action = Action::new(export_name);
-        handler(&action).map_err(|e| format!("{:#}", e.into()))
+        handler
+            .call(export_name)
+            .map_err(|e| format!("{:#}", e.into()))
     }
 
     #[cfg(test)]

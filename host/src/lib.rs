@@ -17,6 +17,10 @@
 //!   [`model::ModelBackend`].
 //! - [`operation::Operations`]: one action on many units, recorded as
 //!   [`task`]s in the [`store`].
+//! - [`deferred`]: deferred events, re-run before the next handler on their
+//!   unit, as `ops` re-emits them.
+//! - [`events`]: the local model fires hooks as Juju would (`deploy`,
+//!   `config`, `integrate`, relation writes), each run recorded.
 //! - [`juju`]: running on a Juju unit (`dispatch`, the hook tools, `pack`).
 //! - [`testing`]: charm authors' tests, in the manner of `ops.testing`.
 //!
@@ -59,7 +63,9 @@
 pub mod action;
 pub mod cache;
 pub mod charm;
+pub mod deferred;
 pub mod engine;
+pub mod events;
 pub mod imports;
 pub mod juju;
 pub mod model;

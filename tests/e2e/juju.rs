@@ -263,7 +263,16 @@ fn hello_actions_through_dispatch(language: &str, charm: &Path) {
         "every action examples/hello declares has a case here"
     );
     for case in cases {
-        let (run, made) = Dispatch::action_of(charm, case.action, case.params).run();
+        let (run, mut made) = Dispatch::action_of(charm, case.action, case.params).run();
+        // A charm that can defer (the Python and JavaScript helpers import
+        // `defer`) first reads its unit's state for deferred events.
+        if language != "rust"
+            && made
+                .first()
+                .is_some_and(|c| c == &["state-get", "--format=json"])
+        {
+            made.remove(0);
+        }
         assert_eq!(
             made, case.calls,
             "hook tool calls of {} in {language}; stderr: {}",

@@ -7,6 +7,7 @@ mod wat_charm;
 mod cache;
 mod contract;
 mod foundation;
+mod hooks;
 mod hostile;
 mod juju;
 mod juju_model;

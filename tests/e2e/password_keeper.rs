@@ -101,13 +101,16 @@ fn the_password_rotation_runs_locally_and_show_unit_shows_what_changed() {
     assert_eq!(show_unit(&charmbox, OTHER)["leader"], true);
     let bag = keeper_bag(&after);
     assert_eq!(bag["secret-id"], secret_id.as_str());
-    assert_eq!(bag["changes"], "2");
+    // Three changes: set-password; config-changed on the new leader, which
+    // made the passwords of the users that had none; the rotation.
+    assert_eq!(bag["changes"], "3");
     assert_eq!(
         bag["last-changed"],
         r#"["backup","operator","replication"]"#
     );
 
-    // The old leader reads the new password; the secret has a second revision.
+    // The old leader reads the new password; the secret has a third
+    // revision (config-changed's, the rotation's).
     let reread = run_on(&charmbox, charm, LEADER, &["get-password"]);
     let password = completed(&reread, LEADER)["password"]
         .as_str()
@@ -117,7 +120,7 @@ fn the_password_rotation_runs_locally_and_show_unit_shows_what_changed() {
     assert_ne!(password, "initial-operator-pw");
     let secret = charmbox.cmd(&["show-secret", "system-users", "--format", "json"]);
     assert_eq!(secret.code, 0, "{}", secret.stderr);
-    assert_eq!(secret.json()[&secret_id]["revision"], 2);
+    assert_eq!(secret.json()[&secret_id]["revision"], 3);
 
     let status = charmbox.cmd(&["status", "--format", "json"]);
     let app = &status.json()["applications"]["password-keeper"];

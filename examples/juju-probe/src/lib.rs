@@ -9,7 +9,14 @@
 //! - `share-password`: config, leadership, a secret and a relation, as a
 //!   database charm's leader shares its credentials with its peers;
 //! - `read-repeatedly`: the same reads `times` times, then writes and reads
-//!   back (to count what a backend does with repeated reads).
+//!   back (to count what a backend does with repeated reads);
+//! - hooks (`install`, `update-status`, each endpoint's relation hooks):
+//!   each logs its event (`hook NAME relation=db:3 remote-unit=…
+//!   remote-app=…`) and runs the script its unit's state holds under
+//!   `on:NAME` (`{"steps": [...], "then": "defer"|"error"|"complete"}`, a
+//!   step's `"relation": "event"` being the event's relation); with none,
+//!   `start` sets the unit `active` and `keeper-relation-joined` writes
+//!   `joined-by` to the unit's databag.
 
 use serde_json::{json, Map, Value};
 
@@ -24,6 +31,35 @@ wit_bindgen::generate!({
             export run-steps: func() -> result<_, string>;
             export share-password: func() -> result<_, string>;
             export read-repeatedly: func() -> result<_, string>;
+            export install: func() -> result<_, string>;
+            export start: func() -> result<_, string>;
+            export stop: func() -> result<_, string>;
+            export remove: func() -> result<_, string>;
+            export config-changed: func() -> result<_, string>;
+            export update-status: func() -> result<_, string>;
+            export upgrade-charm: func() -> result<_, string>;
+            export leader-elected: func() -> result<_, string>;
+            export leader-settings-changed: func() -> result<_, string>;
+            export db-relation-created: func() -> result<_, string>;
+            export db-relation-joined: func() -> result<_, string>;
+            export db-relation-changed: func() -> result<_, string>;
+            export db-relation-departed: func() -> result<_, string>;
+            export db-relation-broken: func() -> result<_, string>;
+            export website-relation-created: func() -> result<_, string>;
+            export website-relation-joined: func() -> result<_, string>;
+            export website-relation-changed: func() -> result<_, string>;
+            export website-relation-departed: func() -> result<_, string>;
+            export website-relation-broken: func() -> result<_, string>;
+            export cluster-relation-created: func() -> result<_, string>;
+            export cluster-relation-joined: func() -> result<_, string>;
+            export cluster-relation-changed: func() -> result<_, string>;
+            export cluster-relation-departed: func() -> result<_, string>;
+            export cluster-relation-broken: func() -> result<_, string>;
+            export keeper-relation-created: func() -> result<_, string>;
+            export keeper-relation-joined: func() -> result<_, string>;
+            export keeper-relation-changed: func() -> result<_, string>;
+            export keeper-relation-departed: func() -> result<_, string>;
+            export keeper-relation-broken: func() -> result<_, string>;
         }
     ",
     world: "charmbox:juju-probe/probe",
@@ -39,6 +75,94 @@ use juju::charm::{action, config, context, log, ports, relation, secret, state, 
 struct Probe;
 
 impl Guest for Probe {
+    fn install() -> Result<(), String> {
+        hook("install")
+    }
+    fn start() -> Result<(), String> {
+        hook("start")
+    }
+    fn stop() -> Result<(), String> {
+        hook("stop")
+    }
+    fn remove() -> Result<(), String> {
+        hook("remove")
+    }
+    fn config_changed() -> Result<(), String> {
+        hook("config-changed")
+    }
+    fn update_status() -> Result<(), String> {
+        hook("update-status")
+    }
+    fn upgrade_charm() -> Result<(), String> {
+        hook("upgrade-charm")
+    }
+    fn leader_elected() -> Result<(), String> {
+        hook("leader-elected")
+    }
+    fn leader_settings_changed() -> Result<(), String> {
+        hook("leader-settings-changed")
+    }
+    fn db_relation_created() -> Result<(), String> {
+        hook("db-relation-created")
+    }
+    fn db_relation_joined() -> Result<(), String> {
+        hook("db-relation-joined")
+    }
+    fn db_relation_changed() -> Result<(), String> {
+        hook("db-relation-changed")
+    }
+    fn db_relation_departed() -> Result<(), String> {
+        hook("db-relation-departed")
+    }
+    fn db_relation_broken() -> Result<(), String> {
+        hook("db-relation-broken")
+    }
+    fn website_relation_created() -> Result<(), String> {
+        hook("website-relation-created")
+    }
+    fn website_relation_joined() -> Result<(), String> {
+        hook("website-relation-joined")
+    }
+    fn website_relation_changed() -> Result<(), String> {
+        hook("website-relation-changed")
+    }
+    fn website_relation_departed() -> Result<(), String> {
+        hook("website-relation-departed")
+    }
+    fn website_relation_broken() -> Result<(), String> {
+        hook("website-relation-broken")
+    }
+    fn cluster_relation_created() -> Result<(), String> {
+        hook("cluster-relation-created")
+    }
+    fn cluster_relation_joined() -> Result<(), String> {
+        hook("cluster-relation-joined")
+    }
+    fn cluster_relation_changed() -> Result<(), String> {
+        hook("cluster-relation-changed")
+    }
+    fn cluster_relation_departed() -> Result<(), String> {
+        hook("cluster-relation-departed")
+    }
+    fn cluster_relation_broken() -> Result<(), String> {
+        hook("cluster-relation-broken")
+    }
+    fn keeper_relation_created() -> Result<(), String> {
+        hook("keeper-relation-created")
+    }
+    fn keeper_relation_joined() -> Result<(), String> {
+        hook("keeper-relation-joined")
+    }
+    fn keeper_relation_changed() -> Result<(), String> {
+        hook("keeper-relation-changed")
+    }
+    fn keeper_relation_departed() -> Result<(), String> {
+        hook("keeper-relation-departed")
+    }
+    fn keeper_relation_broken() -> Result<(), String> {
+        hook("keeper-relation-broken")
+    }
+
     fn run_steps() -> Result<(), String> {
         let params = params()?;
         let steps = params
@@ -158,6 +282,51 @@ impl Guest for Probe {
 }
 
 export!(Probe);
+
+/// A hook: see the module's doc.
+fn hook(name: &str) -> Result<(), String> {
+    let event = context::event();
+    let relation = event.relation.as_ref().map(|r| (r.endpoint.clone(), r.id));
+    let mut line = format!("hook {name}");
+    if let Some((endpoint, id)) = &relation {
+        line.push_str(&format!(" relation={endpoint}:{id}"));
+    }
+    if let Some(unit) = &event.remote_unit {
+        line.push_str(&format!(" remote-unit={unit}"));
+    }
+    if let Some(app) = &event.remote_app {
+        line.push_str(&format!(" remote-app={app}"));
+    }
+    log::juju_log(log::Level::Info, &line);
+    let script: Value = state::state_get(&format!("on:{name}"))?
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    if script.is_null() {
+        if name == "start" {
+            status::status_set(StatusKind::Active, "started", false)?;
+        }
+        if let (true, Some((_, id))) = (name == "keeper-relation-joined", &relation) {
+            relation::relation_set(*id, false, &[("joined-by".into(), context::unit_name())])?;
+        }
+        return Ok(());
+    }
+    for step in script["steps"].as_array().cloned().unwrap_or_default() {
+        let mut step = step;
+        if step["relation"] == "event" {
+            step["relation"] = json!(relation.as_ref().map(|(_, id)| *id).unwrap_or_default());
+        }
+        let outcome = match step_outcome(&step) {
+            Ok(value) => json!({ "ok": value }),
+            Err(message) => json!({ "err": message }),
+        };
+        log::juju_log(log::Level::Debug, &format!("{name}: {outcome}"));
+    }
+    match script["then"].as_str().unwrap_or("complete") {
+        "defer" => context::defer(),
+        "error" => Err(format!("hook {name} told to fail")),
+        _ => Ok(()),
+    }
+}
 
 /// The action's params, as JSON.
 fn params() -> Result<Map<String, Value>, String> {

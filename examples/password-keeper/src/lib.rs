@@ -11,17 +11,37 @@
 //! - Config says which users there are, how long a generated password is and
 //!   how often Juju asks for a rotation.
 //!
+//! - Hooks keep the unit's status true to its config and the secret
+//!   (`blocked` with the reason when the config is wrong, `waiting` until
+//!   the leader has made the passwords, `active` after), the leader makes
+//!   the passwords when it is elected, and a client related on `database`
+//!   is granted the secret and told its id and user in the relation's
+//!   application databag. A client that relates before there are passwords
+//!   is answered later: its event is deferred.
+//!
 //! Build with `cargo build --release --target wasm32-wasip2`.
 
 use std::collections::BTreeMap;
 
 use charmbox_sdk::{
-    bail, ensure, Action, Context, Model, ReadMode, Relation, Result, RotatePolicy, Secret,
+    bail, ensure, Action, Context, Event, Model, ReadMode, Relation, Result, RotatePolicy, Secret,
     SecretOptions, Status,
 };
 use serde::{Deserialize, Serialize};
 
-charmbox_sdk::charm!(get_password, set_password, rotate_password);
+charmbox_sdk::charm!(
+    get_password,
+    set_password,
+    rotate_password,
+    install,
+    leader_elected,
+    config_changed,
+    start,
+    update_status,
+    keeper_peers_relation_changed,
+    database_relation_joined,
+    database_relation_changed,
+);
 
 /// The peer endpoint in `charmcraft.yaml`.
 const PEERS: &str = "keeper-peers";
@@ -284,4 +304,124 @@ fn generate_password(length: usize) -> Result<String> {
         );
     }
     Ok(password)
+}
+
+// ---------------------------------------------------------------------------
+// Hooks.
+
+/// `install`: nothing to install; say so while the rest comes.
+fn install(event: &Event) -> Result<()> {
+    event
+        .model()
+        .unit()
+        .set_status(Status::Maintenance("installing"))
+}
+
+/// `leader-elected`: the new leader makes the passwords, if there are none
+/// yet (or some user has none), then shows where things stand.
+fn leader_elected(event: &Event) -> Result<()> {
+    ensure_passwords(event.model())?;
+    show_status(event.model())
+}
+
+/// `config-changed`: as `leader-elected` (a user added to `system-users`
+/// gets a password).
+fn config_changed(event: &Event) -> Result<()> {
+    ensure_passwords(event.model())?;
+    show_status(event.model())
+}
+
+/// `start`: the status, from the config and the secret.
+fn start(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// `update-status`: the status again.
+fn update_status(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// The leader wrote the peer databag: the secret may be there now.
+fn keeper_peers_relation_changed(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// A client joined: share the operator's password with it.
+fn database_relation_joined(event: &Event) -> Result<()> {
+    share_password(event)
+}
+
+/// A client changed its data: share again (the secret may be new).
+fn database_relation_changed(event: &Event) -> Result<()> {
+    share_password(event)
+}
+
+/// On the leader: grants the client's application the secret, and writes
+/// its id and the user to the relation's application databag. Deferred
+/// while there are no passwords yet.
+fn share_password(event: &Event) -> Result<()> {
+    let model = event.model();
+    if !model.unit().is_leader()? {
+        return Ok(());
+    }
+    let relation = event
+        .relation()
+        .with_context(|| format!("{} has no relation", event.name()))?;
+    let keeper: Keeper = peers(model)?.app_data().load()?;
+    let Some(secret_id) = keeper.secret_id else {
+        log::info!("no passwords yet: {} deferred", event.name());
+        return event.defer();
+    };
+    model.secret_by_id(&secret_id).grant(&relation)?;
+    let bag = relation.app_data();
+    bag.set("secret-id", &secret_id)?;
+    bag.set("username", "operator")?;
+    log::info!(
+        "shared the operator's password with {}",
+        relation.remote_app()?
+    );
+    Ok(())
+}
+
+/// On the leader, with a sound config: a password for each system user
+/// that has none.
+fn ensure_passwords(model: &Model) -> Result<()> {
+    if !model.unit().is_leader()? {
+        return Ok(());
+    }
+    let Ok(config) = Config::read(model) else {
+        // show_status says what is wrong.
+        return Ok(());
+    };
+    let keeper: Keeper = peers(model)?.app_data().load()?;
+    let existing = match &keeper.secret_id {
+        Some(id) => model.secret_by_id(id).get_content(ReadMode::Peek)?,
+        None => BTreeMap::new(),
+    };
+    let mut missing = BTreeMap::new();
+    for user in config.users().filter(|u| !existing.contains_key(*u)) {
+        missing.insert(user.to_owned(), generate_password(config.password_length)?);
+    }
+    if !missing.is_empty() {
+        store(model, &config, missing)?;
+    }
+    Ok(())
+}
+
+/// The unit's status: `blocked` with what is wrong in the config,
+/// `waiting` until there are passwords, else `active`.
+fn show_status(model: &Model) -> Result<()> {
+    let unit = model.unit();
+    let config = match Config::read(model) {
+        Ok(config) => config,
+        Err(e) => return unit.set_status(Status::Blocked(format!("{e:#}"))),
+    };
+    let keeper: Keeper = peers(model)?.app_data().load()?;
+    if keeper.secret_id.is_none() {
+        return unit.set_status(Status::Waiting(
+            "waiting for the leader to make the passwords",
+        ));
+    }
+    let users = config.users().count();
+    unit.set_status(Status::Active(format!("keeping {users} passwords")))
 }

@@ -11,7 +11,9 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{LitStr, Path, Token};
 
-/// Exports action handlers as the charm's actions; see `charmbox_sdk::charm!`.
+/// Exports action and hook handlers; see `charmbox_sdk::charm!`. Which an
+/// entry is, the handler's argument type says (`&Action` or `&Event`): the
+/// generated wrapper is the same for both.
 #[proc_macro]
 pub fn charm(input: TokenStream) -> TokenStream {
     let entries = syn::parse_macro_input!(input as Entries);
@@ -70,7 +72,7 @@ fn expand(entries: Entries) -> syn::Result<TokenStream2> {
     if entries.0.is_empty() {
         return Err(syn::Error::new(
             Span::call_site(),
-            "charm! needs at least one action handler, e.g. `charm!(greet)`",
+            "charm! needs at least one handler, e.g. `charm!(greet)` or `charm!(install)`",
         ));
     }
 

@@ -11,6 +11,8 @@
 use std::fmt;
 
 use super::component::OtherExport;
+use super::exports::ExportRole;
+use super::hooks::Endpoints;
 use super::metadata::is_export_name;
 use super::Charm;
 
@@ -30,8 +32,11 @@ pub struct Diagnostic {
 pub enum DiagnosticKind {
     /// Declared in the metadata, not exported by the component.
     NotExported,
-    /// Exported as a handler, not declared in the metadata.
+    /// Exported as a handler, neither a declared action nor a hook the
+    /// charm can receive.
     NotDeclared,
+    /// A declared action named as a hook the charm can receive.
+    ActionHookCollision,
     /// A declared action whose export cannot be an action handler.
     WrongSignature,
     /// A function export, not declared, that cannot be a handler either.
@@ -60,6 +65,7 @@ impl DiagnosticKind {
         match self {
             Self::NotDeclared | Self::OtherFunction | Self::RequiredUndeclared => Severity::Warning,
             Self::NotExported
+            | Self::ActionHookCollision
             | Self::WrongSignature
             | Self::MissingImport
             | Self::BadParamsSchema => Severity::Error,
@@ -151,20 +157,42 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                 });
             }
         }
-        for name in component.handlers().keys() {
-            if !metadata.actions.contains_key(name) {
+        for action in metadata.actions.keys() {
+            if metadata.hooks.hook(action).is_some() {
                 found.push(Diagnostic {
-                    kind: DiagnosticKind::NotDeclared,
+                    kind: DiagnosticKind::ActionHookCollision,
                     problem: format!(
-                        "the component exports {name:?}, which {file} does not declare: it is \
-                         not an action, and charmbox does not run it"
+                        "action {action:?} declared in {file} has the name of a hook this charm \
+                         receives, so Juju would run its handler for both"
                     ),
-                    hint: format!(
-                        "declare it under `actions:` in {file} (with a description and its \
-                         params), or stop exporting it"
-                    ),
+                    hint: format!("rename the action in {file} (and its export)"),
                 });
             }
+        }
+        for name in component.handlers().keys() {
+            if charm.export_role(name) != ExportRole::Unknown {
+                continue;
+            }
+            let hint = if Endpoints::looks_like_a_hook(name) {
+                format!(
+                    "it is named like a hook of an endpoint, storage or container that {file} \
+                     does not declare: declare it (under `requires:`, `provides:`, `peers:`, \
+                     `storage:` or `containers:`), or stop exporting it"
+                )
+            } else {
+                format!(
+                    "declare it under `actions:` in {file} (with a description and its \
+                     params), or stop exporting it"
+                )
+            };
+            found.push(Diagnostic {
+                kind: DiagnosticKind::NotDeclared,
+                problem: format!(
+                    "the component exports {name:?}, which is neither an action {file} declares \
+                     nor a hook this charm can receive"
+                ),
+                hint,
+            });
         }
     }
     let declared = |name: &str| {
@@ -176,7 +204,7 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
     for other in component.other_exports() {
         // Exported interfaces (instances) are not actions, and a
         // toolchain's own exports are not the charm's.
-        if !other.is_function() || other.toolchain.is_some() || declared(&other.name) {
+        if ExportRole::is_internal(other) || declared(&other.name) {
             continue;
         }
         found.push(wrong_signature(other, false));

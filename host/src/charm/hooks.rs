@@ -31,6 +31,13 @@
 //! ```
 
 use std::fmt;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::endpoints::RelationEndpoints;
+use super::metadata::{MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
 
 /// What a charm's metadata declares that hooks are named after.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -179,7 +186,51 @@ const WORKLOAD_HOOKS: [(&str, WorkloadHook); 5] = [
     ("-pebble-change-updated", WorkloadHook::ChangeUpdated),
 ];
 
+/// The `storage:` and `containers:` sections, by name only.
+#[derive(Debug, Default, Deserialize)]
+struct RawHookSources {
+    #[serde(default)]
+    storage: Option<IndexMap<String, serde_norway::Value>>,
+    #[serde(default)]
+    containers: Option<IndexMap<String, serde_norway::Value>>,
+}
+
 impl Endpoints {
+    /// What the charm directory `dir` declares that hooks are named after:
+    /// its relation endpoints (already read, `relations`), and the
+    /// `storage:` and `containers:` of `charmcraft.yaml`, else
+    /// `metadata.yaml`.
+    pub fn read_dir(dir: &Path, relations: &RelationEndpoints) -> Result<Self, MetadataError> {
+        let mut endpoints = Self {
+            relations: relations.iter().map(|e| e.name.clone()).collect(),
+            ..Self::default()
+        };
+        for file in [CHARMCRAFT_YAML, METADATA_YAML] {
+            let path = dir.join(file);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(MetadataError::Read { path, source }),
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            let raw: RawHookSources =
+                serde_norway::from_str(&text).map_err(|e| MetadataError::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+            let storage: Vec<String> = raw.storage.unwrap_or_default().into_keys().collect();
+            let containers: Vec<String> = raw.containers.unwrap_or_default().into_keys().collect();
+            if !storage.is_empty() || !containers.is_empty() {
+                endpoints.storage = storage;
+                endpoints.containers = containers;
+                break;
+            }
+        }
+        Ok(endpoints)
+    }
+
     /// The hook `name` names, if it is one a charm with these endpoints can
     /// receive.
     pub fn hook(&self, name: &str) -> Option<Hook> {

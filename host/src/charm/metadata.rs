@@ -31,6 +31,9 @@ pub struct CharmMetadata {
     pub config: ConfigOptions,
     /// Declared relation endpoints (`requires`, `provides`, `peers`).
     pub endpoints: RelationEndpoints,
+    /// What hooks are named after: the endpoints, `storage:` and
+    /// `containers:`.
+    pub hooks: super::hooks::Endpoints,
 }
 
 /// One declared action.
@@ -148,6 +151,7 @@ impl CharmMetadata {
         let mut metadata = Self::from_definitions(name, source, raw)?;
         metadata.config = ConfigOptions::read_dir(dir)?;
         metadata.endpoints = RelationEndpoints::read_dir(dir)?;
+        metadata.hooks = super::hooks::Endpoints::read_dir(dir, &metadata.endpoints)?;
         Ok(metadata)
     }
 
@@ -197,6 +201,7 @@ impl CharmMetadata {
             actions,
             config: ConfigOptions::default(),
             endpoints: RelationEndpoints::default(),
+            hooks: super::hooks::Endpoints::default(),
         })
     }
 }

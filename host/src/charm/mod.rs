@@ -12,6 +12,8 @@
 //! - [`metadata`]: `charmcraft.yaml` / `actions.yaml`, with Juju's rules.
 //! - [`config`]: the charm's config options and how Juju types their values.
 //! - [`endpoints`]: its relation endpoints (`requires`, `provides`, `peers`).
+//! - [`hooks`]: the hooks Juju names after them; [`exports`]: which export
+//!   is an action, which a hook.
 //! - [`schema`]: params schemas: validation and defaults.
 //! - [`check`]: whether metadata and component agree.
 //! - [`reach`]: what the component can reach, in words.
@@ -20,6 +22,7 @@ pub mod check;
 pub mod component;
 pub mod config;
 pub mod endpoints;
+pub mod exports;
 pub mod hooks;
 pub mod metadata;
 pub mod reach;
@@ -175,16 +178,6 @@ impl Charm {
                 .map(|name| std::borrow::Cow::Owned(ActionSpec::undeclared(name)))
                 .collect(),
         }
-    }
-
-    /// The handler of `action`, if it is one of the charm's
-    /// [`actions`](Self::actions) and the component exports it.
-    pub fn handler(&self, action: &str) -> Option<&Handler> {
-        let declared = self
-            .metadata
-            .as_ref()
-            .is_none_or(|m| m.actions.contains_key(action));
-        self.component.handler(action).filter(|_| declared)
     }
 
     /// The unit actions run on when none is chosen: `<charm name>/0`.

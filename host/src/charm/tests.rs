@@ -273,8 +273,8 @@ fn an_export_the_metadata_does_not_declare_is_no_action() {
         .ensure_runnable()
         .expect("a warning does not stop a charm");
     assert_eq!(charm.actions(), ["greet"]);
-    assert!(charm.handler("greet").is_some());
-    assert!(charm.handler("extra").is_none());
+    assert!(charm.action_handler("greet").is_some());
+    assert!(charm.action_handler("extra").is_none());
     // A bare component's actions are its handlers, a toolchain's aside.
     let path = dir.path().join("bare.wasm");
     std::fs::write(

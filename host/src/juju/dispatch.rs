@@ -8,18 +8,25 @@
 //!   behind a [`ReadCache`] (config, status, relations, secrets, ... through
 //!   their hook tools, each read once per run), the guest's `context` from
 //!   `JUJU_*` ([`JujuContext::unit_context`]), and decide the exit status;
-//! - anything else (`hooks/install`, `hooks/config-changed`, ...): a charmbox
-//!   charm has no hook handlers, so the hook is acknowledged with a
-//!   `juju-log` line and succeeds.
+//! - `hooks/<name>` (or any other path): run export `<name>` the same way,
+//!   with no action backend (the action API answers as Juju's tools do
+//!   outside an action); a hook the charm exports no handler for is
+//!   acknowledged with a `juju-log` line and succeeds, as Juju acknowledges
+//!   a missing hook.
+//!
+//! Before either, for a charm that can defer, the unit's deferred events
+//! run again ([`crate::deferred`]), kept in Juju's unit state (one
+//! `state-get` a dispatch).
 //!
 //! Exit status, as Juju reads it:
 //! - `0` when the handler ran to its end, also when it called `action-fail`
 //!   (Juju takes the failure from `action-fail`);
-//! - `1` when the handler returned an error, trapped, timed out or ran out of
-//!   memory (after `action-fail` with the reason), when a hook tool failed,
-//!   or when the charm or action could not be loaded. Juju then marks the
-//!   action failed, and shows the process's stderr, where the reason is also
-//!   written.
+//! - `1` when the handler (or a deferred event's, run before it) returned
+//!   an error, trapped, timed out or ran out of memory (for an action,
+//!   after `action-fail` with the reason), when a hook tool failed, or when
+//!   the charm or action could not be loaded. Juju then marks the action
+//!   failed, or shows the unit in error for a hook and retries it, and
+//!   shows the process's stderr, where the reason is also written.
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +34,10 @@ use super::tools::{action_fail, juju_log, HookTools, LogLevel};
 use super::{JujuBackend, JujuContext, JujuModel, ReadCache};
 use crate::cache::ComponentCache;
 use crate::charm::Charm;
+use crate::deferred::{DeferralError, EventRunner};
 use crate::engine::Engine;
-use crate::model::ModelBackend;
-use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunRequest};
+use crate::model::{EventInfo, ModelBackend};
+use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunError, RunReport, RunRequest};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
 
 /// The directory, beside the charm directory (in the unit agent's own
@@ -137,56 +145,140 @@ pub fn state_dir_for(charm_dir: &Path, state_dir: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Runs what Juju asked for in `context`.
+/// Runs what Juju asked for in `context`: first the unit's deferred
+/// events ([`crate::deferred`]), then the action or hook itself.
 pub fn dispatch(context: &JujuContext, options: &DispatchOptions) -> DispatchOutcome {
-    match DispatchPath::parse(&context.dispatch_path) {
-        DispatchPath::Hook(hook) => acknowledge_hook(&hook, &options.tools),
-        DispatchPath::Action(action) => {
-            let mut warnings = Vec::new();
-            let mut outcome = run(context, &action, options, &mut warnings);
-            if outcome.exit_code != 0 {
-                if let Some(reason) = outcome.notes.first().cloned() {
-                    outcome.notes[0] = format!("charmbox: action {action:?} failed: {reason}");
-                }
-            }
-            outcome.notes.extend(warnings);
-            outcome
+    let path = DispatchPath::parse(&context.dispatch_path);
+    let (name, is_action) = match &path {
+        DispatchPath::Action(name) => (name.as_str(), true),
+        DispatchPath::Hook(name) => (name.as_str(), false),
+    };
+    let mut warnings = Vec::new();
+    let mut outcome = run(context, &path, options, &mut warnings);
+    if outcome.exit_code != 0 {
+        if let Some(reason) = outcome.notes.first().cloned() {
+            let kind = if is_action { "action" } else { "hook" };
+            outcome.notes[0] = format!("charmbox: {kind} {name:?} failed: {reason}");
+        }
+    }
+    outcome.notes.extend(warnings);
+    outcome
+}
+
+/// Runs one event's handlers (the deferred ones first) through the hook
+/// tools: what [`crate::deferred::handle`] calls.
+struct JujuRunner<'a> {
+    charm: &'a Charm,
+    context: &'a JujuContext,
+    options: &'a DispatchOptions,
+    data_dir: PathBuf,
+    /// charmbox's own lines for stderr (a debug-log line that could not
+    /// be written).
+    notes: Vec<String>,
+}
+
+impl JujuRunner<'_> {
+    /// A run's model: the hook tools, behind a read cache unless told.
+    fn model(&self) -> Box<dyn ModelBackend> {
+        let model = JujuModel::new(self.options.tools.clone(), self.context.model_uuid.clone());
+        if self.options.uncached_model_reads {
+            Box::new(model)
+        } else {
+            Box::new(ReadCache::new(model, self.context.unit.clone()))
         }
     }
 }
 
-fn acknowledge_hook(hook: &str, tools: &HookTools) -> DispatchOutcome {
-    let message = format!("charmbox: no handler for hook {hook}");
-    let mut outcome = DispatchOutcome::default();
-    if let Err(e) = juju_log(tools, LogLevel::Debug, &message) {
-        // Not worth failing a hook over: say so where Juju keeps stderr.
-        outcome.notes.push(format!("{message} (and {e})"));
+impl EventRunner for JujuRunner<'_> {
+    fn run(&mut self, event: &EventInfo, _replay: bool) -> Result<Option<RunReport>, RunError> {
+        let handler = if event.is_action {
+            self.charm.action_handler(&event.name)
+        } else {
+            self.charm.hook_handler(&event.name)
+        };
+        if handler.is_none() {
+            if event.is_action {
+                return Err(RunError::unknown_action(self.charm, &event.name));
+            }
+            self.notes
+                .extend(acknowledge_hook(&event.name, &self.options.tools));
+            return Ok(None);
+        }
+        let mut unit = self
+            .context
+            .unit_context(&DispatchPath::Hook(String::new()));
+        unit.event = event.clone();
+        let request = RunRequest {
+            context: unit,
+            action_id: self
+                .context
+                .action_uuid
+                .clone()
+                .filter(|_| event.is_action)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            data_dir: Some(self.data_dir.clone()),
+            limits: self.options.limits,
+            stop: None,
+        };
+        // Params come as Juju validated them (defaults filled in): Juju is
+        // the authority on a deployed charm, so they are not validated again.
+        let backends = Backends {
+            action: event
+                .is_action
+                .then(|| Box::new(JujuBackend::new(self.options.tools.clone())) as _),
+            model: self.model(),
+        };
+        run_handler(&self.charm.component, &request, backends).map(Some)
     }
-    outcome
+
+    fn state(&mut self) -> Result<Box<dyn ModelBackend>, DeferralError> {
+        Ok(self.model())
+    }
+
+    fn can_defer(&self) -> bool {
+        self.charm.can_defer()
+    }
+}
+
+/// Says in the debug log that a hook the charm does not handle came and
+/// went, as Juju says of a missing hook; it succeeds.
+fn acknowledge_hook(hook: &str, tools: &HookTools) -> Option<String> {
+    let message = format!("charmbox: no handler for hook {hook}");
+    // Not worth failing a hook over: say so where Juju keeps stderr.
+    juju_log(tools, LogLevel::Debug, &message)
+        .err()
+        .map(|e| format!("{message} (and {e})"))
 }
 
 fn run(
     context: &JujuContext,
-    action: &str,
+    path: &DispatchPath,
     options: &DispatchOptions,
     warnings: &mut Vec<String>,
 ) -> DispatchOutcome {
     let tools = &options.tools;
-    // Reports a failure before or outside the handler through action-fail.
+    let is_action = matches!(path, DispatchPath::Action(_));
+    // Reports a failure before or outside the handler: through action-fail
+    // for an action; for a hook, stderr and the exit status are all Juju
+    // reads.
     let fail = |message: String| {
         let mut outcome = DispatchOutcome::failed(message.clone());
-        if let Err(e) = action_fail(tools, &message) {
-            outcome
-                .notes
-                .push(format!("and it could not be reported: {e}"));
+        if is_action {
+            if let Err(e) = action_fail(tools, &message) {
+                outcome
+                    .notes
+                    .push(format!("and it could not be reported: {e}"));
+            }
         }
         outcome
     };
+    let event = context.unit_context(path).event;
     if let Some(name) = &context.action_name {
-        if name != action {
+        if is_action && *name != event.name {
             return fail(format!(
-                "JUJU_DISPATCH_PATH names action {action:?} but JUJU_ACTION_NAME names {name:?}; \
-                 Juju sets both to the same action"
+                "JUJU_DISPATCH_PATH names action {:?} but JUJU_ACTION_NAME names {name:?}; \
+                 Juju sets both to the same action",
+                event.name
             ));
         }
     }
@@ -215,7 +307,7 @@ fn run(
             ))
         }
     };
-    // The unit's data directory exists from its first action on, whether
+    // The unit's data directory exists from its first run on, whether
     // or not this charm reaches it (the run makes it only for one that does).
     let data_dir = context.unit.data_dir(&state_dir);
     if let Err(e) = crate::paths::create_private_dir_all(&data_dir) {
@@ -224,75 +316,78 @@ fn run(
             data_dir.display()
         ));
     }
-    let request = RunRequest {
-        context: context.unit_context(&DispatchPath::Action(action.to_owned())),
-        action_id: context
-            .action_uuid
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-        data_dir: Some(data_dir),
-        limits: options.limits,
-        stop: None,
+    let mut runner = JujuRunner {
+        charm: &charm,
+        context,
+        options,
+        data_dir,
+        notes: Vec::new(),
     };
-    // Params come as Juju validated them (defaults filled in): Juju is the
-    // authority on a deployed charm, so they are not validated again.
-    let model = JujuModel::new(tools.clone(), context.model_uuid.clone());
-    let model: Box<dyn ModelBackend> = if options.uncached_model_reads {
-        Box::new(model)
-    } else {
-        Box::new(ReadCache::new(model, context.unit.clone()))
-    };
-    let backends = Backends {
-        action: Some(Box::new(JujuBackend::new(tools.clone()))),
-        model,
-    };
-    let report = match run_handler(&charm.component, &request, backends) {
-        Ok(report) => report,
+    let handled = match crate::deferred::handle(&mut runner, event) {
+        Ok(handled) => handled,
         Err(e) => return fail(e.to_string()),
     };
     let mut outcome = DispatchOutcome {
-        exit_code: 0,
-        stdout: report.stdout.clone(),
-        stderr: report.stderr.clone(),
-        notes: Vec::new(),
-        end: Some(report.end.clone()),
+        notes: std::mem::take(&mut runner.notes),
+        ..DispatchOutcome::default()
     };
-    let message = report.message_with(&LIMIT_HINTS).unwrap_or_default();
-    // A hook tool that failed is the cause, whatever the handler made of it
-    // (a handler whose action-set failed usually returns that error).
-    if let Some(tool_error) = &report.record.backend_error {
-        // The tools are what is broken: report on stderr only.
-        outcome.exit_code = 1;
-        outcome.notes.push(tool_error.clone());
-        outcome.end = Some(RunEnd::BackendFailed);
-        return outcome;
-    }
-    match report.end {
-        RunEnd::Completed => {}
-        // The guest's action-fail, sent once with the message that stands
-        // (Juju keeps the last); the handler ran to its end: exit 0.
-        RunEnd::ActionFailed => {
-            if let Err(e) = action_fail(tools, &message) {
-                outcome.exit_code = 1;
-                outcome.notes.push(e.to_string());
-                outcome.end = Some(RunEnd::BackendFailed);
-            }
-        }
-        RunEnd::BackendFailed => {
+    for run in &handled.runs {
+        let Some(report) = &run.report else {
+            continue;
+        };
+        outcome.stdout.append(&report.stdout);
+        outcome.stderr.append(&report.stderr);
+        if !run.succeeded() {
+            let failed = describe_failure(report);
             outcome.exit_code = 1;
-            outcome.notes.push(message);
+            outcome.end = Some(failed.0.clone());
+            let message = if run.replay {
+                format!(
+                    "deferred hook {:?}, run again before this one, failed: {}",
+                    run.event.name, failed.1
+                )
+            } else {
+                failed.1
+            };
+            // The action's own failure reached Juju through action-fail
+            // already when its handler errored; report the rest.
+            let mut notes = if is_action && (run.replay || failed.0 != RunEnd::BackendFailed) {
+                fail(message).notes
+            } else {
+                vec![message]
+            };
+            // The reason first: `dispatch` prefixes it.
+            notes.append(&mut outcome.notes);
+            outcome.notes = notes;
+            return outcome;
         }
-        RunEnd::HandlerError
-        | RunEnd::TimedOut { .. }
-        | RunEnd::OutOfMemory { .. }
-        | RunEnd::Trapped
-        | RunEnd::Cancelled => {
-            let failed = fail(message);
-            outcome.exit_code = failed.exit_code;
-            outcome.notes = failed.notes;
+        if !run.replay {
+            outcome.end = Some(report.end.clone());
+            // The guest's action-fail, sent once with the message that
+            // stands (Juju keeps the last); the handler ran to its end:
+            // exit 0.
+            if report.end == RunEnd::ActionFailed {
+                let message = report.message_with(&LIMIT_HINTS).unwrap_or_default();
+                if let Err(e) = action_fail(tools, &message) {
+                    outcome.exit_code = 1;
+                    outcome.notes.push(e.to_string());
+                    outcome.end = Some(RunEnd::BackendFailed);
+                }
+            }
         }
     }
     outcome
+}
+
+/// How a failed run ended, and the message to report: a hook tool that
+/// failed is the cause, whatever the handler made of it (a handler whose
+/// action-set failed usually returns that error).
+fn describe_failure(report: &RunReport) -> (RunEnd, String) {
+    if let Some(tool_error) = &report.record.backend_error {
+        return (RunEnd::BackendFailed, tool_error.clone());
+    }
+    let message = report.message_with(&LIMIT_HINTS).unwrap_or_default();
+    (report.end.clone(), message)
 }
 
 #[cfg(test)]

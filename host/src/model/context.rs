@@ -41,6 +41,18 @@ impl UnitContext {
     }
 }
 
+/// Refuses the unit-state key charmbox keeps deferred events under: a
+/// charm that overwrote it would lose them.
+fn reserved_state_key(key: &str) -> Result<(), String> {
+    if key == crate::deferred::DEFERRED_STATE_KEY {
+        return Err(format!(
+            "state key {key:?} is charmbox's own (it keeps the unit's deferred events there): \
+             choose another key"
+        ));
+    }
+    Ok(())
+}
+
 /// Bounds on one run's model calls. Each field documents its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ModelLimits {
@@ -70,6 +82,11 @@ impl Default for ModelLimits {
 pub struct ModelRecord {
     /// Whether the hook deferred its event (`context.defer`).
     pub deferred: bool,
+    /// The databags the run wrote, when its changes stand: each relation
+    /// and whether it was the application's bag (else the unit's), in the
+    /// order first written. Juju fires `-relation-changed` on the other
+    /// side's units for each.
+    pub relations_written: Vec<(RelationId, bool)>,
     /// The first backend failure, if any: the run fails with it.
     pub backend_error: Option<String>,
 }
@@ -81,6 +98,7 @@ pub struct ModelContext {
     limits: ModelLimits,
     calls: usize,
     deferred: bool,
+    relations_written: Vec<(RelationId, bool)>,
     backend_error: Option<String>,
 }
 
@@ -94,6 +112,7 @@ impl ModelContext {
             limits,
             calls: 0,
             deferred: false,
+            relations_written: Vec::new(),
             backend_error: None,
         }
     }
@@ -122,8 +141,12 @@ impl ModelContext {
         if let Err(e) = self.backend.finish(committed) {
             self.backend_error.get_or_insert(e.0);
         }
+        if !committed {
+            self.relations_written.clear();
+        }
         ModelRecord {
             deferred: self.deferred,
+            relations_written: self.relations_written,
             backend_error: self.backend_error,
         }
     }
@@ -209,12 +232,17 @@ impl ModelContext {
 
     /// `state-get KEY`.
     pub fn state_get(&mut self, key: &str) -> Result<Option<String>, String> {
+        reserved_state_key(key)?;
         self.call(key.len(), |b| b.state_get(key))
     }
 
-    /// `state-get`, every key and value.
+    /// `state-get`, every key and value (but charmbox's own).
     pub fn state_list(&mut self) -> Result<Vec<(String, String)>, String> {
-        Ok(self.call(0, |b| b.state_list())?.into_iter().collect())
+        Ok(self
+            .call(0, |b| b.state_list())?
+            .into_iter()
+            .filter(|(key, _)| key != crate::deferred::DEFERRED_STATE_KEY)
+            .collect())
     }
 
     /// `state-set`, all or nothing.
@@ -222,11 +250,15 @@ impl ModelContext {
         if let Some((key, _)) = pairs.iter().find(|(key, _)| key.is_empty()) {
             return Err(format!("invalid state key {key:?}: a key may not be empty"));
         }
+        for (key, _) in &pairs {
+            reserved_state_key(key)?;
+        }
         self.call(pair_bytes(&pairs), |b| b.state_set(&pairs))
     }
 
     /// `state-delete`.
     pub fn state_delete(&mut self, key: &str) -> Result<(), String> {
+        reserved_state_key(key)?;
         self.call(key.len(), |b| b.state_delete(key))
     }
 
@@ -270,7 +302,11 @@ impl ModelContext {
         }
         self.call(pair_bytes(&pairs), |b| {
             b.relation_set(relation, app, &pairs)
-        })
+        })?;
+        if !self.relations_written.contains(&(relation, app)) {
+            self.relations_written.push((relation, app));
+        }
+        Ok(())
     }
 
     /// `secret-get`.

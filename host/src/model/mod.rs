@@ -168,6 +168,9 @@ macro_rules! refuse_all {
     };
 }
 
+#[cfg(test)]
+pub(crate) use refuse_all;
+
 impl ModelBackend for NoModel {
     refuse_all! {
         config_get() -> serde_json::Map<String, serde_json::Value>;

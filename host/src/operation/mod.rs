@@ -28,7 +28,7 @@ mod cancel;
 mod live_log;
 mod runner;
 mod schedule;
-mod unit_lock;
+pub(crate) mod unit_lock;
 
 pub use live_log::LIVE_AFTER;
 pub use runner::{

@@ -19,6 +19,8 @@ use super::Progress;
 use crate::action::ActionParams;
 use crate::charm::{Charm, CharmError, ParamsError};
 use crate::engine::Engine;
+use crate::events::runner::BagWrite;
+use crate::events::HookLog;
 use crate::model::local::{CharmModel, LocalModel, LocalModelError};
 use crate::run::{LimitHints, RunError};
 use crate::sandbox::SandboxLimits;
@@ -148,6 +150,10 @@ pub struct Finished {
     pub operation: OperationId,
     /// Its tasks, in unit order.
     pub tasks: Vec<Task>,
+    /// The relation databags its runs wrote: Juju fires
+    /// `-relation-changed` on the other side's units for each
+    /// ([`crate::events::LocalEvents::fire_bag_writes`]).
+    pub bag_writes: Vec<BagWrite>,
     /// The store's closing checkpoint, which may still be running; dropping
     /// the [`Finished`] waits for it, so keep it until the output is out.
     checkpoint: Checkpoint,
@@ -201,8 +207,8 @@ impl Operations {
     ) -> Result<PreparedOperation<'a>, OperationError> {
         let charm = request.charm;
         charm.ensure_runnable()?;
-        if charm.handler(request.action).is_none() {
-            return Err(RunError::not_an_action(charm, request.action).into());
+        if charm.action_handler(request.action).is_none() {
+            return Err(RunError::unknown_action(charm, request.action).into());
         }
         let units = match request.units {
             Units::Default => vec![charm.default_unit()?],
@@ -371,8 +377,10 @@ impl Operations {
         let _watch = CancelWatch::start(Arc::clone(&board), store.cancel_requests());
         progress.enqueued(operation, &tasks);
         let writer = store.into_writer(tasks.len())?;
+        let hooks = HookLog::open(&self.state_dir);
+        let written = std::sync::Mutex::new(Vec::new());
         let run = TaskRun {
-            charm: &charm.component,
+            charm,
             state_dir: &self.state_dir,
             model: &model.model,
             charm_model: &model.charm,
@@ -385,6 +393,8 @@ impl Operations {
             board: &board,
             progress: &progress,
             workers: None,
+            hooks: &hooks,
+            written: &written,
         };
         let tasks = match (claim, <[_; 1]>::try_from(tasks)) {
             (Some(claim), Ok([task])) => vec![run_claimed(&run, task, claim)],
@@ -395,6 +405,7 @@ impl Operations {
         Ok(Finished {
             operation,
             tasks,
+            bag_writes: crate::sync::into_inner(written),
             checkpoint,
         })
     }

@@ -14,10 +14,13 @@ use super::unit_lock::{Concurrency, UnitClaim, UnitLocker, UnitLocks, Wait};
 use super::Progress;
 use crate::action::local::LocalBackend;
 use crate::action::ActionParams;
-use crate::charm::CharmComponent;
+use crate::charm::Charm;
+use crate::deferred::HandleError;
+use crate::events::runner::{BagWrite, LocalRunner};
+use crate::events::HookLog;
 use crate::model::local::{CharmModel, LocalModel};
-use crate::model::{EventInfo, ModelBackend, NoModel, UnitContext};
-use crate::run::{run_handler, Backends, LimitHints, RunRequest};
+use crate::model::EventInfo;
+use crate::run::LimitHints;
 use crate::sandbox::SandboxLimits;
 use crate::store::TaskWriter;
 use crate::task::{Task, TaskStatus};
@@ -25,8 +28,8 @@ use crate::unit::UnitName;
 
 /// What every task of an operation shares.
 pub(crate) struct TaskRun<'a> {
-    /// The compiled charm.
-    pub charm: &'a CharmComponent,
+    /// The charm.
+    pub charm: &'a Charm,
     /// The state directory (units' data directories and locks).
     pub state_dir: &'a Path,
     /// The local model the units are in.
@@ -51,6 +54,12 @@ pub(crate) struct TaskRun<'a> {
     pub progress: &'a Arc<dyn Progress>,
     /// Most tasks run at once; `None` for one per core.
     pub workers: Option<usize>,
+    /// Where the hook runs before an action (deferred events) are
+    /// recorded.
+    pub hooks: &'a HookLog,
+    /// The databags the tasks (and the deferred events before them)
+    /// wrote, for the events they fire.
+    pub written: &'a Mutex<Vec<BagWrite>>,
 }
 
 /// Runs every pending task (one per unit), concurrently, and returns them
@@ -194,8 +203,9 @@ impl UnitDirs {
     }
 }
 
-/// Runs `task` (recorded as started) on its unit, held by `_locks`; its
-/// log lines are recorded as they come, and a cancel request stops it.
+/// Runs `task` (recorded as started) on its unit, held by `_locks`: the
+/// unit's deferred events first, then the action. Its log lines are
+/// recorded as they come, and a cancel request stops it.
 fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     let log = Arc::new(LiveLog::new(task.id, run.writer.log_sink()));
     let Some(stop) = run.board.start(task.id, Some(Arc::clone(&log))) else {
@@ -203,36 +213,53 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
     };
     run.progress.started(&task);
     let event = EventInfo::action(run.action);
-    // A charm that imports nothing of the model gets none: its runs open
-    // nothing (1000 of them at once stay as quick as without a model).
-    let model: Box<dyn ModelBackend> = if run.charm.reach().reaches_model() {
-        Box::new(run.model.backend(&task.unit, run.charm_model, &event))
-    } else {
-        Box::new(NoModel)
-    };
-    let request = RunRequest {
-        context: UnitContext::local(task.unit.clone(), run.model.identity(), event),
-        data_dir: Some(task.unit.data_dir(run.state_dir)),
-        // Juju gives an action its task's id.
-        action_id: task.id.to_string(),
-        limits: run.limits,
-        stop: Some(stop),
-    };
     let progress = Arc::clone(run.progress);
     let observed = task.clone();
     let backend = LocalBackend::new(run.params.clone()).on_log(move |entry| {
         log.log(entry);
         progress.log(&observed, entry);
     });
-    let backends = Backends {
-        action: Some(Box::new(backend)),
-        model,
+    let mut runner = LocalRunner {
+        charm: run.charm,
+        charm_model: run.charm_model,
+        model: run.model,
+        unit: &task.unit,
+        state_dir: run.state_dir,
+        limits: run.limits,
+        hints: run.hints,
+        log: run.hooks,
+        cause: String::new(),
+        before: format!("action task {}", task.id),
+        // Juju gives an action its task's id.
+        action: Some((Box::new(backend), task.id.to_string())),
+        written: Vec::new(),
+        stop: Some(stop),
     };
-    let ran = run_handler(run.charm, &request, backends);
+    let handled = runner.handle(event);
     run.board.finish(task.id);
-    match ran {
-        Ok(report) => task.finish(report, &run.hints),
-        Err(e) => return errored(task, e.to_string(), run.writer),
+    crate::sync::lock(run.written).append(&mut runner.written);
+    match handled {
+        Ok(mut handled) => {
+            let failed_replay = handled.runs.iter().position(|r| r.replay && !r.succeeded());
+            match failed_replay {
+                Some(index) => {
+                    let failed = handled.runs.swap_remove(index);
+                    let report = failed.report.expect("a failed run has a report");
+                    let reason = report.message_with(&run.hints).unwrap_or_default();
+                    task.finish(report, &run.hints);
+                    task.message = Some(format!(
+                        "deferred hook {:?}, run again before this action, failed: {reason}",
+                        failed.event.name
+                    ));
+                }
+                None => match handled.runs.pop().and_then(|r| r.report) {
+                    Some(report) => task.finish(report, &run.hints),
+                    None => return errored(task, "the action did not run".into(), run.writer),
+                },
+            }
+        }
+        Err(HandleError::Run(e)) => return errored(task, e.to_string(), run.writer),
+        Err(HandleError::Deferral(e)) => return errored(task, e.to_string(), run.writer),
     }
     run.writer.finished(&task);
     run.progress.finished(&task);

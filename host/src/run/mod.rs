@@ -23,7 +23,7 @@ pub(crate) use stop::Cancelled;
 pub use stop::{Deadline, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
-use crate::charm::{Charm, CharmComponent, HandlerSignature};
+use crate::charm::{CharmComponent, HandlerSignature};
 use crate::engine::Engine;
 use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
 use crate::sandbox::guards::WaitBound;
@@ -79,6 +79,15 @@ pub enum RunError {
         /// The handlers it does export.
         available: Vec<String>,
     },
+    /// A hook's name, asked for as an action.
+    #[error(
+        "{name:?} is a hook, not an action: fire it with `charmbox run-hook UNIT {name}` (or, \
+         under Juju, Juju fires it)"
+    )]
+    NotAnAction {
+        /// The hook's name.
+        name: String,
+    },
     /// The component imports something the host does not provide.
     #[error(
         "{path} cannot run: it imports {}, which charmbox does not provide (run `charmbox check` for details)",
@@ -96,20 +105,16 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// The error for `action`, which `charm` does not export.
-    pub fn unknown_action(charm: &CharmComponent, action: &str) -> Self {
-        Self::UnknownAction {
-            action: action.to_owned(),
-            available: charm.handlers().keys().cloned().collect(),
-        }
-    }
-
-    /// The error for `action`, which is not one of `charm`'s actions
-    /// ([`Charm::actions`]).
-    pub fn not_an_action(charm: &Charm, action: &str) -> Self {
-        Self::UnknownAction {
-            action: action.to_owned(),
-            available: charm.actions().into_iter().map(str::to_owned).collect(),
+    /// The error for `action`, which is not one of `charm`'s actions.
+    pub fn unknown_action(charm: &crate::charm::Charm, action: &str) -> Self {
+        match charm.receivable_hook(action) {
+            Some(_) => Self::NotAnAction {
+                name: action.to_owned(),
+            },
+            None => Self::UnknownAction {
+                action: action.to_owned(),
+                available: charm.action_names(),
+            },
         }
     }
 }
@@ -133,9 +138,10 @@ pub fn run_handler(
     backends: Backends,
 ) -> Result<RunReport, RunError> {
     let name = request.handler();
-    let handler = charm
-        .handler(name)
-        .ok_or_else(|| RunError::unknown_action(charm, name))?;
+    let handler = charm.handler(name).ok_or_else(|| RunError::UnknownAction {
+        action: name.to_owned(),
+        available: charm.handlers().keys().cloned().collect(),
+    })?;
     let pre = charm
         .instance_pre()
         .ok_or_else(|| RunError::MissingImports {

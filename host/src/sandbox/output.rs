@@ -32,6 +32,15 @@ pub struct CapturedOutput {
     pub dropped: usize,
 }
 
+impl CapturedOutput {
+    /// Adds what another run captured after this one's (the output of a
+    /// process that ran several handlers).
+    pub fn append(&mut self, other: &CapturedOutput) {
+        self.bytes.extend_from_slice(&other.bytes);
+        self.dropped += other.dropped;
+    }
+}
+
 impl OutputCapture {
     /// A capture keeping at most `capacity` bytes.
     pub fn new(capacity: usize) -> Self {

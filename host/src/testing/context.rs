@@ -208,11 +208,11 @@ impl Context {
             }
         };
         let charm = &self.loaded.charm;
-        if charm.handler(action).is_none() {
+        if charm.action_handler(action).is_none() {
             return Err(TestError::CannotRun {
                 action: action.to_owned(),
                 params: Box::new(given),
-                message: RunError::not_an_action(charm, action).to_string(),
+                message: RunError::unknown_action(charm, action).to_string(),
             });
         }
         let params = charm
@@ -282,6 +282,43 @@ impl Context {
         } else {
             Err(TestError::ActionFailed(ActionFailed::from(output)))
         }
+    }
+
+    /// The error for a hook that cannot run, and why.
+    pub(super) fn cannot(&self, hook: &str, message: String) -> TestError {
+        TestError::CannotRun {
+            action: hook.to_owned(),
+            params: Box::new(Value::Null),
+            message,
+        }
+    }
+
+    /// The unit a hook runs on.
+    pub(super) fn test_unit(&self, hook: &str) -> Result<UnitName, TestError> {
+        self.unit.clone().ok_or_else(|| {
+            self.cannot(
+                hook,
+                match self.loaded.charm.default_unit() {
+                    Err(e) => format!("{e}: with `Context::with_unit(\"my-app/0\")`"),
+                    Ok(unit) => format!("no unit chosen (the charm's own is {unit})"),
+                },
+            )
+        })
+    }
+
+    /// The model's identity.
+    pub(super) fn identity(&self) -> &ModelIdentity {
+        &self.model
+    }
+
+    /// What the charm declares for the model.
+    pub(super) fn charm_model(&self) -> &Arc<CharmModel> {
+        &self.charm_model
+    }
+
+    /// Each run's bounds.
+    pub(super) fn limits(&self) -> SandboxLimits {
+        self.limits
     }
 
     /// Runs `action` expecting it to fail, and returns the failure.

@@ -32,6 +32,10 @@
 //! their data, secrets, the unit's state; the output carries the model
 //! after the run and the `juju-log` lines it wrote.
 //!
+//! Hooks run the same way ([`Context::run_hook`], [`hooks`]): a state in,
+//! with the unit's deferred events, the runs and the state after out, and
+//! the `-relation-changed` events the runs' databag writes would fire.
+//!
 //! The pieces: [`Context`] loads a charm and runs its actions
 //! ([`context`]); what a run reports is an [`ActionOutput`], or an
 //! [`ActionFailed`] inside a [`TestError`] ([`output`], [`error`]); a charm
@@ -41,6 +45,7 @@
 pub mod build;
 mod context;
 pub mod error;
+pub mod hooks;
 mod load;
 pub mod model;
 pub mod output;
@@ -49,6 +54,7 @@ mod tempdir;
 pub use build::{build_crate, BuildError, CrateBuild, BUILD_SUBDIR, WASM_TARGET};
 pub use context::Context;
 pub use error::{InvalidParams, TestError};
+pub use hooks::{FiredEvent, HookOutput, HookRunOutput};
 pub use model::{JujuLogLine, RelationState, SecretState, State};
 pub use output::{ActionFailed, ActionOutput};
 
@@ -59,6 +65,8 @@ pub(crate) const LIMIT_HINTS: crate::run::LimitHints = crate::run::LimitHints {
     disk: "raise it with `Context::with_limits`",
 };
 
+#[cfg(test)]
+mod hooks_tests;
 #[cfg(test)]
 mod model_tests;
 #[cfg(test)]

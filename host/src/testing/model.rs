@@ -66,6 +66,10 @@ pub struct State {
     pub secrets: Vec<SecretState>,
     /// Its open ports.
     pub opened_ports: Vec<PortRange>,
+    /// The unit's deferred events, oldest first: a hook run
+    /// ([`super::Context::run_hook`]) runs them before its own, and its
+    /// output holds those deferred after.
+    pub deferred: Vec<crate::model::EventInfo>,
 }
 
 /// One relation, with every bag in it.
@@ -621,6 +625,7 @@ pub(super) fn read_back(
                 relations,
                 secrets,
                 opened_ports,
+                deferred: given.deferred.clone(),
             };
             let log = rows
                 .debug_log(Some(&unit_name), 0)?
