@@ -4,9 +4,12 @@
 
 mod actions;
 mod args;
+mod build;
 mod cache;
 mod check;
+mod compiling;
 mod dispatch;
+mod init;
 mod output;
 mod pack;
 mod progress;
@@ -70,7 +73,8 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
         .cloned()
         .flatten()
         .or_else(ComponentCache::default_dir);
-    let mut builder = Engine::builder();
+    let mut builder = Engine::builder()
+        .compile_observer(std::sync::Arc::new(compiling::CompileNotice::default()));
     if let Some(pooling) = pooling {
         builder = builder.pooling(pooling);
     }
@@ -84,6 +88,12 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a charm: a project in Rust, Python or JavaScript that builds,
+    /// passes check and runs its example action as it is.
+    Init(init::InitArgs),
+    /// Build a charm project into its charm.wasm, installing the pinned
+    /// toolchain it needs on first use.
+    Build(build::BuildArgs),
     /// Run an action on a unit, like `juju run`.
     Run(run::RunArgs),
     /// List a charm's actions, like `juju actions`.
@@ -151,6 +161,8 @@ fn main() -> ExitCode {
     let explicit_state_dir = cli.state_dir.clone();
     let state_dir = cli.state_dir.or_else(charmbox::paths::default_state_dir);
     let result = match cli.command {
+        Command::Init(args) => init::execute(args),
+        Command::Build(args) => build::execute(args),
         Command::Run(args) => run::execute(args, state_dir),
         Command::Actions(args) => actions::execute(args),
         Command::Check(args) => check::execute(args),

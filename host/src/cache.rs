@@ -59,6 +59,8 @@ pub enum CacheOutcome {
 /// A component file's bytes and its identity when they were read.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// The file it was read from.
+    pub path: PathBuf,
     /// The file's contents.
     pub bytes: Vec<u8>,
     /// Its identity, when it did not change while being read.
@@ -69,7 +71,11 @@ impl SourceFile {
     /// Reads the file at `path`, noting its identity for the cache's index.
     pub fn read(path: &Path) -> std::io::Result<Self> {
         let (bytes, identity) = read_whole(path)?;
-        Ok(Self { bytes, identity })
+        Ok(Self {
+            path: path.to_owned(),
+            bytes,
+            identity,
+        })
     }
 }
 
