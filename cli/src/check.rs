@@ -18,7 +18,18 @@ pub struct CheckArgs {
 /// status (1 when there is any problem).
 pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     let engine = super::engine()?;
-    let charm = Charm::load(&engine, &args.charm)?;
+    if let Some(stale) = charmbox::project::sources::stale(&args.charm) {
+        eprintln!("warning: {stale}");
+    }
+    // A charm that cannot be loaded is a problem like any other: exit 1.
+    let charm = match Charm::load(&engine, &args.charm) {
+        Ok(charm) => charm,
+        Err(e) => {
+            println!("{}: 1 problem:", args.charm.display());
+            println!("- {e}");
+            return Ok(EXIT_FAILED);
+        }
+    };
     let problems = charm.check();
     if problems.is_empty() {
         let handlers = charm.component.handlers().len();

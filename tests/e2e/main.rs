@@ -7,6 +7,7 @@ mod cache;
 mod contract;
 mod foundation;
 mod hostile;
+mod init;
 mod juju;
 mod juju_model;
 mod languages;

@@ -49,13 +49,16 @@ pub enum CharmError {
     Metadata(#[from] MetadataError),
     /// A charm directory without its component.
     #[error(
-        "{dir} has no {COMPONENT_FILE}: build the charm (for Rust: `cargo build --release \
-         --target wasm32-wasip2`) and copy the .wasm it writes to {}",
-        .dir.join(COMPONENT_FILE).display()
+        "{} has no {COMPONENT_FILE}: {}",
+        .dir.display(),
+        no_component_hint(.dir, *.language)
     )]
     NoComponent {
         /// The charm directory.
         dir: PathBuf,
+        /// The language of the project there, when it is one `charmbox
+        /// build` knows.
+        language: Option<crate::project::Language>,
     },
     /// The component could not be loaded.
     #[error(transparent)]
@@ -73,6 +76,21 @@ pub enum CharmError {
         /// The charm's name.
         name: String,
     },
+}
+
+fn no_component_hint(dir: &Path, language: Option<crate::project::Language>) -> String {
+    match language {
+        Some(language) => format!(
+            "build this {language} charm with {} in {}",
+            language.build_hint(),
+            dir.display()
+        ),
+        None => format!(
+            "build the charm's component and put it at {} (for a Rust, Python or JavaScript \
+             project, `charmbox build` does both)",
+            dir.join(COMPONENT_FILE).display()
+        ),
+    }
 }
 
 fn unsound_message(problems: &[Diagnostic]) -> String {
@@ -163,6 +181,7 @@ impl Charm {
         if !component.is_file() {
             return Err(CharmError::NoComponent {
                 dir: path.to_owned(),
+                language: crate::project::Language::detect(path).ok(),
             });
         }
         Ok((Some(metadata), component))
