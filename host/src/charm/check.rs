@@ -51,17 +51,7 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
             .unwrap_or_default();
         for action in metadata.actions.keys() {
             if component.handler(action).is_none() && others_by_name(action).is_none() {
-                found.push(Diagnostic {
-                    kind: DiagnosticKind::NotExported,
-                    problem: format!(
-                        "action {action:?} is declared in {file} but the component does not export it"
-                    ),
-                    hint: format!(
-                        "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
-                         WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
-                         action from {file}."
-                    ),
-                });
+                found.push(not_exported(action, &file));
             }
         }
         // Loading checked each schema; compiling is the last word on it.
@@ -110,18 +100,37 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
         });
     }
     for missing in component.missing_imports() {
-        found.push(Diagnostic {
-            kind: DiagnosticKind::MissingImport,
-            problem: format!(
-                "the component imports {}, which charmbox does not provide ({})",
-                missing.name, missing.reason
-            ),
-            hint: "charmbox provides WASI 0.2 (cli, clocks, filesystem, io, random; no network) \
+        found.push(missing_import(&missing.name, &missing.reason));
+    }
+    found
+}
+
+/// Action `action`, declared in metadata `file`, is not exported.
+pub(crate) fn not_exported(action: &str, file: &str) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::NotExported,
+        problem: format!(
+            "action {action:?} is declared in {file} but the component does not export it"
+        ),
+        hint: format!(
+            "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
+             WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
+             action from {file}."
+        ),
+    }
+}
+
+/// The component imports `name`, which the host does not link, for `reason`.
+pub(crate) fn missing_import(name: &str, reason: &str) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::MissingImport,
+        problem: format!(
+            "the component imports {name}, which charmbox does not provide ({reason})"
+        ),
+        hint: "charmbox provides WASI 0.2 (cli, clocks, filesystem, io, random; no network) \
                    and the juju:charm contract (0.1.0's action interface; every interface of \
                    0.2.0): remove the dependency that pulls this import in (a JavaScript charm \
                    built with componentize-js needs `-d http -d fetch-event`)"
-                .into(),
-        });
+            .into(),
     }
-    found
 }

@@ -11,13 +11,15 @@
 //! - [`component`]: compiling, linking and introspecting the `.wasm`.
 //! - [`metadata`]: `charmcraft.yaml` / `actions.yaml`, with Juju's rules.
 //! - [`schema`]: params schemas: validation and defaults.
-//! - [`check`]: whether metadata and component agree.
+//! - [`check`]: whether metadata and component agree; [`precheck`]: what
+//!   the component's names alone tell, before it is compiled.
 //! - [`reach`]: what the component can reach, in words.
 
 pub mod check;
 pub mod component;
 pub mod hooks;
 pub mod metadata;
+pub mod precheck;
 pub mod reach;
 pub mod schema;
 
@@ -78,6 +80,25 @@ pub enum CharmError {
     },
 }
 
+/// The name of a bare component at `path`: see [`Charm::new`].
+fn bare_name(path: &Path) -> String {
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let is_charm_wasm = path.file_name().is_some_and(|n| n == COMPONENT_FILE);
+    let directory = std::path::absolute(path).ok().and_then(|p| {
+        p.parent()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+    });
+    match directory {
+        Some(dir) if is_charm_wasm && !dir.is_empty() => dir,
+        _ => stem(path),
+    }
+}
+
 fn no_component_hint(dir: &Path, language: Option<crate::project::Language>) -> String {
     match language {
         Some(language) => format!(
@@ -122,15 +143,14 @@ impl Charm {
 
     /// A charm of `component` with `metadata` (`None` for a bare
     /// component). Its name is the metadata's, else the component file's
-    /// stem (`hello.wasm` is `hello`).
+    /// stem (`hello.wasm` is `hello`); a bare `charm.wasm`, the name every
+    /// charm directory's component has, is named after its directory
+    /// (`my-charm/charm.wasm` is `my-charm`), so that two of them do not
+    /// share the units (and data) of one application `charm`.
     pub fn new(metadata: Option<CharmMetadata>, component: CharmComponent) -> Self {
         let name = match &metadata {
             Some(m) => m.name.clone(),
-            None => component
-                .path()
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            None => bare_name(component.path()),
         };
         Self {
             name,
@@ -169,7 +189,9 @@ impl Charm {
         Ok(CharmMetadata::read_dir(path)?)
     }
 
-    fn locate(path: &Path) -> Result<(Option<CharmMetadata>, PathBuf), CharmError> {
+    /// The metadata (for a charm directory) and the component file of the
+    /// charm at `path`, without loading the component.
+    pub fn locate(path: &Path) -> Result<(Option<CharmMetadata>, PathBuf), CharmError> {
         if !path.exists() {
             return Err(CharmError::NotFound(path.to_owned()));
         }

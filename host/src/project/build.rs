@@ -164,6 +164,15 @@ pub fn build(
         Language::Python => super::python::build(dir, &component, options, progress)?,
         Language::JavaScript => super::js::build(dir, &component, options, progress)?,
     };
+    if up_to_date {
+        // The sources' contents are those it was built from, but a newer
+        // file time would still call it stale: it is as new as they are.
+        std::fs::File::options()
+            .append(true)
+            .open(&component)
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            .map_err(BuildError::io(&component))?;
+    }
     let bytes = std::fs::metadata(&component)
         .map_err(BuildError::io(&component))?
         .len();
