@@ -139,6 +139,7 @@ fn units(c: &mut Criterion) {
 const HINTS: LimitHints = LimitHints {
     timeout: "",
     memory: "",
+    disk: "",
 };
 
 fn cli(c: &mut Criterion) {

@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use charmbox::run::LimitHints;
-use charmbox::sandbox::SandboxLimits;
+use charmbox::sandbox::{DiskLimits, SandboxLimits};
 use clap::Args;
 
 /// How the CLI tells a user to raise a limit a task hit.
 pub const LIMIT_HINTS: LimitHints = LimitHints {
     timeout: "raise the limit with --timeout",
     memory: "raise it with --memory",
+    disk: "raise it with --disk, or --inodes for files and directories",
 };
 
 /// Sandbox limits on the command line.
@@ -20,9 +21,13 @@ pub struct LimitArgs {
     #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
     timeout: Timeout,
 
-    /// Memory cap for each sandbox ("256MiB", "1GiB", bytes).
+    /// Memory cap for each sandbox, all its memories and tables together
+    /// ("256MiB", "1GiB", bytes).
     #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
     memory: usize,
+
+    #[command(flatten)]
+    disk: DiskArgs,
 }
 
 impl LimitArgs {
@@ -31,7 +36,31 @@ impl LimitArgs {
         SandboxLimits {
             timeout: self.timeout.0,
             memory_bytes: self.memory,
+            disk: self.disk.limits(),
             ..SandboxLimits::default()
+        }
+    }
+}
+
+/// A unit's data directory budget on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct DiskArgs {
+    /// Most bytes of files in each unit's data directory ("1GiB", "512MiB");
+    /// a sparse file counts for its whole size.
+    #[arg(long, default_value = "1GiB", value_parser = parse_size, value_name = "SIZE")]
+    disk: usize,
+
+    /// Most files, directories and links in each unit's data directory.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    inodes: u64,
+}
+
+impl DiskArgs {
+    /// The budget these flags give.
+    pub fn limits(&self) -> DiskLimits {
+        DiskLimits {
+            bytes: self.disk as u64,
+            inodes: self.inodes,
         }
     }
 }

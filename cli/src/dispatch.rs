@@ -10,10 +10,13 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::args::{parse_size, parse_timeout, Timeout};
+use super::args::{parse_size, parse_timeout, DiskArgs, Timeout};
 use charmbox::juju::dispatch::{dispatch, DispatchOptions};
 use charmbox::juju::{HookTools, JujuContext, DEFAULT_TOOL_TIMEOUT};
 use charmbox::sandbox::{CapturedOutput, SandboxLimits};
+
+/// How long the `action-fail` reporting a stuck handler may take.
+const LAST_WORD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Arguments of `charmbox dispatch`.
 #[derive(Debug, Args)]
@@ -22,9 +25,13 @@ pub struct DispatchArgs {
     #[arg(long, default_value = "5m", value_parser = parse_timeout, value_name = "DURATION")]
     timeout: Timeout,
 
-    /// Memory cap for the handler's sandbox ("256MiB", "1GiB", bytes).
+    /// Memory cap for the handler's sandbox, all its memories and tables
+    /// together ("256MiB", "1GiB", bytes).
     #[arg(long, default_value = "256MiB", value_parser = parse_size, value_name = "SIZE")]
     memory: usize,
+
+    #[command(flatten)]
+    disk: DiskArgs,
 
     /// Deadline for each hook tool call (action-get, action-set, ...); a tool
     /// that misses it is killed and the action fails.
@@ -84,11 +91,27 @@ pub fn execute(args: DispatchArgs, state_dir: Option<PathBuf>) -> anyhow::Result
         limits: SandboxLimits {
             timeout: args.timeout.0,
             memory_bytes: args.memory,
+            disk: args.disk.limits(),
             ..SandboxLimits::default()
         },
         tools: HookTools::new().with_timeout(args.hook_tool_timeout),
         uncached_model_reads: args.no_model_cache,
     };
+    // A handler its deadline cannot stop must not hold Juju's queue of
+    // hooks for the unit: report it and end the process.
+    let tools = options
+        .tools
+        .clone()
+        .with_timeout(LAST_WORD_TIMEOUT.min(options.tools.timeout()));
+    charmbox::run::watchdog::on_overrun(move |overrun| {
+        let message = format!(
+            "{}; charmbox ended the process so that Juju can go on",
+            overrun.describe()
+        );
+        let _ = charmbox::juju::tools::action_fail(&tools, &message);
+        eprintln!("charmbox: {message}");
+        std::process::exit(1);
+    });
     let outcome = dispatch(&context, &options);
     write_output(&mut std::io::stdout().lock(), &outcome.stdout, "stdout");
     let mut stderr = std::io::stderr().lock();

@@ -15,6 +15,7 @@ mod pack;
 mod progress;
 mod run;
 mod tasks;
+mod terminal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,7 +80,11 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
         builder = builder.pooling(pooling);
     }
     if let Some(dir) = dir {
-        builder = builder.cache(ComponentCache::new(dir));
+        // An untrusted cache costs speed, never safety: say why, go on.
+        match ComponentCache::open(dir) {
+            Ok(cache) => builder = builder.cache(cache),
+            Err(e) => eprintln!("warning: {e}; compiling without it"),
+        }
     }
     builder
         .build()
@@ -135,8 +140,27 @@ impl Command {
     }
 }
 
+/// Raises this process's soft limit on open descriptors to its hard limit:
+/// each sandbox may hold `charmbox::sandbox::DEFAULT_MAX_DESCRIPTORS` open,
+/// and one runs on each core at once, which a soft limit of 1,024 would not
+/// leave room for on a machine of many cores.
+fn raise_descriptor_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit and setrlimit with a valid resource and a pointer to
+    // a live struct.
+    unsafe {
+        let mut limit = std::mem::zeroed::<libc::rlimit>();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 /// Parses the process's arguments, runs the command and returns its exit code.
 fn main() -> ExitCode {
+    raise_descriptor_limit();
     // The library's warnings (a cache it cannot write, a checkpoint that
     // failed) reach the operator on stderr; RUST_LOG chooses more.
     tracing_subscriber::fmt()

@@ -5,6 +5,8 @@ use std::io::Write as _;
 
 use serde::Serialize;
 
+use super::terminal::TerminalSafe;
+
 /// Output formats, as `juju run --format` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -21,7 +23,11 @@ pub fn print<T: Serialize + ?Sized>(value: &T, format: Format) -> anyhow::Result
     match format {
         Format::Yaml => serde_norway::to_writer(&mut out, value)?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, value)?;
+            // C1 and bidirectional controls escaped too (see `terminal`).
+            let formatter = TerminalSafe(serde_json::ser::PrettyFormatter::new());
+            value.serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out, formatter,
+            ))?;
             out.write_all(b"\n")?;
         }
     }

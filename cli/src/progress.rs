@@ -15,6 +15,8 @@ use charmbox::operation::Progress;
 use charmbox::task::Task;
 use charmbox::time::format_clock;
 
+use super::terminal::escape_controls;
+
 /// Locks `mutex`, poisoned or not: progress lines stay whole if a thread
 /// panicked while writing one.
 fn lock<T: ?Sized>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -82,11 +84,12 @@ impl TerminalProgress {
 
 impl Progress for TerminalProgress {
     fn log(&self, task: &Task, entry: &LogEntry) {
+        // The guest's words, shown, never obeyed (see `terminal`).
         self.line(format!(
             "{} {}: {}",
             format_clock(entry.timestamp),
             task.unit,
-            entry.message
+            escape_controls(&entry.message)
         ));
     }
 

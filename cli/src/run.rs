@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context as _};
-use charmbox::action::params::{apply_args, ArgTyping};
+use anyhow::{anyhow, Context as _};
+use charmbox::action::params::{apply_args, parse_params_file, ArgTyping};
 use charmbox::charm::{Charm, CharmError};
 use charmbox::engine::Pooling;
 use charmbox::operation::background::ADOPTED;
@@ -96,6 +96,7 @@ impl RunArgs {
 /// compiled charm are left to the OS (see the end of the function).
 pub fn execute(args: RunArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
+    end_on_overrun();
     if let Some(stale) = charmbox::project::sources::stale(&args.charm) {
         eprintln!("warning: {stale}");
     }
@@ -213,6 +214,7 @@ pub fn execute_operation(
     state_dir: Option<PathBuf>,
 ) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
+    end_on_overrun();
     let engine = super::engine()?;
     let operations = Operations::new(&state_dir);
     let finished = operations.run_queued(
@@ -227,6 +229,19 @@ pub fn execute_operation(
         LIMIT_HINTS,
     )?;
     Ok(exit_status(finished.all_completed()))
+}
+
+/// A run its deadline cannot stop ends the process: the unit's lock and
+/// the operation are not held for as long as the run would block. The
+/// task is then marked aborted by the next charmbox that opens the store.
+fn end_on_overrun() {
+    charmbox::run::watchdog::on_overrun(|overrun| {
+        eprintln!(
+            "error: {}; charmbox is ending the process, and the task will be marked aborted",
+            overrun.describe()
+        );
+        std::process::exit(i32::from(EXIT_FAILED));
+    });
 }
 
 fn exit_status(all_completed: bool) -> u8 {
@@ -255,16 +270,8 @@ fn read_params(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read params file {}", path.display()))?;
-            match serde_norway::from_str::<Value>(&text).with_context(|| {
-                format!("params file {} is not valid YAML or JSON", path.display())
-            })? {
-                Value::Object(map) => map,
-                Value::Null => Map::new(),
-                _ => bail!(
-                    "params file {} must hold a map of param names to values",
-                    path.display()
-                ),
-            }
+            parse_params_file(&text)
+                .with_context(|| format!("params file {} cannot be used", path.display()))?
         }
     };
     let typing = if string_args {

@@ -1,24 +1,39 @@
 //! The compiled-component cache: the native code Cranelift makes from a
 //! component, kept on disk so later runs map it instead of compiling again.
 //!
+//! Whoever can write the cache runs native code as charmbox's user (root on
+//! a Juju unit), so the cache trusts nothing it did not make itself:
+//!
+//! - **The directory** is created `0700` and refused, with a warning (the
+//!   component is then compiled without a cache), when another user owns
+//!   it or its group or others may write to it. Everything in it is
+//!   reached through the open directory (cap-std), never by joining a name
+//!   from a file to a path, and only names this cache makes are opened.
 //! - **Artifacts** are keyed by the component's content hash and the
-//!   engine's compatibility hash (wasmtime version, target, settings): a
-//!   changed charm or a different charmbox never picks up a stale artifact.
-//!   Each ends in a trailer holding the content hash it was compiled from
-//!   and a checksum of its own bytes, so a corrupt, truncated or foreign
-//!   file (another component's artifact under this name) is thrown away and
-//!   the component compiled afresh, never trusted blindly.
-//! - Artifacts are **mapped**, not read: wasmtime maps the file, and a
-//!   guest's initial memory is mapped copy-on-write straight from it. The
-//!   trailer follows the ELF image, which wasmtime ignores.
+//!   engine's compatibility hash (wasmtime version, target, settings), and
+//!   each ends in a trailer holding that content hash and a keyed MAC
+//!   (BLAKE3) of its image under the cache's own secret key (`key`, 32
+//!   random bytes, `0600`): an artifact someone else wrote, with a trailer
+//!   they recomputed, fails the MAC, as does a corrupt, truncated or
+//!   foreign one, and the component is compiled afresh. An artifact must
+//!   also be a regular file of this user that no one else may write, with
+//!   one link.
+//! - **What is checked is what is mapped**: an artifact is opened once,
+//!   its bytes are checked through that descriptor, and wasmtime maps that
+//!   same open file (`/proc/self/fd/N`), not a path that could be swapped
+//!   between the check and the map. A freshly written artifact is mapped
+//!   from the descriptor it was written through, after the rename is seen
+//!   to have put that file in place.
 //! - An **index** (`index/`) maps a component file's identity (device,
 //!   inode, size, modification and change times) to its artifact and to the
-//!   identity the artifact had when its checksum last passed. A run whose
-//!   component and artifact are both unchanged reads neither: it maps the
-//!   artifact. Any write to either file changes its change time (which no
-//!   user can set back), so the next run hashes and checks again.
-//! - Writes go to a temporary file renamed into place, so concurrent first
-//!   runs never see half an artifact or half an index entry.
+//!   identity the artifact had when its MAC last passed, itself under a MAC.
+//!   A run whose component and artifact are both unchanged reads neither:
+//!   it maps the artifact. Any write to either file changes its change time
+//!   (which no user can set back), so the next run checks again.
+//! - Writes go to a temporary file of an unpredictable name, created
+//!   exclusively, renamed into place: concurrent first runs (also two
+//!   containers sharing a cache, both pid 1) never see half an artifact or
+//!   half an index entry, nor write each other's.
 //!
 //! Location: `--cache-dir`, else `$CHARMBOX_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/charmbox` (`~/.cache/charmbox`).
@@ -27,22 +42,49 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt as _};
 use wasmtime::component::Component;
 use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
 /// Bytes that end every artifact file.
-const MAGIC: &[u8; 8] = b"CBXCWSM2";
-/// The content hash of the component, the checksum of the ELF image, then
+const MAGIC: &[u8; 8] = b"CBXCWSM3";
+/// The content hash of the component, the MAC of the ELF image, then
 /// [`MAGIC`].
-const TRAILER_LEN: usize = 16 + 16 + MAGIC.len();
+const TRAILER_LEN: usize = 16 + 32 + MAGIC.len();
 /// The index's subdirectory.
 const INDEX_DIR: &str = "index";
+/// The cache's secret key.
+const KEY_FILE: &str = "key";
+/// Its length.
+const KEY_LEN: usize = 32;
 
-/// A directory of compiled components.
-#[derive(Debug, Clone)]
+/// A directory of compiled components, checked and opened.
+#[derive(Clone)]
 pub struct ComponentCache {
     dir: PathBuf,
+    root: Arc<Dir>,
+    key: [u8; KEY_LEN],
+}
+
+impl std::fmt::Debug for ComponentCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key.
+        f.debug_struct("ComponentCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a cache directory is not used.
+#[derive(Debug, thiserror::Error)]
+#[error("not using the compiled-component cache {}: {reason}", .dir.display())]
+pub struct CacheError {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Why, and what to do.
+    pub reason: String,
 }
 
 /// How a component was obtained.
@@ -70,7 +112,8 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads the file at `path`, noting its identity for the cache's index.
     pub fn read(path: &Path) -> std::io::Result<Self> {
-        let (bytes, identity) = read_whole(path)?;
+        let mut file = File::open(path)?;
+        let (bytes, identity) = read_whole(&mut file)?;
         Ok(Self {
             path: path.to_owned(),
             bytes,
@@ -79,12 +122,13 @@ impl SourceFile {
     }
 }
 
-/// The contents of the file at `path`, and its identity if it did not
+/// The contents of `file` from its start, and its identity if it did not
 /// change while being read: a file written meanwhile gets no identity (and
 /// so no index entry), since its bytes may be a mix of old and new.
-fn read_whole(path: &Path) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
-    let mut file = File::open(path)?;
+fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
+    use std::io::Seek as _;
     let before = FileIdentity::of(&file.metadata()?);
+    file.rewind()?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)?;
     let after = FileIdentity::of(&file.metadata()?);
@@ -116,7 +160,7 @@ impl FileIdentity {
     }
 
     /// Without change times there is no identity to trust: every load
-    /// reads and hashes.
+    /// reads and checks.
     #[cfg(not(unix))]
     fn of(_meta: &std::fs::Metadata) -> Option<Self> {
         None
@@ -148,16 +192,115 @@ impl FileIdentity {
     }
 }
 
-/// An artifact on disk whose checksum passed while it had `identity`.
-struct VerifiedArtifact {
-    path: PathBuf,
-    identity: Option<FileIdentity>,
+/// This process's effective user.
+#[cfg(unix)]
+fn effective_user() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Why a file or directory of the cache cannot be trusted, if it cannot:
+/// another user owns it, or others may write to it.
+#[cfg(unix)]
+fn untrusted(uid: u32, mode: u32) -> Option<String> {
+    let me = effective_user();
+    if uid != me {
+        return Some(format!(
+            "it belongs to user {uid}, not to this user ({me}), who could not tell what it \
+             holds; remove it or give it to this user"
+        ));
+    }
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "its group or other users may write to it (mode {:o}), and could plant native code \
+             for charmbox to run; make it private (chmod 700)",
+            mode & 0o7777
+        ));
+    }
+    None
+}
+
+#[cfg(not(unix))]
+fn untrusted(_uid: u32, _mode: u32) -> Option<String> {
+    None
+}
+
+/// An artifact's file: regular, this user's, writable by no one else, one
+/// link; `None` when it is not.
+fn trusted_artifact(file: &File) -> Option<std::fs::Metadata> {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if untrusted(meta.uid(), meta.mode()).is_some() || meta.nlink() != 1 {
+            return None;
+        }
+    }
+    Some(meta)
+}
+
+/// `count` random bytes as lowercase hex: for names no one can guess.
+fn random_hex(count: usize) -> std::io::Result<String> {
+    let mut bytes = vec![0u8; count];
+    fill_random(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Fills `bytes` from the operating system's secure random source.
+fn fill_random(bytes: &mut [u8]) -> std::io::Result<()> {
+    getrandom::fill(bytes).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Options to create a private file that did not exist.
+fn new_private_file() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    options.mode(0o600);
+    options
+}
+
+/// Options to read a file.
+fn reading() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    options
 }
 
 impl ComponentCache {
-    /// A cache in `dir` (created when first written).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+    /// Opens the cache in `dir`, creating it (`0700`) and its key if need
+    /// be; refuses a directory, key or index that another user owns or may
+    /// write to.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, CacheError> {
+        let dir = dir.into();
+        let unusable = |reason: String| CacheError {
+            dir: dir.clone(),
+            reason,
+        };
+        let io = |what: &str, e: std::io::Error| unusable(format!("cannot {what}: {e}"));
+        create_private_dir_all(&dir).map_err(|e| io("create it", e))?;
+        let root = Dir::open_ambient_dir(&dir, cap_std::ambient_authority())
+            .map_err(|e| io("open it", e))?;
+        check_dir(&root).map_err(&unusable)?;
+        match root.create_dir_with(INDEX_DIR, private_dir_builder()) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(io("create its index", e))
+            }
+            _ => {}
+        }
+        let index = root
+            .open_dir(INDEX_DIR)
+            .map_err(|e| io("open its index", e))?;
+        check_dir(&index).map_err(|reason| unusable(format!("its index: {reason}")))?;
+        let key =
+            read_or_make_key(&root).map_err(|reason| unusable(format!("its key: {reason}")))?;
+        Ok(Self {
+            dir,
+            root: Arc::new(root),
+            key,
+        })
     }
 
     /// The default cache directory: `$XDG_CACHE_HOME/charmbox`, else
@@ -181,24 +324,22 @@ impl ComponentCache {
     /// file and call [`Self::load_or_compile_file`]".
     pub fn lookup_file(&self, engine: &wasmtime::Engine, path: &Path) -> Option<Component> {
         let source = FileIdentity::of_path(path)?;
-        let entry_path = self.index_path(engine, &source);
-        let entry = std::fs::read_to_string(&entry_path).ok()?;
-        let (name, recorded) = entry.split_once('\n')?;
-        let artifact = self.dir.join(name);
-        if FileIdentity::decode(recorded.trim_end()) != FileIdentity::of_path(&artifact) {
+        let entry_name = self.index_name(engine, &source);
+        let (name, recorded) = self.read_index(engine, &entry_name)?;
+        let mut file = self.root.open_with(&name, &reading()).ok()?.into_std();
+        let meta = trusted_artifact(&file)?;
+        if FileIdentity::of(&meta) != Some(recorded) {
             // Written since it was checked: check it again; the next lookup
             // then trusts it as it is now.
-            let content_hash = content_hash_from_name(name)?;
-            let verified = verify(&artifact, content_hash)?;
-            self.write_index(&entry_path, &verified);
+            let content_hash = content_hash_from_name(&name)?;
+            let (bytes, identity) = read_whole(&mut file).ok()?;
+            if !self.sound(&bytes, content_hash) {
+                return None;
+            }
+            self.write_index(&entry_name, &name, identity.as_ref());
+            return map(engine, &file, Some(&bytes));
         }
-        // SAFETY: an artifact this cache wrote for this engine (the name
-        // holds its compatibility hash) whose checksum passed and which has
-        // not been written since (its identity is the one recorded then);
-        // wasmtime checks its own header and version on top. Artifacts are
-        // replaced by rename, never rewritten in place, so the mapping stays
-        // whole.
-        unsafe { Component::deserialize_file(engine, &artifact) }.ok()
+        map(engine, &file, None)
     }
 
     /// The compiled form of the component `source` read from a file: from
@@ -211,8 +352,8 @@ impl ComponentCache {
         source: &SourceFile,
     ) -> anyhow::Result<(Component, CacheOutcome)> {
         let (component, outcome, artifact) = self.load_or_compile_inner(engine, &source.bytes)?;
-        if let (Some(artifact), Some(identity)) = (artifact, &source.identity) {
-            self.write_index(&self.index_path(engine, identity), &artifact);
+        if let (Some((name, identity)), Some(source)) = (artifact, &source.identity) {
+            self.write_index(&self.index_name(engine, source), &name, Some(&identity));
         }
         Ok((component, outcome))
     }
@@ -228,41 +369,46 @@ impl ComponentCache {
         Ok((component, outcome))
     }
 
+    /// Also returns the artifact's name and identity when the component
+    /// was mapped from a sound one on disk.
+    #[allow(clippy::type_complexity)]
     fn load_or_compile_inner(
         &self,
         engine: &wasmtime::Engine,
         bytes: &[u8],
-    ) -> anyhow::Result<(Component, CacheOutcome, Option<VerifiedArtifact>)> {
+    ) -> anyhow::Result<(Component, CacheOutcome, Option<(String, FileIdentity)>)> {
         let content_hash = xxh3_128(bytes);
-        let path = self.artifact_path_for(engine, content_hash);
+        let name = artifact_name(engine, content_hash);
         let mut outcome = CacheOutcome::Compiled;
-        if path.exists() {
+        if let Ok(file) = self.root.open_with(&name, &reading()) {
             outcome = CacheOutcome::Replaced;
-            if let Some(verified) = verify(&path, content_hash) {
-                // SAFETY: as in `lookup_file`: ours, for this engine, checked.
-                if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-                    return Ok((component, CacheOutcome::Hit, Some(verified)));
+            let mut file = file.into_std();
+            if trusted_artifact(&file).is_some() {
+                if let Ok((artifact, identity)) = read_whole(&mut file) {
+                    if self.sound(&artifact, content_hash) {
+                        if let Some(component) = map(engine, &file, Some(&artifact)) {
+                            let found = identity.map(|identity| (name, identity));
+                            return Ok((component, CacheOutcome::Hit, found));
+                        }
+                    }
                 }
             }
         }
         let artifact = engine.precompile_component(bytes)?;
-        match self.store(&path, &artifact, content_hash) {
-            // SAFETY: just written whole by this engine from these bytes, and
-            // renamed into place.
-            Ok(()) => {
-                if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-                    let identity = FileIdentity::of_path(&path);
+        match self.store(&name, &artifact, content_hash) {
+            Ok((file, identity)) => {
+                if let Some(component) = map(engine, &file, None) {
                     return Ok((
                         component,
                         outcome,
-                        Some(VerifiedArtifact { path, identity }),
+                        identity.map(|identity| (name, identity)),
                     ));
                 }
             }
             // A cache that cannot be written costs speed, not correctness.
             Err(e) => tracing::warn!(
                 "cannot write the compiled-component cache {}: {e}",
-                path.display()
+                self.dir.join(&name).display()
             ),
         }
         // SAFETY: just produced by this engine from these bytes.
@@ -270,111 +416,335 @@ impl ComponentCache {
         Ok((component, outcome, None))
     }
 
-    /// Removes every artifact and the index; returns how many artifacts it
-    /// removed.
+    /// Removes every artifact, temporary file and the index; returns how
+    /// many artifacts it removed. The key stays.
     pub fn clean(&self) -> std::io::Result<usize> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(e),
-        };
         let mut removed = 0;
-        for entry in entries {
-            let path = entry?.path();
-            match path.extension().and_then(|e| e.to_str()) {
-                Some("cwasm") => {
-                    std::fs::remove_file(&path)?;
-                    removed += 1;
-                }
-                Some("tmp") => std::fs::remove_file(&path)?,
-                _ => {}
+        for entry in self.root.entries()? {
+            let name = entry?.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if is_artifact_name(name) {
+                self.root.remove_file(name)?;
+                removed += 1;
+            } else if name.ends_with(".tmp") {
+                self.root.remove_file(name)?;
             }
         }
-        match std::fs::remove_dir_all(self.dir.join(INDEX_DIR)) {
+        match self.root.remove_dir_all(INDEX_DIR) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
+        self.root
+            .create_dir_with(INDEX_DIR, private_dir_builder())?;
         Ok(removed)
     }
 
     /// Where the artifact for component `bytes` under `engine` lives.
     pub fn artifact_path(&self, engine: &wasmtime::Engine, bytes: &[u8]) -> PathBuf {
-        self.artifact_path_for(engine, xxh3_128(bytes))
+        self.dir.join(artifact_name(engine, xxh3_128(bytes)))
     }
 
-    fn artifact_path_for(&self, engine: &wasmtime::Engine, content_hash: u128) -> PathBuf {
-        let name = format!("{content_hash:032x}-{:016x}.cwasm", engine_hash(engine));
-        self.dir.join(name)
+    /// The keyed MAC of an artifact's image and the content hash it was
+    /// compiled from.
+    fn mac(&self, image: &[u8], content_hash: u128) -> blake3::Hash {
+        let mut hasher = blake3::Hasher::new_keyed(&self.key);
+        hasher.update(b"charmbox artifact\0");
+        hasher.update(&content_hash.to_le_bytes());
+        hasher.update(image);
+        hasher.finalize()
     }
 
-    fn index_path(&self, engine: &wasmtime::Engine, source: &FileIdentity) -> PathBuf {
-        let key = xxh3_128(format!("{} {:016x}", source.encode(), engine_hash(engine)).as_bytes());
-        self.dir.join(INDEX_DIR).join(format!("{key:032x}"))
+    /// The trailer of an artifact compiled from the component with
+    /// `content_hash`.
+    fn trailer(&self, image: &[u8], content_hash: u128) -> [u8; TRAILER_LEN] {
+        let mut trailer = [0; TRAILER_LEN];
+        trailer[..16].copy_from_slice(&content_hash.to_le_bytes());
+        trailer[16..48].copy_from_slice(self.mac(image, content_hash).as_bytes());
+        trailer[48..].copy_from_slice(MAGIC);
+        trailer
     }
 
-    fn store(&self, path: &Path, artifact: &[u8], content_hash: u128) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        let mut file = File::create(&tmp)?;
-        file.write_all(artifact)?;
-        file.write_all(&trailer(content_hash, artifact))?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    }
-
-    /// Records that the component file with the identity behind
-    /// `entry_path` compiles to `artifact`. Best effort: without an entry
-    /// the next run reads and hashes the component.
-    fn write_index(&self, entry_path: &Path, artifact: &VerifiedArtifact) {
-        let (Some(name), Some(identity)) = (artifact.path.file_name(), &artifact.identity) else {
-            return;
+    /// Whether `artifact` (image and trailer) was made by this cache from
+    /// the component with `content_hash`: its MAC, compared in constant time.
+    fn sound(&self, artifact: &[u8], content_hash: u128) -> bool {
+        let Some(image_len) = artifact.len().checked_sub(TRAILER_LEN) else {
+            return false;
         };
-        let entry = format!("{}\n{}\n", name.to_string_lossy(), identity.encode());
+        let (image, found) = artifact.split_at(image_len);
+        if found[..16] != content_hash.to_le_bytes() || &found[48..] != MAGIC {
+            return false;
+        }
+        let Ok(mac) = <[u8; 32]>::try_from(&found[16..48]) else {
+            return false;
+        };
+        self.mac(image, content_hash) == blake3::Hash::from_bytes(mac)
+    }
+
+    /// Writes `artifact` and its trailer to a new private file of an
+    /// unpredictable name, renames it to `name`, and returns the file it
+    /// wrote (to map: the bytes just written) once the rename is seen to
+    /// have put that file in place.
+    fn store(
+        &self,
+        name: &str,
+        artifact: &[u8],
+        content_hash: u128,
+    ) -> std::io::Result<(File, Option<FileIdentity>)> {
+        let tmp = format!("{name}.{}.tmp", random_hex(16)?);
+        let mut file = self.root.open_with(&tmp, &new_private_file())?.into_std();
+        let written = (|| {
+            file.write_all(artifact)?;
+            file.write_all(&self.trailer(artifact, content_hash))?;
+            file.sync_all()?;
+            self.root.rename(&tmp, &self.root, name)
+        })();
+        if let Err(e) = written {
+            let _ = self.root.remove_file(&tmp);
+            return Err(e);
+        }
+        let identity = FileIdentity::of(&file.metadata()?);
+        // Checked again after the rename: the name is this file (another
+        // process renaming its own over it first is fine, but then this
+        // file is not what the name holds, and is not indexed).
+        let placed = self
+            .root
+            .open_with(name, &reading())
+            .ok()
+            .and_then(|placed| placed.into_std().metadata().ok())
+            .and_then(|meta| FileIdentity::of(&meta));
+        let identity = identity.filter(|ours| {
+            placed.is_some_and(|placed| (placed.dev, placed.ino) == (ours.dev, ours.ino))
+        });
+        Ok((file, identity))
+    }
+
+    /// The index entry's name for the component file with identity
+    /// `source` under `engine`.
+    fn index_name(&self, engine: &wasmtime::Engine, source: &FileIdentity) -> String {
+        let key = xxh3_128(format!("{} {:016x}", source.encode(), engine_hash(engine)).as_bytes());
+        format!("{key:032x}")
+    }
+
+    /// The MAC of an index entry's content.
+    fn index_mac(&self, entry_name: &str, artifact: &str, identity: &str) -> blake3::Hash {
+        let mut hasher = blake3::Hasher::new_keyed(&self.key);
+        for part in ["charmbox index", entry_name, artifact, identity] {
+            hasher.update(part.as_bytes());
+            hasher.update(b"\0");
+        }
+        hasher.finalize()
+    }
+
+    /// The artifact name and identity an index entry records, if it is
+    /// sound: its MAC passes and the name is one this cache makes for
+    /// `engine`.
+    fn read_index(
+        &self,
+        engine: &wasmtime::Engine,
+        entry_name: &str,
+    ) -> Option<(String, FileIdentity)> {
+        let mut text = String::new();
+        self.root
+            .open_with(Path::new(INDEX_DIR).join(entry_name), &reading())
+            .ok()?
+            .read_to_string(&mut text)
+            .ok()?;
+        let mut lines = text.lines();
+        let (name, identity, mac) = (lines.next()?, lines.next()?, lines.next()?);
+        let expected = self.index_mac(entry_name, name, identity);
+        let mac = blake3::Hash::from_hex(mac).ok()?;
+        let engine_suffix = format!("-{:016x}.cwasm", engine_hash(engine));
+        if mac != expected || !is_artifact_name(name) || !name.ends_with(&engine_suffix) {
+            return None;
+        }
+        Some((name.to_owned(), FileIdentity::decode(identity)?))
+    }
+
+    /// Records that the component file behind `entry_name` compiles to the
+    /// artifact `name`, whose MAC passed while it had `identity`. Best
+    /// effort: without an entry the next run reads and checks the
+    /// component.
+    fn write_index(&self, entry_name: &str, name: &str, identity: Option<&FileIdentity>) {
+        let Some(identity) = identity else { return };
+        let identity = identity.encode();
+        let mac = self.index_mac(entry_name, name, &identity);
+        let entry = format!("{name}\n{identity}\n{}\n", mac.to_hex());
         let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(entry_path.parent().expect("index entries live in a dir"))?;
-            let tmp = entry_path.with_extension(format!("{}.tmp", std::process::id()));
-            std::fs::write(&tmp, entry)?;
-            std::fs::rename(&tmp, entry_path)
+            let index = self.root.open_dir(INDEX_DIR)?;
+            let tmp = format!("{entry_name}.{}.tmp", random_hex(16)?);
+            let mut file = index.open_with(&tmp, &new_private_file())?;
+            let written = file.write_all(entry.as_bytes()).and_then(|()| {
+                drop(file);
+                index.rename(&tmp, &index, entry_name)
+            });
+            if written.is_err() {
+                let _ = index.remove_file(&tmp);
+            }
+            written
         };
         if let Err(e) = write() {
             tracing::warn!(
                 "cannot write the compiled-component cache index {}: {e}",
-                entry_path.display()
+                self.dir.join(INDEX_DIR).join(entry_name).display()
             );
         }
     }
 }
 
-/// The trailer of an artifact compiled from the component with
-/// `content_hash`.
-fn trailer(content_hash: u128, image: &[u8]) -> [u8; TRAILER_LEN] {
-    let mut trailer = [0; TRAILER_LEN];
-    trailer[..16].copy_from_slice(&content_hash.to_le_bytes());
-    trailer[16..32].copy_from_slice(&xxh3_128(image).to_le_bytes());
-    trailer[32..].copy_from_slice(MAGIC);
-    trailer
+/// Maps the artifact open as `file` (whose bytes, `bytes`, were checked if
+/// given): wasmtime maps that same open file through `/proc/self/fd`, so
+/// what it maps is what was checked, whatever the name now holds. Without
+/// `/proc`, the bytes are copied in.
+fn map(engine: &wasmtime::Engine, file: &File, bytes: Option<&[u8]>) -> Option<Component> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        let this_file = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if this_file.exists() {
+            // SAFETY: an artifact this cache made for this engine (its name
+            // holds the engine's compatibility hash), whose MAC under the
+            // cache's key passed on these very bytes or on the identity
+            // the file still has; the file is this user's and no one
+            // else's to write, and is replaced by rename, never rewritten
+            // in place, so the mapping stays whole. wasmtime checks its
+            // own header and version on top.
+            return unsafe { Component::deserialize_file(engine, &this_file) }.ok();
+        }
+    }
+    let read;
+    let bytes = match bytes {
+        Some(bytes) => bytes,
+        None => {
+            let mut file = file.try_clone().ok()?;
+            read = read_whole(&mut file).ok()?.0;
+            &read
+        }
+    };
+    // SAFETY: as above; these are the bytes that were checked, or bytes
+    // this process just wrote.
+    unsafe { Component::deserialize(engine, bytes) }.ok()
 }
 
-/// Reads the artifact at `path` whole and checks its trailer: compiled from
-/// the component with `content_hash`, and its image matches its checksum.
-/// Returns the identity the file had while read, if it passed.
-fn verify(path: &Path, content_hash: u128) -> Option<VerifiedArtifact> {
-    let (bytes, identity) = read_whole(path).ok()?;
-    let image_len = bytes.len().checked_sub(TRAILER_LEN)?;
-    let (image, found) = bytes.split_at(image_len);
-    if found != trailer(content_hash, image) {
-        return None;
+/// Whether `name` is one this cache gives artifacts:
+/// `<32 hex digits>-<16 hex digits>.cwasm`.
+fn is_artifact_name(name: &str) -> bool {
+    let hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    match name
+        .strip_suffix(".cwasm")
+        .and_then(|stem| stem.split_once('-'))
+    {
+        Some((content, engine)) => {
+            content.len() == 32 && engine.len() == 16 && hex(content) && hex(engine)
+        }
+        None => false,
     }
-    Some(VerifiedArtifact {
-        path: path.to_owned(),
-        identity,
-    })
+}
+
+/// The artifact's name for the component with `content_hash` under `engine`.
+fn artifact_name(engine: &wasmtime::Engine, content_hash: u128) -> String {
+    format!("{content_hash:032x}-{:016x}.cwasm", engine_hash(engine))
 }
 
 /// The content hash at the start of an artifact's file name.
 fn content_hash_from_name(name: &str) -> Option<u128> {
     u128::from_str_radix(name.get(..32)?, 16).ok()
+}
+
+/// A directory builder making private (`0700`) directories.
+fn private_dir_builder() -> &'static cap_std::fs::DirBuilder {
+    static BUILDER: std::sync::OnceLock<cap_std::fs::DirBuilder> = std::sync::OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut builder = cap_std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use cap_std::fs::DirBuilderExt as _;
+            builder.mode(0o700);
+        }
+        builder
+    })
+}
+
+/// Creates `dir` and its missing parents, each `0700` whatever the umask.
+fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    crate::paths::create_private_dir_all(dir)
+}
+
+/// Why the open directory `dir` cannot be trusted, if it cannot.
+fn check_dir(dir: &Dir) -> Result<(), String> {
+    let meta = dir
+        .dir_metadata()
+        .map_err(|e| format!("cannot read its owner and mode: {e}"))?;
+    #[cfg(unix)]
+    {
+        use cap_std::fs::MetadataExt as _;
+        if let Some(reason) = untrusted(meta.uid(), meta.mode()) {
+            return Err(reason);
+        }
+    }
+    let _ = meta;
+    Ok(())
+}
+
+/// The cache's key: read, or made (32 random bytes, `0600`) if there is
+/// none. Made under a temporary name and linked into place, so two first
+/// runs agree on one key and never read half of one.
+fn read_or_make_key(root: &Dir) -> Result<[u8; KEY_LEN], String> {
+    let read = |root: &Dir| -> std::io::Result<std::fs::File> {
+        Ok(root.open_with(KEY_FILE, &reading())?.into_std())
+    };
+    let file = match read(root) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let made = (|| -> std::io::Result<()> {
+                let tmp = format!("{KEY_FILE}.{}.tmp", random_hex(16)?);
+                let mut key = [0u8; KEY_LEN];
+                fill_random(&mut key)?;
+                let mut file = root.open_with(&tmp, &new_private_file())?;
+                let written = file
+                    .write_all(&key)
+                    .and_then(|()| file.sync_all())
+                    .and_then(|()| root.hard_link(&tmp, root, KEY_FILE));
+                let _ = root.remove_file(&tmp);
+                match written {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                    other => other,
+                }
+            })();
+            made.map_err(|e| format!("cannot make one: {e}"))?;
+            read(root).map_err(|e| format!("cannot read it: {e}"))?
+        }
+        Err(e) => return Err(format!("cannot read it: {e}")),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot read its owner and mode: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != effective_user() || meta.mode() & 0o077 != 0 || !meta.is_file() {
+            return Err(format!(
+                "it must be a file of this user that no one else can read or write (mode 600), \
+                 and is mode {:o} of user {}; remove it, and a new one is made",
+                meta.mode() & 0o7777,
+                meta.uid()
+            ));
+        }
+    }
+    let mut key = [0u8; KEY_LEN];
+    let mut file = file;
+    let mut rest = Vec::new();
+    file.read_exact(&mut key)
+        .and_then(|()| file.read_to_end(&mut rest))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if !rest.is_empty() || meta.len() != KEY_LEN as u64 {
+        return Err(format!(
+            "it is not {KEY_LEN} bytes long; remove it, and a new one is made"
+        ));
+    }
+    Ok(key)
 }
 
 /// The engine's compatibility hash, folded to 64 bits for file names.
@@ -433,7 +803,7 @@ mod tests {
     #[test]
     fn compiles_once_then_hits() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ComponentCache::new(dir.path());
+        let cache = ComponentCache::open(dir.path()).unwrap();
         let engine = wasmtime::Engine::default();
         let bytes = component_bytes("ping");
         let (_, first) = cache.load_or_compile(&engine, &bytes).unwrap();
@@ -446,7 +816,7 @@ mod tests {
     #[test]
     fn corrupt_truncated_and_foreign_artifacts_are_replaced() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ComponentCache::new(dir.path());
+        let cache = ComponentCache::open(dir.path()).unwrap();
         let engine = wasmtime::Engine::default();
         let bytes = component_bytes("ping");
         cache.load_or_compile(&engine, &bytes).unwrap();
@@ -485,7 +855,7 @@ mod tests {
     #[test]
     fn an_indexed_file_is_found_without_reading_it_until_either_file_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ComponentCache::new(dir.path().join("cache"));
+        let cache = ComponentCache::open(dir.path().join("cache")).unwrap();
         let engine = wasmtime::Engine::default();
         let wasm = dir.path().join("charm.wasm");
         std::fs::write(&wasm, component_bytes("ping")).unwrap();
@@ -532,7 +902,7 @@ mod tests {
     #[test]
     fn clean_empties_the_cache() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ComponentCache::new(dir.path().join("c"));
+        let cache = ComponentCache::open(dir.path().join("c")).unwrap();
         assert_eq!(cache.clean().unwrap(), 0);
         let engine = wasmtime::Engine::default();
         let wasm = dir.path().join("charm.wasm");
@@ -541,9 +911,172 @@ mod tests {
         cache.load_or_compile_file(&engine, &source).unwrap();
         assert_eq!(artifacts(cache.dir()).len(), 1);
         assert_eq!(cache.clean().unwrap(), 1);
-        assert_eq!(std::fs::read_dir(cache.dir()).unwrap().count(), 0);
+        let left: Vec<_> = std::fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(artifacts(cache.dir()).len(), 0, "{left:?}");
+        assert!(left.iter().all(|n| n == "key" || n == "index"), "{left:?}");
         assert!(cache.lookup_file(&engine, &wasm).is_none());
         let (_, outcome) = cache.load_or_compile_file(&engine, &source).unwrap();
         assert_eq!(outcome, CacheOutcome::Compiled);
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_is_private_to_its_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path().join("a/b")).unwrap();
+        let engine = wasmtime::Engine::default();
+        let bytes = component_bytes("ping");
+        cache.load_or_compile(&engine, &bytes).unwrap();
+        assert_eq!(mode(cache.dir()), 0o700);
+        assert_eq!(
+            mode(&dir.path().join("a")),
+            0o700,
+            "parents made private too"
+        );
+        assert_eq!(mode(&cache.dir().join(INDEX_DIR)), 0o700);
+        assert_eq!(mode(&cache.dir().join(KEY_FILE)), 0o600);
+        assert_eq!(mode(&cache.artifact_path(&engine, &bytes)), 0o600);
+        assert_eq!(
+            std::fs::read(cache.dir().join(KEY_FILE)).unwrap().len(),
+            KEY_LEN
+        );
+        // Reopened, it keeps its key: artifacts still pass.
+        let again = ComponentCache::open(cache.dir()).unwrap();
+        assert_eq!(
+            again.load_or_compile(&engine, &bytes).unwrap().1,
+            CacheOutcome::Hit
+        );
+        assert!(
+            !format!("{again:?}").contains("key:"),
+            "the key is never printed"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_can_write_or_own_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = ComponentCache::open(&open).unwrap_err();
+        assert!(
+            err.to_string().contains("may write to it (mode 777)"),
+            "{err}"
+        );
+        // A key others can read is no secret.
+        let leaky = dir.path().join("leaky");
+        ComponentCache::open(&leaky).unwrap();
+        std::fs::set_permissions(leaky.join(KEY_FILE), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let err = ComponentCache::open(&leaky).unwrap_err();
+        assert!(err.to_string().contains("its key"), "{err}");
+        // Owned by another user (only root can make one to test with).
+        if effective_user() == 0 {
+            let theirs = dir.path().join("theirs");
+            std::fs::create_dir(&theirs).unwrap();
+            std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+            let err = ComponentCache::open(&theirs).unwrap_err();
+            assert!(err.to_string().contains("belongs to user 65534"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_planted_artifact_with_a_recomputed_trailer_is_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path().join("c")).unwrap();
+        let engine = wasmtime::Engine::default();
+        let bytes = component_bytes("ping");
+        let path = cache.artifact_path(&engine, &bytes);
+        // An attacker's code (here another component's), its trailer made
+        // as the attacker can: with a key of their own.
+        let planted = engine
+            .precompile_component(&component_bytes("evil"))
+            .unwrap();
+        let forger = ComponentCache::open(dir.path().join("forger")).unwrap();
+        let mut file = planted.clone();
+        file.extend_from_slice(&forger.trailer(&planted, xxh3_128(&bytes)));
+        std::fs::create_dir_all(cache.dir()).unwrap();
+        crate::paths::private_file_options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap()
+            .write_all(&file)
+            .unwrap();
+        let (component, outcome) = cache.load_or_compile(&engine, &bytes).unwrap();
+        assert_eq!(outcome, CacheOutcome::Replaced);
+        assert_eq!(exports(&component, &engine), ["ping"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_artifact_others_may_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path().join("c")).unwrap();
+        let engine = wasmtime::Engine::default();
+        let bytes = component_bytes("ping");
+        cache.load_or_compile(&engine, &bytes).unwrap();
+        let path = cache.artifact_path(&engine, &bytes);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let (_, outcome) = cache.load_or_compile(&engine, &bytes).unwrap();
+        assert_eq!(outcome, CacheOutcome::Replaced);
+        assert_eq!(mode(&path), 0o600, "replaced by a private one");
+    }
+
+    #[test]
+    fn an_index_entry_is_trusted_only_with_its_mac_and_a_name_of_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path().join("cache")).unwrap();
+        let engine = wasmtime::Engine::default();
+        let wasm = dir.path().join("charm.wasm");
+        std::fs::write(&wasm, component_bytes("ping")).unwrap();
+        let source = SourceFile::read(&wasm).unwrap();
+        cache.load_or_compile_file(&engine, &source).unwrap();
+        assert!(cache.lookup_file(&engine, &wasm).is_some());
+        let entry = std::fs::read_dir(cache.dir().join(INDEX_DIR))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let good = std::fs::read_to_string(&entry).unwrap();
+        let (name, rest) = good.split_once('\n').unwrap();
+        for planted in [
+            // Another name, MAC unchanged.
+            format!("../../../etc/evil.cwasm\n{rest}"),
+            // A name of ours but the MAC of another.
+            good.replacen(&name[..4], "ffff", 1),
+            // A MAC made without the key.
+            format!(
+                "{name}\n{}\n{}\n",
+                rest.lines().next().unwrap(),
+                "0".repeat(64)
+            ),
+        ] {
+            std::fs::write(&entry, planted).unwrap();
+            assert!(cache.lookup_file(&engine, &wasm).is_none());
+        }
+        assert!(is_artifact_name(name));
+        for bad in [
+            "../x.cwasm",
+            "index",
+            "key",
+            &format!("{name}/x"),
+            "A0.cwasm",
+        ] {
+            assert!(!is_artifact_name(bad), "{bad}");
+        }
     }
 }

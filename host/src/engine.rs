@@ -12,7 +12,7 @@ use std::time::Duration;
 use wasmtime::component::Linker;
 
 use crate::cache::{CacheOutcome, ComponentCache, SourceFile};
-use crate::sandbox::RunState;
+use crate::sandbox::{RunState, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 /// How often the epoch advances: a deadline is enforced to within one tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -133,15 +133,17 @@ impl Engine {
         config.epoch_interruption(true);
         if let Some(pooling) = options.pooling {
             let mut pool = wasmtime::PoolingAllocationConfig::new();
-            // Generous per-component counts: Python and JavaScript guests
-            // are components of many core instances and memories.
+            // Room for every live sandbox to hold as much as a sandbox may
+            // (the store limiter's counts): with less, one guest taking many
+            // slots would leave another unit's sandbox none.
+            let per = |n: usize| pooling.instances.saturating_mul(n as u32);
             pool.total_component_instances(pooling.instances)
-                .total_core_instances(pooling.instances * 8)
-                .total_memories(pooling.instances * 4)
-                .total_tables(pooling.instances * 8)
-                .max_core_instances_per_component(64)
-                .max_memories_per_component(16)
-                .max_tables_per_component(32)
+                .total_core_instances(per(MAX_INSTANCES))
+                .total_memories(per(MAX_MEMORIES))
+                .total_tables(per(MAX_TABLES))
+                .max_core_instances_per_component(MAX_INSTANCES as u32)
+                .max_memories_per_component(MAX_MEMORIES as u32)
+                .max_tables_per_component(MAX_TABLES as u32)
                 .max_memory_size(pooling.max_memory_bytes)
                 .total_stacks(pooling.instances)
                 // Reset a slot's memory by rewriting the pages the last run

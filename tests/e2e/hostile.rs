@@ -6,6 +6,12 @@
 //!
 //! Each attack prints `attack | status | message | wall time` to stderr; run
 //! with `--nocapture` to see the table.
+//!
+//! Attacks no charm language can write (sixteen memories, sixty-four
+//! tables, two hundred instances) are hand-written components in
+//! `examples/hostile/wat`, run as bare components. Attacks on the Juju side
+//! (hook-tool floods, a handler stuck in a host call under `dispatch`) are
+//! in `juju.rs`, on the cache in `cache.rs`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -378,4 +384,458 @@ fn the_guest_filesystem_root_holds_only_data() {
         results["probed"], "none",
         "host directories the guest reached"
     );
+}
+
+// ---------------------------------------------------------------------
+// Round two: deadlines in host calls, deep keys, memory and tables, disk,
+// descriptors, terminals, stored values, several units at once.
+
+/// Asserts the sandbox of `attack` stopped within `limit` (plus slack).
+fn assert_stopped_within(attack: &Attack, limit: Duration) {
+    let ran = sandbox_time(&attack.task);
+    assert!(
+        ran <= limit + SLACK,
+        "a {limit:?} deadline let the sandbox run {ran:?}: {:#}",
+        attack.task
+    );
+}
+
+#[test]
+fn a_guest_asleep_in_a_host_call_is_stopped_at_its_deadline() {
+    // std::thread::sleep, poll on a clock, and block until an instant: each
+    // for an hour, each under a 2s deadline.
+    for action in ["sleep", "sleep-poll", "sleep-until"] {
+        let asleep = contained(action, &["--timeout", "2s"]);
+        asleep.assert_failed_because(&["timed out after 2s"]);
+        assert_stopped_within(&asleep, Duration::from_secs(2));
+        let results = &asleep.task["results"];
+        assert_eq!(results["started"], "yes", "{results:#}");
+        // Cut short, the sleep is not taken for done.
+        assert!(results.get("woke").is_none(), "{results:#}");
+    }
+}
+
+#[test]
+fn sleepers_on_several_units_of_one_process_all_stop_at_their_deadline() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let start = Instant::now();
+    let run = charmbox.run(&charm, "sleep", &["--num-units", "3", "--timeout", "2s"]);
+    let elapsed = start.elapsed();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(elapsed < NO_HANG, "{elapsed:?}");
+    for n in 0..3 {
+        let task = run.task(&format!("hostile/{n}"));
+        assert_eq!(task["status"], "failed", "{task:#}");
+        let message = task["message"].as_str().unwrap();
+        assert!(message.contains("timed out after 2s"), "{message}");
+        let ran = sandbox_time(&task);
+        assert!(ran <= Duration::from_secs(2) + SLACK, "{ran:?}: {task:#}");
+    }
+    eprintln!("| sleep x3 units | failed | timed out after 2s | {elapsed:.2?} |");
+}
+
+#[test]
+fn a_deep_or_long_result_key_is_refused_and_the_record_reads_back() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    for (args, why) in [
+        // The 100,000-segment key that overflowed the host's stack.
+        (vec![], "199999 bytes long, and a key may be at most 256"),
+        (
+            vec!["depth=33"],
+            "nests 33 levels deep, and a key may have at most 32",
+        ),
+        (vec!["depth=129"], "a key may be at most 256"),
+    ] {
+        let deep = attack(&charmbox, &charm, "deep-key", UNIT, &args);
+        deep.assert_failed_because(&[why]);
+        // The message shows the key's start, not 200 KB of it.
+        assert!(deep.message().len() < 600, "{}", deep.message());
+        let id = deep.task["id"].as_str().unwrap();
+        let shown = charmbox.cmd(&["show-task", id, "--format", "json"]);
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        assert_eq!(shown.json()["status"], "failed");
+    }
+    let long = attack(&charmbox, &charm, "long-key", UNIT, &[]);
+    long.assert_failed_because(&["1048576 bytes long"]);
+    // Several units at once in one process: no crash either.
+    let run = charmbox.run(&charm, "deep-key", &["--num-units", "4"]);
+    assert_eq!(run.code, 1, "a signal is -1; stderr: {}", run.stderr);
+    for n in 0..4 {
+        assert_eq!(run.task(&format!("hostile/{n}"))["status"], "failed");
+    }
+    assert_unit_still_works(&charmbox, &charm, UNIT);
+}
+
+/// A hand-written attack component from `examples/hostile/wat`, built into
+/// `dir` as `<name>.wasm` (a bare component: its exports are its actions).
+fn wat_component(dir: &Path, name: &str) -> PathBuf {
+    let source = crate::support::repo_root()
+        .join("examples/hostile/wat")
+        .join(format!("{name}.wat"));
+    let bytes = wat::parse_file(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn all_memories_and_tables_of_a_sandbox_share_one_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let charmbox = Charmbox::new();
+    for (name, args) in [
+        // 16 memories of 60 MiB under a 64 MiB budget.
+        ("many-memories", vec!["--memory", "64MiB"]),
+        // 64 tables of 8 MB under a 64 MiB budget.
+        ("many-tables", vec!["--memory", "64MiB"]),
+    ] {
+        let charm = wat_component(dir.path(), name);
+        let unit = format!("{name}/0");
+        let hog = attack(&charmbox, &charm, name, &unit, &args);
+        hog.assert_failed_because(&["ran out of memory"]);
+        assert!(
+            hog.message().contains("limit is 64 MiB"),
+            "{}",
+            hog.message()
+        );
+    }
+    // The same with the pooling allocator (used from 100 units on).
+    let charm = wat_component(dir.path(), "many-memories");
+    let run = charmbox.run(
+        &charm,
+        "many-memories",
+        &["--num-units", "100", "--memory", "64MiB"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for n in [0, 57, 99] {
+        let task = run.task(&format!("many-memories/{n}"));
+        let message = task["message"].as_str().unwrap_or_default();
+        assert!(message.contains("ran out of memory"), "{task:#}");
+    }
+}
+
+#[test]
+fn a_sandbox_may_make_only_a_few_instances_memories_and_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let charmbox = Charmbox::new();
+    let charm = wat_component(dir.path(), "many-instances");
+    let many = attack(&charmbox, &charm, "many-instances", "many-instances/0", &[]);
+    many.assert_failed_because(&["could not start in the sandbox"]);
+    assert!(
+        many.message().contains("instance count"),
+        "{}",
+        many.message()
+    );
+    assert!(many
+        .message()
+        .contains("at most 64 instances, 16 memories and 32 tables"));
+    // 64 tables of 8 MB fit the default 256 MiB budget but not the count.
+    let charm = wat_component(dir.path(), "many-tables");
+    let tables = attack(&charmbox, &charm, "many-tables", "many-tables/0", &[]);
+    tables.assert_failed_because(&["could not start in the sandbox"]);
+    assert!(
+        tables.message().contains("table count"),
+        "{}",
+        tables.message()
+    );
+}
+
+/// Apparent bytes and entries under `dir`.
+fn disk_usage(dir: &Path) -> (u64, u64) {
+    let (mut bytes, mut entries) = (0, 0);
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let entry = entry.unwrap();
+            entries += 1;
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                pending.push(entry.path());
+            } else {
+                bytes += meta.len();
+            }
+        }
+    }
+    (bytes, entries)
+}
+
+#[test]
+fn a_unit_cannot_write_past_its_data_budget() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let data = charmbox.state_dir().join("units/hostile-0/data");
+    let fill = attack(&charmbox, &charm, "fill-disk", UNIT, &["--disk", "64MiB"]);
+    fill.assert_failed_because(&["reached its budget of 64 MiB"]);
+    assert!(fill.message().contains("--disk"), "{}", fill.message());
+    assert_eq!(fill.task["results"]["written"], "64", "{:#}", fill.task);
+    let (bytes, _) = disk_usage(&data);
+    assert!(bytes <= 64 << 20, "{bytes} bytes in /data");
+    // The next run measures what is there: it may rewrite its files
+    // (truncating one gives its bytes back) but never pass the budget.
+    let again = attack(&charmbox, &charm, "fill-disk", UNIT, &["--disk", "64MiB"]);
+    again.assert_failed_because(&["reached its budget"]);
+    let (bytes, _) = disk_usage(&data);
+    assert!(bytes <= 64 << 20, "{bytes} bytes in /data");
+    // A sparse 15 TiB file counts for its size: refused.
+    let sparse = attack(&charmbox, &charm, "sparse-file", "hostile/1", &[]);
+    assert_eq!(sparse.status(), "completed", "{:#}", sparse.task);
+    let results = &sparse.task["results"];
+    assert_ne!(results["set-len"], "succeeded", "{results:#}");
+    assert_ne!(results["write-at-end"], "succeeded", "{results:#}");
+    assert_eq!(results["size"], "0");
+    let (bytes, _) = disk_usage(&charmbox.state_dir().join("units/hostile-1/data"));
+    assert_eq!(bytes, 0);
+    assert_unit_still_works(&charmbox, &charm, UNIT);
+}
+
+#[test]
+fn a_unit_cannot_make_files_past_its_inode_budget() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let many = attack(&charmbox, &charm, "many-files", UNIT, &["--inodes", "1000"]);
+    many.assert_failed_because(&["budget of 1000 files and directories"]);
+    assert!(many.message().contains("--inodes"), "{}", many.message());
+    let (_, entries) = disk_usage(&charmbox.state_dir().join("units/hostile-0/data"));
+    assert!(entries <= 1000, "{entries} entries");
+    let created: u64 = many.task["results"]["created"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(created > 900, "{created}");
+}
+
+#[test]
+fn a_guest_holds_at_most_256_descriptors_and_starves_no_other_unit() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let hold = attack(&charmbox, &charm, "hold-files", UNIT, &[]);
+    hold.assert_failed_because(&["256 files and directories open"]);
+    assert_eq!(hold.task["results"]["held"], "256");
+    assert_eq!(hold.task["results"]["then"], "opened");
+    // Three units at once in one process: each gets its whole 256.
+    let run = charmbox.run(&charm, "hold-files", &["--num-units", "3"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for n in 0..3 {
+        let task = run.task(&format!("hostile/{n}"));
+        assert_eq!(task["results"]["held"], "256", "{task:#}");
+    }
+    assert_unit_still_works(&charmbox, &charm, UNIT);
+}
+
+/// Whether `text` holds a character a terminal would obey.
+fn has_terminal_commands(text: &str) -> bool {
+    text.chars().any(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\t'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn guest_text_reaches_the_terminal_escaped() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let logged = attack(&charmbox, &charm, "ansi-log", UNIT, &[]);
+    // The live lines on stderr, and the JSON record on stdout.
+    for (what, text) in [
+        ("stderr", &logged.run.stderr),
+        ("stdout", &logged.run.stdout),
+    ] {
+        assert!(!has_terminal_commands(text), "{what}: {text:?}");
+    }
+    assert!(
+        logged.run.stderr.contains("\\u{1b}]0;pwned"),
+        "{}",
+        logged.run.stderr
+    );
+    assert!(
+        logged.run.stderr.contains("\\u{9b}31m"),
+        "{}",
+        logged.run.stderr
+    );
+    // YAML (its emitter escapes control characters, not bidirectional
+    // formatting ones), and show-task.
+    let controls = |text: &str| {
+        text.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    };
+    let yaml = charmbox.cmd(&["run", charm.to_str().unwrap(), "ansi-log"]);
+    assert!(!controls(&yaml.stdout), "{:?}", yaml.stdout);
+    assert!(!has_terminal_commands(&yaml.stderr), "{:?}", yaml.stderr);
+    let id = logged.task["id"].as_str().unwrap();
+    let shown = charmbox.cmd(&["show-task", id, "--format", "json"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(!has_terminal_commands(&shown.stdout), "{:?}", shown.stdout);
+    let shown = charmbox.cmd(&["show-task", id]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(!controls(&shown.stdout), "{:?}", shown.stdout);
+}
+
+/// Sets `column` of task `id` in the store of `charmbox` to `value`.
+fn tamper(charmbox: &Charmbox, id: &str, column: &str, value: i64) {
+    let conn = rusqlite::Connection::open(charmbox.state_dir().join("tasks.db")).unwrap();
+    conn.execute(
+        &format!("UPDATE tasks SET {column} = ?1 WHERE id = ?2"),
+        rusqlite::params![value, id.parse::<i64>().unwrap()],
+    )
+    .unwrap();
+}
+
+#[test]
+fn no_stored_value_makes_the_host_panic() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let ok = attack(&charmbox, &charm, "ok", UNIT, &[]);
+    let id = ok.task["id"].as_str().unwrap().to_owned();
+    // The first microsecond of the year 10000, and before 1970.
+    for (column, value) in [("started", 253_402_300_800_000_000), ("completed", -1)] {
+        tamper(&charmbox, &id, column, value);
+        for args in [
+            vec!["show-task", id.as_str()],
+            vec!["operations", "--format", "json"],
+            vec!["operations"],
+        ] {
+            let shown = charmbox.cmd(&args);
+            assert_eq!(
+                shown.code, 2,
+                "{args:?}: a panic exits 101; {}",
+                shown.stderr
+            );
+            assert!(
+                shown.stderr.contains(&format!("task {id} holds a"))
+                    && shown.stderr.contains("cannot be read"),
+                "{args:?}: {}",
+                shown.stderr
+            );
+        }
+        tamper(&charmbox, &id, column, 1_700_000_000_000_000);
+    }
+}
+
+/// Mode bits of `path`.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn state_is_private_whatever_the_umask() {
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let state = charmbox.state_dir().join("fresh");
+    let command = charmbox.command(&["run", charm.to_str().unwrap(), "write-data"]);
+    let program = command.get_program().to_owned();
+    let args: Vec<_> = command.get_args().map(ToOwned::to_owned).collect();
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(program)
+        .args(args)
+        .envs(command.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
+        .env("CHARMBOX_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for dir in [
+        "",
+        "units",
+        "units/hostile-0",
+        "units/hostile-0/data",
+        "owners",
+    ] {
+        assert_eq!(mode(&state.join(dir)), 0o700, "{dir}");
+    }
+    // The guest's own files are made as WASI makes them, inside a data
+    // directory only this user can enter.
+    for file in [
+        "tasks.db",
+        "tasks.db-wal",
+        "tasks.db-shm",
+        "units.lock",
+        "tasks.reserve",
+    ] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
+}
+
+#[test]
+fn a_full_disk_still_records_the_task_and_reads_still_work() {
+    // A small filesystem of its own, in a mount namespace: root, or a user
+    // namespace, is needed to make one.
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: cannot make a small filesystem here (unshare -rm failed)");
+        return;
+    }
+    let charm = hostile();
+    let charmbox = Charmbox::new();
+    let mount = charmbox.state_dir().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let binary = env!("CARGO_BIN_EXE_charmbox");
+    // The guest's budget is larger than the disk: the disk fills.
+    let script = r#"
+        set -e
+        mount -t tmpfs -o size=40m tmpfs "$1"
+        set +e
+        "$2" --state-dir "$1/state" run "$3" fill-disk --disk 1GiB --format json > "$1/../run.json"
+        echo "run exit $?"
+        "$2" --state-dir "$1/state" show-task 2 --format json > "$1/../show.json"
+        echo "show-task exit $?"
+        "$2" --state-dir "$1/state" operations
+        echo "operations exit $?"
+        df -k "$1" | tail -1
+    "#;
+    let output = charmbox
+        .command(&[])
+        .get_envs()
+        .fold(std::process::Command::new("unshare"), |mut c, (k, v)| {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+            c
+        })
+        .args(["-rm", "sh", "-c", script, "sh"])
+        .arg(&mount)
+        .arg(binary)
+        .arg(&charm)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(out.contains("run exit 1"), "{out}\n{err}");
+    assert!(out.contains("show-task exit 0"), "{out}\n{err}");
+    assert!(out.contains("operations exit 0"), "{out}\n{err}");
+    let read = |name: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(charmbox.state_dir().join(name)).unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}: {text}"))
+    };
+    let run = read("run.json");
+    let task = &run["hostile/0"];
+    assert_eq!(task["status"], "failed", "{task:#}");
+    assert!(
+        task["message"]
+            .as_str()
+            .unwrap()
+            .contains("writing /data/fill"),
+        "{task:#}"
+    );
+    let shown = read("show.json");
+    assert_eq!(
+        shown["status"], "failed",
+        "the record was written: {shown:#}"
+    );
+    assert_eq!(shown["results"]["written"], task["results"]["written"]);
+    assert!(err.contains("the task store used its reserve"), "{err}");
 }

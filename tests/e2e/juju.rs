@@ -220,17 +220,22 @@ fn hello_actions_through_dispatch(language: &str, charm: &Path) {
         },
         Case {
             // action-fail does not stop the handler, and the handler ran:
-            // exit 0, Juju takes the failure from action-fail.
+            // exit 0, Juju takes the failure from action-fail. The results
+            // the handler set before and after it go in one action-set at
+            // the end, then the one action-fail (see juju/backend.rs).
             action: "restore-snapshot",
             params: json!({"filename": "backup.tar"}),
             calls: calls(&[
                 get,
-                &["action-set", "checked.filename=backup.tar"],
+                &[
+                    "action-set",
+                    "checked.filename=backup.tar",
+                    "checked.valid=false",
+                ],
                 &[
                     "action-fail",
                     "cannot restore backup.tar: not a snapshot (expected a .snap file)",
                 ],
-                &["action-set", "checked.valid=false"],
             ]),
             code: 0,
             stdout: "",
@@ -414,18 +419,28 @@ fn an_undeclared_action_fails_through_action_fail() {
 }
 
 #[test]
-fn unit_state_lives_under_the_state_dir_or_the_charm_dir() {
+fn unit_state_lives_under_the_state_dir_or_beside_the_charm_dir() {
     let mut dispatch = Dispatch::action("greet", json!({"name": "Ada"}));
     let state = dispatch.dir.path().join("state");
     let (run, _) = dispatch.run();
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     assert!(state.join("units/hello-0/data").is_dir());
 
-    // Without CHARMBOX_STATE_DIR: in the charm directory, as ops keeps its
-    // state there. A copy of the packed charm keeps the shared one clean.
-    let charm = tempfile::tempdir().unwrap();
-    copy_dir(packed_hello(), charm.path());
-    let mut dispatch = Dispatch::new(charm.path(), "actions/greet", &hook_tools_dir());
+    // Without CHARMBOX_STATE_DIR (the by-hand test of docs/juju.md, and a
+    // unit whose shim sets nothing): beside the charm directory, in the
+    // unit agent's, and nothing in the packed directory that a zip would
+    // ship. A copy of the packed charm keeps the shared one clean.
+    let agent = tempfile::tempdir().unwrap();
+    let charm = agent.path().join("charm");
+    std::fs::create_dir(&charm).unwrap();
+    copy_dir(packed_hello(), &charm);
+    let packed_files = |dir: &Path| {
+        let mut names: Vec<_> = walk(dir);
+        names.sort();
+        names
+    };
+    let before = packed_files(&charm);
+    let mut dispatch = Dispatch::new(&charm, "actions/greet", &hook_tools_dir());
     let params = dispatch.dir.path().join("params.json");
     std::fs::write(&params, r#"{"name": "Ada"}"#).unwrap();
     dispatch
@@ -434,7 +449,23 @@ fn unit_state_lives_under_the_state_dir_or_the_charm_dir() {
         .env_remove("CHARMBOX_STATE_DIR");
     let (run, _) = dispatch.run();
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert!(charm.path().join(".charmbox/units/hello-0/data").is_dir());
+    assert!(agent
+        .path()
+        .join("charmbox-state/units/hello-0/data")
+        .is_dir());
+    assert_eq!(
+        packed_files(&charm),
+        before,
+        "dispatch wrote into the charm directory"
+    );
+
+    // A unit whose state an earlier charmbox kept in the charm directory
+    // keeps it there.
+    let legacy = charm.join(".charmbox");
+    std::fs::create_dir(&legacy).unwrap();
+    let (run, _) = dispatch.run();
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(legacy.join("units/hello-0/data").is_dir());
 }
 
 /// Copies a packed charm, hard-linking the large binary.
@@ -657,4 +688,189 @@ fn the_stand_in_action_set_checks_keys_as_juju_does() {
         assert_eq!(output.status.code(), Some(2), "{arg}");
         assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), message);
     }
+}
+
+/// `charmbox pack SOURCE -o OUT --binary BINARY [--force]`.
+fn pack_with(source: &Path, out: &Path, binary: &Path, force: bool) -> Run {
+    let mut args = vec![
+        "pack",
+        source.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--binary",
+        binary.to_str().unwrap(),
+    ];
+    if force {
+        args.push("--force");
+    }
+    Charmbox::new().cmd(&args)
+}
+
+#[test]
+fn pack_packs_no_link_and_no_yaml_it_cannot_read() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "password: hunter2\n").unwrap();
+    let binary = secret.path();
+    // A config.yaml that is a link to a secret file: refused, not packed.
+    let source = example_charm_dir("hello");
+    std::os::unix::fs::symlink(secret.path(), source.path().join("config.yaml")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = pack_with(source.path(), &out.path().join("o"), binary, false);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("config.yaml is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.path().join("o").exists(), "nothing written");
+
+    // YAML it would copy without parsing: refused, naming the file.
+    for (file, text) in [
+        ("config.yaml", "options: [unclosed\n"),
+        ("metadata.yaml", "- a list\n"),
+        ("manifest.yaml", "bases: {\n"),
+    ] {
+        let source = example_charm_dir("hello");
+        std::fs::write(source.path().join(file), text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let run = pack_with(source.path(), &out.path().join("o"), binary, false);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(file) && run.stderr.contains("only YAML it can read"),
+            "{file}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn pack_never_writes_through_a_link_in_the_output() {
+    let source = example_charm_dir("hello");
+    let victim = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(victim.path(), "precious").unwrap();
+    let binary = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(binary.path(), "#!/bin/sh\n").unwrap();
+    // Links planted where pack writes: replaced with --force, never followed.
+    let out = tempfile::tempdir().unwrap();
+    for name in ["metadata.yaml", "dispatch", "charm.wasm"] {
+        std::os::unix::fs::symlink(victim.path(), out.path().join(name)).unwrap();
+    }
+    let run = pack_with(source.path(), out.path(), binary.path(), true);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(victim.path()).unwrap(), "precious");
+    for name in ["metadata.yaml", "dispatch", "charm.wasm"] {
+        let meta = std::fs::symlink_metadata(out.path().join(name)).unwrap();
+        assert!(meta.is_file(), "{name} is a file of its own now");
+    }
+    // A bin/ that is a link to elsewhere: refused.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), out.path().join("bin")).unwrap();
+    let run = pack_with(source.path(), out.path(), binary.path(), true);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bin is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+/// `examples/hostile` packed once per test process.
+fn packed_hostile() -> &'static Path {
+    static PACKED: OnceLock<PathBuf> = OnceLock::new();
+    PACKED.get_or_init(|| {
+        let source = example_charm_dir("hostile");
+        let out = repo_root().join("target/e2e-juju/hostile");
+        let run = Charmbox::new().cmd(&[
+            "pack",
+            source.path().to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(run.code, 0, "pack of hostile failed: {}", run.stderr);
+        out
+    })
+}
+
+/// The calls made to `tool`.
+fn calls_to<'a>(made: &'a [Vec<String>], tool: &str) -> Vec<&'a [String]> {
+    made.iter()
+        .filter(|call| call[0] == tool)
+        .map(|call| &call[1..])
+        .collect()
+}
+
+#[test]
+fn a_flood_of_hook_tool_calls_is_bounded_under_juju() {
+    let charm = packed_hostile();
+    // A million action-set calls: one call at the end, the last value.
+    let (run, made) = Dispatch::action_of(charm, "set-flood", json!({})).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(calls_to(&made, "action-set"), [["n=999999".to_owned()]]);
+    // 100,000 action-fail calls: one, the last message (Juju keeps the last).
+    let (run, made) = Dispatch::action_of(charm, "fail-flood", json!({})).run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(calls_to(&made, "action-fail"), [["fail 99999".to_owned()]]);
+    // A million log lines: the 1,000 kept reach Juju, in the first 100
+    // calls one each, the rest together.
+    let started = Instant::now();
+    let (run, made) = Dispatch::action_of(charm, "log-flood", json!({})).run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let logs = calls_to(&made, "action-log");
+    let lines: Vec<&str> = logs.iter().flat_map(|call| call[0].lines()).collect();
+    let expected: Vec<String> = (0..1000).map(|n| format!("flood {n}")).collect();
+    assert_eq!(lines, expected);
+    let bound = 100 + took.as_secs() as usize + 2;
+    assert!(
+        logs.len() > 100 && logs.len() <= bound,
+        "{} action-log calls in {took:?}",
+        logs.len()
+    );
+    eprintln!(
+        "| log-flood under dispatch | {} action-log calls for 1,000 lines in {took:.2?} |",
+        logs.len()
+    );
+}
+
+#[test]
+fn a_handler_stuck_in_a_host_call_past_its_deadline_ends_the_process() {
+    let mut dispatch = Dispatch::action_of(packed_hostile(), "ok", json!({}));
+    // action-log hangs; its own deadline (60s) is far past the action's.
+    dispatch.command.args(["--timeout", "2s"]);
+    dispatch.command.env("FAKE_JUJU_HANG", "action-log");
+    let started = Instant::now();
+    let (run, made) = dispatch.run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("did not stop within 5s of its 2s deadline"),
+        "{}",
+        run.stderr
+    );
+    // Before the hook tool's own deadline: the watchdog ended it.
+    assert!(took < Duration::from_secs(55), "took {took:?}");
+    let fails = calls_to(&made, "action-fail");
+    assert_eq!(fails.len(), 1, "{made:?}");
+    assert!(fails[0][0].contains("so that Juju can go on"), "{fails:?}");
+    eprintln!("| stuck hook tool under dispatch | exit 1 | {took:.2?} |");
+}
+
+#[test]
+fn a_guest_asleep_under_dispatch_lets_juju_go_on_at_its_deadline() {
+    let mut dispatch = Dispatch::action_of(packed_hostile(), "sleep", json!({}));
+    dispatch.command.args(["--timeout", "2s"]);
+    let started = Instant::now();
+    let (run, made) = dispatch.run();
+    let took = started.elapsed();
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let fails = calls_to(&made, "action-fail");
+    assert_eq!(fails.len(), 1, "{made:?}");
+    assert!(fails[0][0].contains("timed out after 2s"), "{fails:?}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // What it set before it slept is kept.
+    assert_eq!(calls_to(&made, "action-set"), [["started=yes".to_owned()]]);
 }

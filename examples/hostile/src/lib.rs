@@ -26,6 +26,18 @@ charmbox_sdk::charm!(
     print_flood,
     env,
     list_root,
+    sleep,
+    sleep_poll,
+    sleep_until,
+    deep_key,
+    long_key,
+    fill_disk,
+    sparse_file,
+    many_files,
+    hold_files,
+    ansi_log,
+    set_flood,
+    fail_flood,
 );
 
 /// Harmless: the control case.
@@ -306,4 +318,164 @@ fn preopened_names() -> Vec<String> {
 #[cfg(not(target_os = "wasi"))]
 fn preopened_names() -> Vec<String> {
     Vec::new()
+}
+
+/// An hour, longer than any deadline.
+const HOUR_NANOS: u64 = 3600 * 1_000_000_000;
+
+/// Sets `started=yes`, then sleeps an hour with `std::thread::sleep`.
+fn sleep(action: &Action) -> Result<()> {
+    action.set_result("started", "yes")?;
+    std::thread::sleep(std::time::Duration::from_nanos(HOUR_NANOS));
+    action.set_result("woke", "yes")
+}
+
+/// Sets `started=yes`, then waits an hour in `wasi:io/poll.poll` on a
+/// monotonic-clock subscription, over and over.
+fn sleep_poll(action: &Action) -> Result<()> {
+    action.set_result("started", "yes")?;
+    #[cfg(target_os = "wasi")]
+    loop {
+        let timer = wasip2::clocks::monotonic_clock::subscribe_duration(HOUR_NANOS);
+        wasip2::io::poll::poll(&[&timer]);
+    }
+    #[cfg(not(target_os = "wasi"))]
+    Ok(())
+}
+
+/// Sets `started=yes`, then blocks on a pollable for an instant an hour
+/// ahead, over and over.
+fn sleep_until(action: &Action) -> Result<()> {
+    action.set_result("started", "yes")?;
+    #[cfg(target_os = "wasi")]
+    loop {
+        let now = wasip2::clocks::monotonic_clock::now();
+        wasip2::clocks::monotonic_clock::subscribe_instant(now + HOUR_NANOS).block();
+    }
+    #[cfg(not(target_os = "wasi"))]
+    Ok(())
+}
+
+/// Sets a result key of `depth` segments (default 100000: `a.a.a...`);
+/// returns the host's refusal.
+fn deep_key(action: &Action) -> Result<()> {
+    let depth = action.param::<usize>("depth")?.unwrap_or(100_000);
+    let key = vec!["a"; depth.max(1)].join(".");
+    action.set_result(&key, "deep")
+}
+
+/// Sets a result key of one segment, `length` bytes long (default 1 MiB);
+/// returns the host's refusal.
+fn long_key(action: &Action) -> Result<()> {
+    let length = action.param::<usize>("length")?.unwrap_or(1 << 20);
+    action.set_result(&"a".repeat(length.max(1)), "long")
+}
+
+/// Writes `/data/fill-N` files of 1 MiB until a write fails; sets
+/// `written` to the MiB written, then returns the error.
+fn fill_disk(action: &Action) -> Result<()> {
+    use std::io::Write as _;
+    let chunk = vec![0x5au8; 1 << 20];
+    let mut written: u64 = 0;
+    for file in 0u64.. {
+        let path = format!("/data/fill-{file}");
+        let mut out = std::fs::File::create(&path).with_context(|| format!("creating {path}"));
+        let result = out.as_mut().map_err(|e| anyhow!("{e:#}")).and_then(|out| {
+            for _ in 0..64 {
+                out.write_all(&chunk)
+                    .with_context(|| format!("writing {path}"))?;
+                written += 1;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            action.set_result("written", written)?;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Makes `/data/sparse` 15 TiB long without writing it (`set_len`), then
+/// tries one byte at 15 TiB; sets `set-len` and `write-at-end` to what
+/// happened and the file's size to `size`.
+fn sparse_file(action: &Action) -> Result<()> {
+    use std::io::{Seek as _, SeekFrom, Write as _};
+    const HUGE: u64 = 15 << 40;
+    let mut file = std::fs::File::create("/data/sparse").context("creating /data/sparse")?;
+    let outcome = |r: std::io::Result<()>| match r {
+        Ok(()) => "succeeded".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    action.set_result("set-len", outcome(file.set_len(HUGE)))?;
+    let at_end = file
+        .seek(SeekFrom::Start(HUGE))
+        .and_then(|_| file.write_all(b"x"))
+        .and_then(|_| file.flush());
+    action.set_result("write-at-end", outcome(at_end))?;
+    let size = std::fs::metadata("/data/sparse")
+        .map(|m| m.len())
+        .unwrap_or(0);
+    action.set_result("size", size)
+}
+
+/// Creates empty files `/data/many/N` until that fails; sets `created`,
+/// then returns the error.
+fn many_files(action: &Action) -> Result<()> {
+    std::fs::create_dir_all("/data/many").context("creating /data/many")?;
+    for n in 0u64.. {
+        let path = format!("/data/many/{n}");
+        if let Err(e) = std::fs::File::create(&path) {
+            action.set_result("created", n)?;
+            return Err(e).with_context(|| format!("creating {path}"));
+        }
+    }
+    Ok(())
+}
+
+/// Opens `/data/held` again and again, keeping each open, until an open
+/// fails; sets `held` to how many were open, and `then` to whether one
+/// more opens after closing them all; returns the error.
+fn hold_files(action: &Action) -> Result<()> {
+    std::fs::write("/data/held", "x").context("writing /data/held")?;
+    let mut held = Vec::new();
+    let error = loop {
+        match std::fs::File::open("/data/held") {
+            Ok(file) => held.push(file),
+            Err(e) => break e,
+        }
+        if held.len() > 100_000 {
+            return Err(anyhow!("opened 100000 descriptors: no cap"));
+        }
+    };
+    action.set_result("held", held.len())?;
+    drop(held);
+    let again = std::fs::File::open("/data/held").map(drop);
+    action.set_result("then", if again.is_ok() { "opened" } else { "refused" })?;
+    Err(error).context("opening /data/held")
+}
+
+/// Logs lines of terminal escape sequences (set the title, clear the
+/// screen, colour, a C1 control, a bidi override) and sets `logged=yes`.
+fn ansi_log(action: &Action) -> Result<()> {
+    action.log("\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred");
+    action.log("c1 \u{9b}31m and bidi \u{202e}desrever\u{202c} and a\nsecond line\rover");
+    action.fail("failed \u{1b}[2J with escapes");
+    action.set_result("logged", "yes")
+}
+
+/// Sets the result `n` a million times, to 0..999999.
+fn set_flood(action: &Action) -> Result<()> {
+    for n in 0..1_000_000 {
+        action.set_result("n", n)?;
+    }
+    Ok(())
+}
+
+/// Calls action-fail 100000 times, with "fail 0" to "fail 99999".
+fn fail_flood(action: &Action) -> Result<()> {
+    for n in 0..100_000 {
+        action.fail(format!("fail {n}"));
+    }
+    Ok(())
 }

@@ -168,8 +168,12 @@ impl ActionContext {
         self.params.value()
     }
 
-    /// Ends the run's action state, returning what it recorded.
+    /// Ends the run's action state, returning what it recorded; the
+    /// backend is told (see [`ActionBackend::finish`]).
     pub fn finish(mut self) -> ActionRecord {
+        if let Err(e) = self.backend.finish(self.results.as_map()) {
+            self.record_backend_error(e);
+        }
         if self.dropped_log_entries > 0 {
             self.log.push(LogEntry {
                 timestamp: SystemTime::now(),

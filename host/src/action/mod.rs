@@ -52,4 +52,13 @@ pub trait ActionBackend: Send + 'static {
     fn log(&mut self, entry: &LogEntry) -> Result<(), BackendError>;
     /// Marks the action failed with `message`.
     fn fail(&mut self, message: &str) -> Result<(), BackendError>;
+    /// The run is over (however it ended) and these are its results, as
+    /// every `set_results` call left them: a backend that holds what it
+    /// carries (to bound its own calls) sends it now. By default, nothing.
+    fn finish(
+        &mut self,
+        _results: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), BackendError> {
+        Ok(())
+    }
 }

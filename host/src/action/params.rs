@@ -109,6 +109,79 @@ pub fn insert_at(map: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
+/// Most levels of nesting in an action's params, counting each map and
+/// list: the params are stored as JSON, and JSON readers stop at 128.
+pub const MAX_PARAMS_DEPTH: usize = 64;
+
+/// How deeply `value` nests (a scalar is 0, `{"a": 1}` is 1), counted
+/// without recursion, stopping once past `limit`.
+fn depth_past(value: &Value, limit: usize) -> Option<usize> {
+    let mut stack = vec![(value, 0usize)];
+    let mut deepest = 0;
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Object(map) => Box::new(map.values()),
+            Value::Array(items) => Box::new(items.iter()),
+            _ => continue,
+        };
+        let depth = depth + 1;
+        deepest = deepest.max(depth);
+        if deepest > limit {
+            return Some(deepest);
+        }
+        stack.extend(children.map(|child| (child, depth)));
+    }
+    None
+}
+
+/// Params nested deeper than [`MAX_PARAMS_DEPTH`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the params nest more than {MAX_PARAMS_DEPTH} levels deep (maps and lists within each \
+     other); pass a flatter structure"
+)]
+pub struct ParamsTooDeep;
+
+/// Refuses params nested deeper than [`MAX_PARAMS_DEPTH`].
+pub fn check_depth(params: &Map<String, Value>) -> Result<(), ParamsTooDeep> {
+    // The map itself is one level.
+    match params
+        .values()
+        .find_map(|value| depth_past(value, MAX_PARAMS_DEPTH - 1))
+    {
+        Some(_) => Err(ParamsTooDeep),
+        None => Ok(()),
+    }
+}
+
+/// A `--params` file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsFileError {
+    /// Not YAML (nor JSON, which is YAML).
+    #[error("it is not valid YAML or JSON: {0}")]
+    Syntax(String),
+    /// YAML, but not a map.
+    #[error("it must hold a map of param names to values")]
+    NotAMap,
+    /// Nested too deeply.
+    #[error(transparent)]
+    TooDeep(#[from] ParamsTooDeep),
+}
+
+/// The params in the text of a `--params` file (YAML or JSON, as `juju run
+/// --params` reads it); an empty file is no params.
+pub fn parse_params_file(text: &str) -> Result<Map<String, Value>, ParamsFileError> {
+    let params = match serde_norway::from_str::<Value>(text)
+        .map_err(|e| ParamsFileError::Syntax(e.to_string()))?
+    {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        _ => return Err(ParamsFileError::NotAMap),
+    };
+    check_depth(&params)?;
+    Ok(params)
+}
+
 /// How `key=value` arguments' values are typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ArgTyping {
@@ -136,6 +209,9 @@ pub enum ArgError {
         /// What the YAML parser said.
         reason: String,
     },
+    /// With the arguments applied, the params nest too deeply.
+    #[error(transparent)]
+    TooDeep(#[from] ParamsTooDeep),
 }
 
 /// Types one value the way `juju run` does.
@@ -154,6 +230,8 @@ pub fn type_value(key: &str, raw: &str, typing: ArgTyping) -> Result<Value, ArgE
 
 /// Merges `key=value` arguments into `params` (dotted keys nest; arguments
 /// override what is already there, as CLI pairs override `--params`).
+/// Nothing is applied if any argument is bad, or if the result would nest
+/// deeper than [`MAX_PARAMS_DEPTH`].
 pub fn apply_args<'a>(
     params: &mut Map<String, Value>,
     args: impl IntoIterator<Item = &'a str>,
@@ -170,9 +248,12 @@ pub fn apply_args<'a>(
             Ok((key, type_value(key, raw, typing)?))
         })
         .collect::<Result<Vec<_>, ArgError>>()?;
+    let mut merged = params.clone();
     for (key, value) in parsed {
-        insert_at(params, key, value);
+        insert_at(&mut merged, key, value);
     }
+    check_depth(&merged)?;
+    *params = merged;
     Ok(())
 }
 
@@ -254,6 +335,47 @@ mod tests {
             Value::Object(params),
             json!({"filename": "new.snap", "outfile": {"keep": true, "size": 10}, "flag": true})
         );
+    }
+
+    #[test]
+    fn params_are_bounded_in_depth() {
+        let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        let mut params = Map::new();
+        // The map is one level; the value the rest.
+        let deepest = format!("k={}", nested(MAX_PARAMS_DEPTH - 1));
+        apply_args(&mut params, [deepest.as_str()], ArgTyping::Yaml).unwrap();
+        let deeper = format!("k={}", nested(MAX_PARAMS_DEPTH));
+        let err = apply_args(&mut params, [deeper.as_str()], ArgTyping::Yaml).unwrap_err();
+        assert!(matches!(err, ArgError::TooDeep(_)), "{err}");
+        // A deep key with a deep value: each fits, together they do not.
+        let key = vec!["a"; 32].join(".");
+        let both = format!("{key}={}", nested(40));
+        assert!(apply_args(&mut Map::new(), [both.as_str()], ArgTyping::Yaml).is_err());
+        // YAML itself stops at 128 levels, with an error.
+        let err = type_value("k", &nested(100_000), ArgTyping::Yaml).unwrap_err();
+        assert!(err.to_string().contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn params_files_are_maps_of_bounded_depth() {
+        assert_eq!(
+            Value::Object(parse_params_file("a: 1\nb: {c: x}\n").unwrap()),
+            json!({"a": 1, "b": {"c": "x"}})
+        );
+        assert!(parse_params_file("").unwrap().is_empty());
+        assert!(matches!(
+            parse_params_file("[1]"),
+            Err(ParamsFileError::NotAMap)
+        ));
+        assert!(matches!(
+            parse_params_file("a: [1"),
+            Err(ParamsFileError::Syntax(_))
+        ));
+        let deep = format!("a: {}1{}", "[".repeat(70), "]".repeat(70));
+        assert!(matches!(
+            parse_params_file(&deep),
+            Err(ParamsFileError::TooDeep(_))
+        ));
     }
 
     #[test]

@@ -344,7 +344,13 @@ fn describe_json(value: &Value) -> String {
     };
     let mut text = value.to_string();
     if text.len() > 60 {
-        text.truncate(57);
+        // On a character boundary: cutting inside one panicked (found by
+        // the params_schema fuzz target).
+        let mut cut = 57;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
         text.push_str("...");
     }
     format!("{text} ({kind})")
@@ -358,6 +364,28 @@ fn dotted(pointer: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_value_is_cut_on_a_character_boundary() {
+        // Three-byte characters: byte 57 falls inside one.
+        let value = json!("\u{2603}".repeat(30));
+        let described = describe_json(&value);
+        assert!(described.ends_with("... (string)"), "{described}");
+        let schema = ParamsSchema::new(
+            "a",
+            "",
+            [("x".to_owned(), json!({"type": "integer"}))]
+                .into_iter()
+                .collect(),
+            vec![],
+            None,
+        )
+        .unwrap();
+        let err = schema
+            .apply("a", json!({"x": "\u{e9}".repeat(40)}))
+            .unwrap_err();
+        assert!(err.to_string().contains("..."), "{err}");
+    }
 
     fn greet_schema() -> ParamsSchema {
         let params: IndexMap<String, Value> = serde_json::from_value(json!({

@@ -228,8 +228,14 @@ fn a_charm_dir_without_its_component_says_how_to_build_it() {
         let project = tempfile::tempdir().unwrap();
         std::fs::write(project.path().join("actions.yaml"), GREET_ONLY).unwrap();
         std::fs::write(project.path().join(manifest), "").unwrap();
-        let err = Charm::load(&engine, project.path()).err().unwrap().to_string();
-        assert!(err.contains(words) && err.contains("charmbox build"), "{manifest}: {err}");
+        let err = Charm::load(&engine, project.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains(words) && err.contains("charmbox build"),
+            "{manifest}: {err}"
+        );
     }
     let err = Charm::load(&engine, Path::new("/no/such/charm"))
         .err()

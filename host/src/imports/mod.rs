@@ -10,17 +10,21 @@
 //! - `context.rs`, `config.rs`, `status.rs`, `log.rs`, `state.rs`,
 //!   `relation.rs`, `secret.rs`, `ports.rs`: the rest of contract 0.2.0,
 //!   served by the run's [`ModelContext`];
-//! - WASI 0.2 (wasmtime-wasi), with one call replaced (`symlinks.rs`):
+//! - WASI 0.2 (wasmtime-wasi), with some calls replaced by guarded ones:
 //!   creating a symbolic link that could lead out of the unit's data
-//!   directory.
+//!   directory ([`symlinks`]); waiting on a clock past the run's deadline
+//!   ([`clocks`]); growing the data directory past its budget and opening
+//!   descriptors past the run's cap ([`filesystem`]).
 //!
 //! A component links against whichever contract versions it imports; one
 //! process runs 0.1.0 and 0.2.0 charms side by side.
 
 mod action;
 pub(crate) mod bindings;
+mod clocks;
 mod config;
 mod context;
+mod filesystem;
 mod log;
 mod ports;
 mod relation;
@@ -34,6 +38,7 @@ use wasmtime_wasi::WasiView;
 
 use crate::action::ActionContext;
 use crate::model::ModelContext;
+use crate::sandbox::guards::Guards;
 use bindings::{v0_1_0, v0_2_0};
 
 /// How the host's imports reach a run's state: the WASI context (through
@@ -43,6 +48,8 @@ pub trait HostView: WasiView + 'static {
     fn action(&mut self) -> &mut ActionContext;
     /// The run's model context.
     fn model(&mut self) -> &mut ModelContext;
+    /// The run's guards on waits, disk and descriptors.
+    fn guards(&mut self) -> &mut Guards;
 }
 
 /// Links every import the host provides into `linker`.
@@ -50,6 +57,9 @@ pub(crate) fn add_to_linker<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Re
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
     // No link out of a unit's data directory, even one never followed.
     symlinks::guard_symlinks(linker)?;
+    // No wait past the deadline, no disk or descriptors past the budgets.
+    clocks::bound_waits(linker)?;
+    filesystem::guard_filesystem(linker)?;
     v0_1_0::juju::charm::action::add_to_linker::<T, HasSelf<ActionContext>>(linker, T::action)?;
     use v0_2_0::juju::charm as latest;
     latest::action::add_to_linker::<T, HasSelf<ActionContext>>(linker, T::action)?;

@@ -14,19 +14,17 @@ use wasmtime::component::{Linker, Resource};
 use wasmtime::StoreContextMut;
 use wasmtime_wasi::filesystem::WasiFilesystemView as _;
 use wasmtime_wasi::p2::bindings::sync::filesystem::types::{
-    self as fs, Descriptor, ErrorCode, HostDescriptor as _,
+    Descriptor, ErrorCode, HostDescriptor as _,
 };
-use wasmtime_wasi::WasiView;
 
-/// The interface `symlink-at` belongs to, as wasmtime-wasi's bindings name it.
-const FILESYSTEM_TYPES: &str = "wasi:filesystem/types@0.2.12";
+use super::filesystem::{with_new_inode, FILESYSTEM_TYPES};
+use super::HostView;
 
 /// Replaces `descriptor.symlink-at` in `linker` (which must already hold the
 /// WASI filesystem) by one that refuses targets that could lead out of the
-/// link's directory, with `not-permitted`, and otherwise does what WASI does.
-pub(crate) fn guard_symlinks<T: WasiView + 'static>(
-    linker: &mut Linker<T>,
-) -> wasmtime::Result<()> {
+/// link's directory, with `not-permitted`, and otherwise does what WASI does
+/// (the link counting as an inode of the unit's data budget).
+pub(crate) fn guard_symlinks<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let result = linker.instance(FILESYSTEM_TYPES).and_then(|mut types| {
         types.func_wrap(
@@ -36,11 +34,12 @@ pub(crate) fn guard_symlinks<T: WasiView + 'static>(
                 if !stays_inside(&target) {
                     return Ok((Err(ErrorCode::NotPermitted),));
                 }
-                let mut view = store.data_mut().filesystem();
-                match view.symlink_at(dir, target, link) {
-                    Ok(()) => Ok((Ok(()),)),
-                    Err(e) => Ok((Err(fs::Host::convert_error_code(&mut view, e)?),)),
-                }
+                let state = store.data_mut();
+                let budget = state.guards().disk.clone();
+                let mut view = state.filesystem();
+                with_new_inode(&mut view, budget.as_ref(), |view| {
+                    view.symlink_at(dir, target, link)
+                })
             },
         )
     });

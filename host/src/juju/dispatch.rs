@@ -32,15 +32,21 @@ use crate::model::ModelBackend;
 use crate::run::{run_handler, Backends, LimitHints, RunEnd, RunRequest};
 use crate::sandbox::{CapturedOutput, SandboxLimits};
 
-/// The directory, under the charm directory, where a unit keeps its state
-/// when `CHARMBOX_STATE_DIR` does not say otherwise.
-pub const CHARM_STATE_DIR: &str = ".charmbox";
+/// The directory, beside the charm directory (in the unit agent's own
+/// directory, `/var/lib/juju/agents/unit-<app>-<n>/`), where a unit keeps
+/// its state when `CHARMBOX_STATE_DIR` does not say otherwise.
+pub const AGENT_STATE_DIR: &str = "charmbox-state";
+
+/// Where an earlier charmbox kept a unit's state: under the charm directory.
+/// Used still where it exists, so no unit's data is left behind; never made.
+pub const LEGACY_CHARM_STATE_DIR: &str = ".charmbox";
 
 /// How dispatch says to raise a limit: the flags of `charmbox dispatch`,
 /// which the packed charm's `dispatch` file passes.
 const LIMIT_HINTS: LimitHints = LimitHints {
     timeout: "raise the limit with `--timeout` in the charm's dispatch file",
     memory: "raise it with `--memory` in the charm's dispatch file",
+    disk: "raise it with `--disk` or `--inodes` in the charm's dispatch file",
 };
 
 /// What `JUJU_DISPATCH_PATH` asks for.
@@ -62,11 +68,11 @@ impl DispatchPath {
     }
 }
 
-/// How to dispatch. The default: state under the charm directory, the
+/// How to dispatch. The default: state beside the charm directory, the
 /// default sandbox limits, hook tools with their default deadline.
 #[derive(Debug, Clone, Default)]
 pub struct DispatchOptions {
-    /// Where unit state lives; `None` for `<charm dir>/.charmbox`.
+    /// Where unit state lives; `None` for [`state_dir_for`]'s default.
     pub state_dir: Option<PathBuf>,
     /// Where compiled components are cached; `None` for `cache/` in the
     /// state directory (a unit compiles its charm once, not once per run).
@@ -108,13 +114,27 @@ impl DispatchOutcome {
     }
 }
 
-/// The state directory dispatch uses: `state_dir` when given, else
-/// `<charm dir>/.charmbox` (Juju keeps files the charm did not ship there
-/// across upgrades, as `ops` keeps its `.unit-state.db`).
+/// The state directory dispatch uses: `state_dir` when given; else
+/// `<charm dir>/.charmbox` if an earlier charmbox left one there; else
+/// `charmbox-state` beside the charm directory, in the unit agent's
+/// directory. Not in the charm directory itself: state there (compiled
+/// code, the unit's data) would be packed and shipped with the charm by
+/// whoever zips a directory a charm was tried in, and the charm directory
+/// is the charm's, which an upgrade replaces.
 pub fn state_dir_for(charm_dir: &Path, state_dir: Option<&Path>) -> PathBuf {
-    state_dir
-        .map(Path::to_owned)
-        .unwrap_or_else(|| charm_dir.join(CHARM_STATE_DIR))
+    if let Some(state_dir) = state_dir {
+        return state_dir.to_owned();
+    }
+    let legacy = charm_dir.join(LEGACY_CHARM_STATE_DIR);
+    if legacy.is_dir() {
+        return legacy;
+    }
+    let charm_dir = std::path::absolute(charm_dir).unwrap_or_else(|_| charm_dir.to_owned());
+    match charm_dir.parent() {
+        Some(agent_dir) => agent_dir.join(AGENT_STATE_DIR),
+        // A charm at `/`: nothing beside it.
+        None => charm_dir.join(AGENT_STATE_DIR),
+    }
 }
 
 /// Runs what Juju asked for in `context`.
@@ -122,12 +142,14 @@ pub fn dispatch(context: &JujuContext, options: &DispatchOptions) -> DispatchOut
     match DispatchPath::parse(&context.dispatch_path) {
         DispatchPath::Hook(hook) => acknowledge_hook(&hook, &options.tools),
         DispatchPath::Action(action) => {
-            let mut outcome = run(context, &action, options);
+            let mut warnings = Vec::new();
+            let mut outcome = run(context, &action, options, &mut warnings);
             if outcome.exit_code != 0 {
                 if let Some(reason) = outcome.notes.first().cloned() {
                     outcome.notes[0] = format!("charmbox: action {action:?} failed: {reason}");
                 }
             }
+            outcome.notes.extend(warnings);
             outcome
         }
     }
@@ -143,7 +165,12 @@ fn acknowledge_hook(hook: &str, tools: &HookTools) -> DispatchOutcome {
     outcome
 }
 
-fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> DispatchOutcome {
+fn run(
+    context: &JujuContext,
+    action: &str,
+    options: &DispatchOptions,
+    warnings: &mut Vec<String>,
+) -> DispatchOutcome {
     let tools = &options.tools;
     // Reports a failure before or outside the handler through action-fail.
     let fail = |message: String| {
@@ -168,10 +195,14 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         .cache_dir
         .clone()
         .unwrap_or_else(|| state_dir.join("cache"));
-    let engine = match Engine::builder()
-        .cache(ComponentCache::new(cache_dir))
-        .build()
-    {
+    // A cache that cannot be trusted is not used: the charm compiles each
+    // time, and stderr (which Juju keeps) says why.
+    let mut builder = Engine::builder();
+    match ComponentCache::open(cache_dir) {
+        Ok(cache) => builder = builder.cache(cache),
+        Err(e) => warnings.push(format!("charmbox: warning: {e}; compiling without it")),
+    }
+    let engine = match builder.build() {
         Ok(engine) => engine,
         Err(e) => return fail(format!("cannot start the WebAssembly engine: {e:#}")),
     };
@@ -187,7 +218,7 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
     // The unit's data directory exists from its first action on, whether
     // or not this charm reaches it (the run makes it only for one that does).
     let data_dir = context.unit.data_dir(&state_dir);
-    if let Err(e) = std::fs::create_dir_all(&data_dir) {
+    if let Err(e) = crate::paths::create_private_dir_all(&data_dir) {
         return fail(format!(
             "cannot create the unit's data directory {}: {e}",
             data_dir.display()
@@ -237,7 +268,16 @@ fn run(context: &JujuContext, action: &str, options: &DispatchOptions) -> Dispat
         return outcome;
     }
     match report.end {
-        RunEnd::Completed | RunEnd::ActionFailed => {}
+        RunEnd::Completed => {}
+        // The guest's action-fail, sent once with the message that stands
+        // (Juju keeps the last); the handler ran to its end: exit 0.
+        RunEnd::ActionFailed => {
+            if let Err(e) = action_fail(tools, &message) {
+                outcome.exit_code = 1;
+                outcome.notes.push(e.to_string());
+                outcome.end = Some(RunEnd::BackendFailed);
+            }
+        }
         RunEnd::BackendFailed => {
             outcome.exit_code = 1;
             outcome.notes.push(message);
@@ -280,13 +320,17 @@ mod tests {
     }
 
     #[test]
-    fn state_lives_under_the_charm_dir_unless_told() {
+    fn state_lives_beside_the_charm_dir_unless_told() {
         let charm = Path::new("/var/lib/juju/agents/unit-hello-0/charm");
         assert_eq!(
             state_dir_for(charm, None),
-            charm.join(".charmbox"),
+            Path::new("/var/lib/juju/agents/unit-hello-0/charmbox-state"),
             "default"
         );
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = dir.path().join("charm/.charmbox");
+        std::fs::create_dir_all(&legacy).unwrap();
+        assert_eq!(state_dir_for(&dir.path().join("charm"), None), legacy);
         assert_eq!(
             state_dir_for(charm, Some(Path::new("/srv/state"))),
             Path::new("/srv/state")

@@ -56,10 +56,17 @@ pub(super) fn start_worker(
     mut worker: Command,
 ) -> Result<(), BackgroundError> {
     let log = log_path(state_dir, operation);
-    let log_file = std::fs::File::create(&log).map_err(|source| BackgroundError::Log {
-        path: log.clone(),
-        source,
-    })?;
+    // The worker's stderr carries its tasks' log lines: private, as the
+    // task store is.
+    let log_file = crate::paths::private_file_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&log)
+        .map_err(|source| BackgroundError::Log {
+            path: log.clone(),
+            source,
+        })?;
     let mut child = worker
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

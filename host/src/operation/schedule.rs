@@ -170,7 +170,7 @@ impl UnitDirs {
         let unit_dir = data_dir.parent().expect("a data dir has a parent");
         match unit_dir.file_name() {
             Some(name) if self.0.contains(name) => Ok(()),
-            _ => std::fs::create_dir_all(&data_dir),
+            _ => crate::paths::create_private_dir_all(&data_dir),
         }
     }
 }

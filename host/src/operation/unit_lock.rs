@@ -59,7 +59,7 @@ impl UnitClaim {
         unit: &UnitName,
         concurrency: &Concurrency,
     ) -> std::io::Result<Option<Self>> {
-        std::fs::create_dir_all(unit.data_dir(state_dir))?;
+        crate::paths::create_private_dir_all(&unit.data_dir(state_dir))?;
         match UnitLocker::open(state_dir)?.lock(unit, concurrency, Wait::No) {
             Ok(locks) => Ok(Some(Self(locks))),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
@@ -105,7 +105,7 @@ impl UnitLocker {
         #[cfg(target_os = "linux")]
         {
             // Shared locks need it open for reading, exclusive for writing.
-            let file = std::fs::OpenOptions::new()
+            let file = crate::paths::private_file_options()
                 .create(true)
                 .truncate(false)
                 .read(true)
@@ -162,7 +162,7 @@ impl UnitLocker {
                 .parent()
                 .expect("a data dir has a parent")
                 .to_owned();
-            std::fs::create_dir_all(&dir)?;
+            crate::paths::create_private_dir_all(&dir)?;
             let unit_lock = open_lock_file(&dir.join("unit.lock"))?;
             let mut files = Vec::with_capacity(2);
             flock(&unit_lock, concurrency.parallel, wait)?;
@@ -296,7 +296,7 @@ mod ofd {
 
 #[cfg(not(target_os = "linux"))]
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
+    crate::paths::private_file_options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -10,6 +10,7 @@
 
 mod report;
 mod stop;
+pub mod watchdog;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -17,13 +18,15 @@ use std::time::SystemTime;
 use wasmtime::component::TypedFunc;
 use wasmtime::Store;
 
-pub use report::{format_bytes, LimitHints, RunEnd, RunReport};
+pub use report::{format_bytes, GuardHit, LimitHints, RunEnd, RunReport};
+pub(crate) use stop::Cancelled;
 pub use stop::{Deadline, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
 use crate::charm::{CharmComponent, HandlerSignature};
 use crate::engine::Engine;
 use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
+use crate::sandbox::guards::WaitBound;
 use crate::sandbox::{
     GuestIdentity, HandlerIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec,
 };
@@ -151,6 +154,7 @@ pub fn run_handler(
                     stderr: stderr.take(),
                     started,
                     completed: SystemTime::now(),
+                    guard_hit: None,
                 })
             }
         },
@@ -161,6 +165,7 @@ pub fn run_handler(
         request.limits.model,
     );
     let event = &request.context.event;
+    let deadline = Deadline::after(request.limits.timeout);
     let spec = SandboxSpec {
         identity: GuestIdentity {
             unit: request.context.unit.to_string(),
@@ -181,15 +186,31 @@ pub fn run_handler(
             .clone()
             .filter(|_| charm.reaches_filesystem()),
         limits: request.limits,
+        waits: WaitBound::new(deadline, request.stop.clone()),
     };
     let state = RunState::new(&spec, action, model, &stdout, &stderr).map_err(RunError::Sandbox)?;
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
-    set_stops(&mut store, request);
+    set_stops(&mut store, request, deadline);
 
-    let outcome = call_handler(&mut store, pre, handler.index, handler.signature);
-    let state = store.into_data();
+    // The last word on a run its deadline cannot stop (see `watchdog`).
+    let watched = request.limits.timeout.map(|limit| {
+        let overrun = watchdog::Overrun {
+            handler: describe(event),
+            unit: request.context.unit.clone(),
+            limit,
+        };
+        watchdog::global().arm(overrun, std::time::Instant::now() + limit)
+    });
+    let outcome = match pre.instantiate(&mut store) {
+        Ok(instance) => call_handler(&mut store, instance, handler.index, handler.signature)
+            .map_err(CallError::Call),
+        Err(error) => Err(CallError::Instantiate(error)),
+    };
+    drop(watched);
+    let mut state = store.into_data();
+    let guard_hit = guard_hit(&mut state);
     let refused_memory = state.limiter.refused();
     let memory_cap = state.limiter.max_bytes();
     let record = state.action.finish();
@@ -218,7 +239,7 @@ pub fn run_handler(
                 message
             }),
         ),
-        Err(error) if error.downcast_ref::<stop::Cancelled>().is_some() => (
+        Err(error) if error.inner().downcast_ref::<stop::Cancelled>().is_some() => (
             RunEnd::Cancelled,
             Some(format!(
                 "{} was cancelled while it ran, and stopped",
@@ -228,11 +249,21 @@ pub fn run_handler(
         Err(error) => {
             let (end, message) = report::classify_trap(
                 &describe(event),
-                &error,
+                error.inner(),
                 request.limits.timeout,
                 refused_memory,
                 memory_cap,
             );
+            let message = match (&end, &error) {
+                // Not a trap, a deadline or the memory budget: a limit of
+                // the sandbox the component's own shape breaks.
+                (RunEnd::Trapped, CallError::Instantiate(e))
+                    if e.downcast_ref::<wasmtime::Trap>().is_none() =>
+                {
+                    report::instantiation_message(&describe(event), e, memory_cap)
+                }
+                _ => message,
+            };
             (end, Some(message))
         }
     };
@@ -245,6 +276,23 @@ pub fn run_handler(
         stderr: stderr.take(),
         started,
         completed: SystemTime::now(),
+        guard_hit,
+    })
+}
+
+/// The guard that refused the guest something during the run, if any.
+fn guard_hit(state: &mut RunState) -> Option<GuardHit> {
+    let guards = &mut state.guards;
+    if let Some(disk) = &guards.disk {
+        if let Some(exhausted) = disk.exhausted() {
+            return Some(GuardHit::Disk {
+                limits: disk.limits(),
+                exhausted,
+            });
+        }
+    }
+    guards.descriptors.refused().then(|| GuardHit::Descriptors {
+        max: guards.descriptors.max(),
     })
 }
 
@@ -257,7 +305,7 @@ fn describe(event: &crate::model::EventInfo) -> String {
 /// Arms the store's epoch deadline: with a stop handle, a look at every
 /// tick (cancelled? past the deadline?); without one, a single deadline at
 /// the run's timeout, so an uncancellable run pays for no callbacks.
-fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
+fn set_stops(store: &mut Store<RunState>, request: &RunRequest, deadline: Deadline) {
     let Some(stop) = request.stop.clone() else {
         store.set_epoch_deadline(match request.limits.timeout {
             Some(timeout) => Engine::ticks_for(timeout),
@@ -266,7 +314,6 @@ fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
         });
         return;
     };
-    let deadline = Deadline::after(request.limits.timeout);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
         if stop.is_cancelled() {
@@ -279,15 +326,30 @@ fn set_stops(store: &mut Store<RunState>, request: &RunRequest) {
     });
 }
 
-/// Instantiates and calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the
-/// guest, `Err` for a trap or a host error.
+/// Where a run's call into wasmtime failed.
+enum CallError {
+    /// Making the instance (its start functions included).
+    Instantiate(wasmtime::Error),
+    /// Calling the handler.
+    Call(wasmtime::Error),
+}
+
+impl CallError {
+    fn inner(&self) -> &wasmtime::Error {
+        match self {
+            Self::Instantiate(e) | Self::Call(e) => e,
+        }
+    }
+}
+
+/// Calls the handler: `Ok(Ok)` / `Ok(Err(msg))` from the guest, `Err` for
+/// a trap or a host error.
 fn call_handler(
     store: &mut Store<RunState>,
-    pre: &wasmtime::component::InstancePre<RunState>,
+    instance: wasmtime::component::Instance,
     index: wasmtime::component::ComponentExportIndex,
     signature: HandlerSignature,
 ) -> wasmtime::Result<Result<(), String>> {
-    let instance = pre.instantiate(&mut *store)?;
     match signature {
         HandlerSignature::Plain => {
             let func: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, index)?;
@@ -308,6 +370,7 @@ mod tests {
     use super::*;
     use crate::action::local::LocalBackend;
     use crate::model::EventInfo;
+    use crate::sandbox::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
     use std::time::{Duration, Instant};
 
     /// A component whose `spin` export loops forever.
@@ -378,6 +441,98 @@ mod tests {
             let report = spin(&charm, Some(limit), stop);
             assert_eq!(report.end, RunEnd::TimedOut { limit });
         }
+    }
+
+    /// A component whose `hog` export runs after instantiating `copies`
+    /// instances of a core module of `body` (a memory, a table).
+    fn hog(engine: &Engine, body: &str, copies: usize) -> CharmComponent {
+        let instances: String = (0..copies)
+            .map(|n| format!("(core instance $i{n} (instantiate $m))"))
+            .collect();
+        let wat = format!(
+            r#"(component
+                 (core module $m {body} (func (export "f")))
+                 {instances}
+                 (func (export "hog") (canon lift (core func $i0 "f"))))"#
+        );
+        let bytes = wat::parse_str(wat).unwrap();
+        CharmComponent::from_bytes(engine, "hog.wasm".as_ref(), &bytes).unwrap()
+    }
+
+    fn run_hog(charm: &CharmComponent, memory_bytes: usize) -> RunReport {
+        let request = RunRequest {
+            context: UnitContext::local(
+                "hog/0".parse().unwrap(),
+                &crate::model::ModelIdentity::ephemeral(),
+                EventInfo::action("hog"),
+            ),
+            action_id: "1".into(),
+            data_dir: None,
+            limits: SandboxLimits {
+                memory_bytes,
+                ..SandboxLimits::default()
+            },
+            stop: None,
+        };
+        let backends = Backends {
+            action: Some(Box::new(LocalBackend::new(serde_json::Value::Null))),
+            model: Box::new(crate::model::NoModel),
+        };
+        run_handler(charm, &request, backends).unwrap()
+    }
+
+    #[test]
+    fn every_memory_and_table_draws_on_one_budget() {
+        let engine = Engine::new().unwrap();
+        // Sixteen memories of 60 MiB under a 64 MiB budget.
+        let memories = hog(&engine, "(memory 960)", 16);
+        let report = run_hog(&memories, 64 << 20);
+        assert!(
+            matches!(report.end, RunEnd::OutOfMemory { limit, .. } if limit == 64 << 20),
+            "{:?}: {:?}",
+            report.end,
+            report.message
+        );
+        assert!(report.message.unwrap().contains("limit is 64 MiB"));
+        // Tables of a million elements (8 MB each) count too.
+        let tables = hog(&engine, "(table 1000000 funcref)", 16);
+        let report = run_hog(&tables, 64 << 20);
+        assert!(
+            matches!(report.end, RunEnd::OutOfMemory { .. }),
+            "{:?}: {:?}",
+            report.end,
+            report.message
+        );
+        // Within the budget, the same shapes run.
+        assert_eq!(
+            run_hog(&hog(&engine, "(memory 16)", 16), 64 << 20).end,
+            RunEnd::Completed
+        );
+    }
+
+    #[test]
+    fn instances_memories_and_tables_are_counted() {
+        let engine = Engine::new().unwrap();
+        for (body, copies, what) in [
+            ("", MAX_INSTANCES + 1, "instance"),
+            ("(memory 0)", MAX_MEMORIES + 1, "memory"),
+            ("(table 0 funcref)", MAX_TABLES + 1, "table"),
+        ] {
+            let report = run_hog(&hog(&engine, body, copies), 256 << 20);
+            assert_eq!(report.end, RunEnd::Trapped, "{what}");
+            let message = report.message.unwrap();
+            assert!(
+                message.contains("could not start in the sandbox"),
+                "{message}"
+            );
+            assert!(message.contains(&format!("{what} count")), "{message}");
+            assert!(
+                message.contains("at most 64 instances, 16 memories"),
+                "{message}"
+            );
+        }
+        let report = run_hog(&hog(&engine, "(memory 0)", MAX_MEMORIES), 256 << 20);
+        assert_eq!(report.end, RunEnd::Completed, "{:?}", report.message);
     }
 
     #[test]

@@ -74,6 +74,56 @@ pub struct LimitHints {
     pub timeout: &'static str,
     /// For a run that ran out of memory (`raise it with --memory`).
     pub memory: &'static str,
+    /// For a run whose data directory filled its budget (`raise it with
+    /// --disk or --inodes`).
+    pub disk: &'static str,
+}
+
+/// A guard of the sandbox that refused the guest something during the run
+/// (the guest saw an error and may have carried on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardHit {
+    /// The unit's data directory reached its budget.
+    Disk {
+        /// The budget.
+        limits: crate::sandbox::DiskLimits,
+        /// Which part of it.
+        exhausted: crate::sandbox::guards::disk::Exhausted,
+    },
+    /// The run held as many descriptors open as it may.
+    Descriptors {
+        /// The cap.
+        max: usize,
+    },
+}
+
+impl GuardHit {
+    /// What happened, for a failed run's message.
+    fn describe(&self) -> String {
+        use crate::sandbox::guards::disk::Exhausted;
+        match self {
+            Self::Disk {
+                limits,
+                exhausted: Exhausted::Bytes,
+            } => format!(
+                "the unit's data directory reached its budget of {} of files, and writes past it \
+                 were refused",
+                format_bytes(usize::try_from(limits.bytes).unwrap_or(usize::MAX))
+            ),
+            Self::Disk {
+                limits,
+                exhausted: Exhausted::Inodes,
+            } => format!(
+                "the unit's data directory reached its budget of {} files and directories, and \
+                 creating more was refused",
+                limits.inodes
+            ),
+            Self::Descriptors { max } => format!(
+                "the action held {max} files and directories open, as many as a sandbox may, \
+                 and opening more was refused"
+            ),
+        }
+    }
 }
 
 /// What one run produced.
@@ -96,6 +146,8 @@ pub struct RunReport {
     pub started: SystemTime,
     /// When the run ended.
     pub completed: SystemTime,
+    /// A guard that refused the guest something, if one did.
+    pub guard_hit: Option<GuardHit>,
 }
 
 impl RunReport {
@@ -110,11 +162,22 @@ impl RunReport {
 
     /// [`Self::message`], with `hints` saying how to raise the limit the run
     /// hit, if it hit one.
+    /// A run that failed after a guard refused it something says so (it
+    /// most likely failed because of it), with the hint for a disk budget.
     pub fn message_with(&self, hints: &LimitHints) -> Option<String> {
         let message = self.message.clone()?;
         let hint = match self.end {
             RunEnd::TimedOut { .. } => hints.timeout,
             RunEnd::OutOfMemory { .. } => hints.memory,
+            RunEnd::HandlerError | RunEnd::Trapped => {
+                return Some(match &self.guard_hit {
+                    Some(hit @ GuardHit::Disk { .. }) => {
+                        format!("{message} (note: {}; {})", hit.describe(), hints.disk)
+                    }
+                    Some(hit) => format!("{message} (note: {})", hit.describe()),
+                    None => message,
+                })
+            }
             _ => return Some(message),
         };
         Some(format!("{message} ({hint})"))
@@ -231,6 +294,24 @@ pub(super) fn classify_trap(
     }
 }
 
+/// The message of a run whose component could not be instantiated in the
+/// sandbox for a reason other than a trap, a deadline or the memory budget:
+/// most likely it makes more instances, memories or tables than a sandbox
+/// allows (wasmtime's error names which).
+pub(super) fn instantiation_message(
+    handler: &str,
+    error: &wasmtime::Error,
+    memory_cap: usize,
+) -> String {
+    use crate::sandbox::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+    format!(
+        "{handler} could not start in the sandbox: {error:#} (a sandbox holds at most \
+         {MAX_INSTANCES} instances, {MAX_MEMORIES} memories and {MAX_TABLES} tables, and {} of \
+         memories and tables together)",
+        format_bytes(memory_cap)
+    )
+}
+
 /// `1536` → `1.5 KiB`, for messages.
 pub fn format_bytes(bytes: usize) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
@@ -288,10 +369,12 @@ mod tests {
             stderr: CapturedOutput::default(),
             started: SystemTime::now(),
             completed: SystemTime::now(),
+            guard_hit: None,
         };
         let hints = LimitHints {
             timeout: "raise it with --timeout",
             memory: "raise it with --memory",
+            disk: "raise it with --disk",
         };
         assert_eq!(
             report.message_with(&hints).unwrap(),

@@ -34,8 +34,8 @@ impl StopHandle {
     }
 }
 
-/// When a run must end, if it must.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When a run must end, if it must (by default, never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Deadline(Option<Instant>);
 
 impl Deadline {

@@ -6,7 +6,7 @@
 //! [`crate::engine`] and [`crate::charm`]; everything here is made fresh for
 //! each run and dropped with it, so nothing leaks from one run to the next.
 
-mod limiter;
+pub mod guards;
 mod output;
 
 use std::path::PathBuf;
@@ -19,7 +19,12 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::action::{ActionContext, ActionLimits};
 use crate::model::{ModelContext, ModelLimits};
 
-pub use limiter::MemoryLimiter;
+pub use guards::descriptors::DEFAULT_MAX_DESCRIPTORS;
+pub use guards::disk::{DiskLimits, Usage};
+pub use guards::memory::{
+    MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES,
+};
+use guards::{DescriptorCount, DiskBudget, Guards, WaitBound};
 pub use output::{CapturedOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
@@ -38,6 +43,11 @@ pub struct SandboxLimits {
     pub action: ActionLimits,
     /// Bounds on model calls.
     pub model: ModelLimits,
+    /// The unit's data directory budget. Default 1 GiB and 100,000 inodes.
+    pub disk: DiskLimits,
+    /// Most files and directories open at once. Default
+    /// [`DEFAULT_MAX_DESCRIPTORS`].
+    pub descriptors: usize,
 }
 
 impl Default for SandboxLimits {
@@ -48,6 +58,8 @@ impl Default for SandboxLimits {
             output_bytes: 64 * 1024,
             action: ActionLimits::default(),
             model: ModelLimits::default(),
+            disk: DiskLimits::default(),
+            descriptors: DEFAULT_MAX_DESCRIPTORS,
         }
     }
 }
@@ -85,6 +97,7 @@ pub struct RunState {
     pub(crate) action: ActionContext,
     pub(crate) model: ModelContext,
     pub(crate) limiter: MemoryLimiter,
+    pub(crate) guards: Guards,
 }
 
 impl crate::imports::HostView for RunState {
@@ -94,6 +107,10 @@ impl crate::imports::HostView for RunState {
 
     fn model(&mut self) -> &mut ModelContext {
         &mut self.model
+    }
+
+    fn guards(&mut self) -> &mut Guards {
+        &mut self.guards
     }
 }
 
@@ -114,6 +131,8 @@ pub struct SandboxSpec {
     pub data_dir: Option<PathBuf>,
     /// Limits.
     pub limits: SandboxLimits,
+    /// What bounds the guest's waits (the run's deadline, its stop handle).
+    pub waits: WaitBound,
 }
 
 impl RunState {
@@ -149,7 +168,7 @@ impl RunState {
                 .preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
                 .is_err()
             {
-                std::fs::create_dir_all(dir).with_context(|| {
+                crate::paths::create_private_dir_all(dir).with_context(|| {
                     format!("cannot create the unit's data directory {}", dir.display())
                 })?;
                 wasi.preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
@@ -165,6 +184,14 @@ impl RunState {
             action,
             model,
             limiter: MemoryLimiter::new(spec.limits.memory_bytes),
+            guards: Guards {
+                waits: spec.waits.clone(),
+                disk: spec
+                    .data_dir
+                    .as_ref()
+                    .map(|dir| DiskBudget::new(dir, spec.limits.disk)),
+                descriptors: DescriptorCount::new(spec.limits.descriptors),
+            },
         })
     }
 }

@@ -69,7 +69,9 @@ impl TaskStore {
                 .pragma_update(None, "wal_autocheckpoint", 0)
                 .map_err(self.sqlite())?;
         }
-        let enqueued = self.insert_operation(operation, start);
+        let state_dir = self.state_dir.clone();
+        let enqueued =
+            super::reserve::with_room(&state_dir, || self.insert_operation(operation, start));
         if bulk {
             self.conn
                 .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
@@ -112,7 +114,7 @@ impl TaskStore {
             .map_err(err)?;
         tx.execute(
             "INSERT INTO operations (id, action, charm, params, enqueued, timeout_ms, \
-             memory_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             memory_bytes, disk_bytes, disk_inodes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 first,
                 operation.action,
@@ -124,6 +126,8 @@ impl TaskStore {
                     .timeout
                     .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX)),
                 i64::try_from(operation.limits.memory_bytes).unwrap_or(i64::MAX),
+                i64::try_from(operation.limits.disk.bytes).unwrap_or(i64::MAX),
+                i64::try_from(operation.limits.disk.inodes).unwrap_or(i64::MAX),
             ],
         )
         .map_err(err)?;

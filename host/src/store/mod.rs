@@ -18,6 +18,7 @@ mod enqueue;
 mod ownership;
 mod queries;
 mod records;
+pub mod reserve;
 mod schema;
 mod writer;
 
@@ -28,6 +29,8 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use enqueue::NewOperation;
 pub use queries::{Operation, OperationFilter};
+#[cfg(feature = "fuzzing")]
+pub use records::{decode_stored, StoredTask};
 pub use writer::{Checkpoint, TaskWriter};
 
 use crate::task::TaskId;
@@ -100,8 +103,12 @@ impl TaskStore {
     /// Opens (creating and migrating if needed) the store in `state_dir`, and
     /// marks tasks of dead processes `aborted`.
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
-        let owner = OwnerLock::acquire(state_dir)?;
+        let owner = reserve::with_room(state_dir, || OwnerLock::acquire(state_dir))?;
         let path = state_dir.join(DATABASE_FILE);
+        make_private(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let conn = open_connection(&path)?;
         let store = Self {
             conn,
@@ -109,8 +116,18 @@ impl TaskStore {
             state_dir: state_dir.to_owned(),
             owner,
         };
-        store.migrate()?;
-        store.abort_orphans()?;
+        reserve::with_room(state_dir, || store.migrate())?;
+        reserve::ensure(state_dir);
+        // Marking orphans is the one write a reader makes: on a full disk
+        // it waits for the next open, and the read goes on.
+        match reserve::with_room(state_dir, || store.abort_orphans()) {
+            Err(e) if reserve::is_disk_full(&e) => tracing::warn!(
+                "{e}: tasks of processes that died stay unmarked until there is room"
+            ),
+            other => {
+                other?;
+            }
+        }
         Ok(store)
     }
 
@@ -171,6 +188,34 @@ impl TaskStore {
             TaskWriter::batched(conn, self.path.clone(), Some(self))
         }
     }
+}
+
+/// Makes the database file private (`0600`) before SQLite opens it, which
+/// would make it `0644` (less the umask): it holds every task's params and
+/// results, often secrets. SQLite gives its `-wal` and `-shm` files the
+/// database's mode; a store made by an earlier charmbox has its three files
+/// narrowed.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    crate::paths::private_file_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = PathBuf::from(name);
+        match std::fs::metadata(&file) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// WAL pages after which a commit checkpoints (see [`open_connection`]).

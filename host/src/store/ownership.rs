@@ -43,7 +43,7 @@ impl OwnerLock {
     /// Takes a new owner lock in `state_dir`.
     pub(super) fn acquire(state_dir: &Path) -> Result<Self, StoreError> {
         let owners = state_dir.join(OWNERS_DIR);
-        std::fs::create_dir_all(&owners).map_err(|source| StoreError::Io {
+        crate::paths::create_private_dir_all(&owners).map_err(|source| StoreError::Io {
             path: owners.clone(),
             source,
         })?;
@@ -53,7 +53,12 @@ impl OwnerLock {
             path: path.clone(),
             source,
         };
-        let file = File::create(&path).map_err(io)?;
+        let file = crate::paths::private_file_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(io)?;
         file.lock().map_err(io)?;
         Ok(Self {
             token,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::records::{json, RawTask, TASK_COLUMNS};
 use super::{StoreError, TaskStore};
-use crate::sandbox::SandboxLimits;
+use crate::sandbox::{DiskLimits, SandboxLimits};
 use crate::task::{OperationId, Task, TaskId, TaskStatus};
 use crate::time::from_micros;
 
@@ -74,11 +74,14 @@ struct RawOperation {
     enqueued: i64,
     timeout_ms: Option<i64>,
     memory_bytes: i64,
+    disk_bytes: i64,
+    disk_inodes: i64,
 }
 
 /// The columns [`RawOperation::from_row`] reads, in its order.
 const OPERATION_COLUMNS: &str =
-    "o.id, o.action, o.charm, o.params, o.enqueued, o.timeout_ms, o.memory_bytes";
+    "o.id, o.action, o.charm, o.params, o.enqueued, o.timeout_ms, o.memory_bytes, \
+     o.disk_bytes, o.disk_inodes";
 
 impl RawOperation {
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -90,6 +93,8 @@ impl RawOperation {
             enqueued: row.get(4)?,
             timeout_ms: row.get(5)?,
             memory_bytes: row.get(6)?,
+            disk_bytes: row.get(7)?,
+            disk_inodes: row.get(8)?,
         })
     }
 }
@@ -188,15 +193,22 @@ impl TaskStore {
             .map_err(|_| bad("timeout", format!("{:?} ms is negative", raw.timeout_ms)))?;
         let memory_bytes = usize::try_from(raw.memory_bytes)
             .map_err(|_| bad("memory limit", format!("{} bytes", raw.memory_bytes)))?;
+        let disk = DiskLimits {
+            bytes: u64::try_from(raw.disk_bytes)
+                .map_err(|_| bad("disk budget", format!("{} bytes", raw.disk_bytes)))?,
+            inodes: u64::try_from(raw.disk_inodes)
+                .map_err(|_| bad("inode budget", format!("{} inodes", raw.disk_inodes)))?,
+        };
         Ok(Operation {
             id,
             action: raw.action,
             charm: PathBuf::from(raw.charm),
             params,
-            enqueued: from_micros(raw.enqueued),
+            enqueued: from_micros(raw.enqueued).map_err(|e| bad("enqueued time", e.to_string()))?,
             limits: SandboxLimits {
                 timeout,
                 memory_bytes,
+                disk,
                 ..SandboxLimits::default()
             },
             tasks: self.query_tasks("WHERE t.operation = ?1", params![raw.id])?,

@@ -72,6 +72,17 @@ impl RawTask {
         let params: Value = json(&self.params).map_err(|e| bad("params", e))?;
         let results: Map<String, Value> = json(&self.results).map_err(|e| bad("results", e))?;
         let log = log_from_json(&self.log).map_err(|e| bad("log", e))?;
+        let time = |field: &'static str, micros: i64| {
+            from_micros(micros).map_err(|e| bad(field, e.to_string()))
+        };
+        let timing = Timing {
+            enqueued: Some(time("enqueued time", self.enqueued)?),
+            started: self.started.map(|t| time("start time", t)).transpose()?,
+            completed: self
+                .completed
+                .map(|t| time("completion time", t))
+                .transpose()?,
+        };
         Ok(Task {
             id,
             operation,
@@ -82,13 +93,63 @@ impl RawTask {
             message: self.message,
             results,
             log,
-            timing: Timing {
-                enqueued: Some(from_micros(self.enqueued)),
-                started: self.started.map(from_micros),
-                completed: self.completed.map(from_micros),
-            },
+            timing,
         })
     }
+}
+
+/// A task's row as SQLite could hold it, for the fuzz targets: every
+/// column the decoder reads, any value.
+#[cfg(feature = "fuzzing")]
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct StoredTask {
+    pub id: i64,
+    pub operation: i64,
+    pub unit: String,
+    pub action: String,
+    pub params: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub results: String,
+    pub enqueued: i64,
+    pub started: Option<i64>,
+    pub completed: Option<i64>,
+    pub log: String,
+}
+
+/// Decodes `row` as a task read from the store is decoded.
+#[cfg(feature = "fuzzing")]
+pub fn decode_stored(row: StoredTask) -> Result<Task, StoreError> {
+    let StoredTask {
+        id,
+        operation,
+        unit,
+        action,
+        params,
+        status,
+        message,
+        results,
+        enqueued,
+        started,
+        completed,
+        log,
+    } = row;
+    RawTask {
+        id,
+        operation,
+        unit,
+        action,
+        params,
+        status,
+        message,
+        results,
+        enqueued,
+        started,
+        completed,
+        log,
+    }
+    .decode(Path::new("fuzzed.db"))
 }
 
 /// Decodes a JSON column.
@@ -109,11 +170,13 @@ pub(super) fn log_to_json(log: &[LogEntry]) -> String {
 /// Reads the `log` column back (see [`log_to_json`]).
 fn log_from_json(text: &str) -> Result<Vec<LogEntry>, String> {
     let pairs: Vec<(i64, String)> = json(text)?;
-    Ok(pairs
+    pairs
         .into_iter()
-        .map(|(timestamp, message)| LogEntry {
-            timestamp: from_micros(timestamp),
-            message,
+        .map(|(timestamp, message)| {
+            Ok(LogEntry {
+                timestamp: from_micros(timestamp).map_err(|e| e.to_string())?,
+                message,
+            })
         })
-        .collect())
+        .collect()
 }

@@ -70,6 +70,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE operations ADD COLUMN timeout_ms INTEGER DEFAULT 300000;
     ALTER TABLE operations ADD COLUMN memory_bytes INTEGER NOT NULL DEFAULT 268435456;
     "#,
+    // 5: each operation's data directory budget (bytes and inodes) for the
+    // same reason. Operations recorded before had none; they get today's
+    // defaults, 1 GiB and 100,000 inodes.
+    r#"
+    ALTER TABLE operations ADD COLUMN disk_bytes INTEGER NOT NULL DEFAULT 1073741824;
+    ALTER TABLE operations ADD COLUMN disk_inodes INTEGER NOT NULL DEFAULT 100000;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -153,14 +153,24 @@ fn a_record_that_cannot_be_read_back_is_an_error_never_a_default() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = TaskStore::open(dir.path()).unwrap();
     let (_, tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    // Results nested past what JSON readers take (129 levels and more).
+    let deep = format!("{}\"x\"{}", "{\"a\":".repeat(200), "}".repeat(200));
+    // The first microsecond of the year 10000, which formatting panicked on.
+    let past_9999 = "253402300800000000";
+    let log_past_9999 = format!("[[{past_9999}, \"late\"]]");
     for (column, value, field) in [
         ("results", "{not json", "results"),
+        ("results", deep.as_str(), "results"),
         ("status", "sleeping", "status"),
         ("log", "[[1]]", "log"),
+        ("log", log_past_9999.as_str(), "log"),
         ("unit", "Not A Unit", "unit"),
+        ("enqueued", past_9999, "enqueued time"),
+        ("started", past_9999, "start time"),
+        ("completed", "-5", "completion time"),
     ] {
         let conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
-        let good: String = conn
+        let good: rusqlite::types::Value = conn
             .query_row(
                 &format!("SELECT {column} FROM tasks WHERE id = 2"),
                 [],
@@ -180,7 +190,7 @@ fn a_record_that_cannot_be_read_back_is_an_error_never_a_default() {
         assert!(err.to_string().contains("task 2"), "{err}");
         conn.execute(
             &format!("UPDATE tasks SET {column} = ?1 WHERE id = 2"),
-            [good],
+            [&good],
         )
         .unwrap();
     }
@@ -328,8 +338,8 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
     assert_eq!(
         log,
         [
-            (from_micros(1_000_000), "first"),
-            (from_micros(2_000_000), "second, \"quoted\"")
+            (from_micros(1_000_000).unwrap(), "first"),
+            (from_micros(2_000_000).unwrap(), "second, \"quoted\"")
         ]
     );
     assert_eq!(store.task(tid(3)).unwrap().status, TaskStatus::Aborted);
@@ -345,4 +355,29 @@ fn a_version_1_store_is_migrated_with_its_records_and_orphans_still_found() {
         )
         .unwrap();
     assert!(plan.contains("tasks_unfinished"), "{plan}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_store_is_private_to_its_user_and_an_older_one_is_narrowed() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut store = TaskStore::open(&state).unwrap();
+    store.enqueue(&new_op(&["a/0"])).unwrap();
+    assert_eq!(mode(&state), 0o700);
+    assert_eq!(mode(&state.join("owners")), 0o700);
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
+    drop(store);
+    // As an earlier charmbox left it.
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        std::fs::set_permissions(state.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _store = TaskStore::open(&state).unwrap();
+    for file in [DATABASE_FILE, "tasks.db-wal", "tasks.db-shm"] {
+        assert_eq!(mode(&state.join(file)), 0o600, "{file}");
+    }
 }

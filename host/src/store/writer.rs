@@ -198,11 +198,19 @@ impl TaskWriter {
                 // After an error, later writes are dropped, as the thread
                 // drops them; `finish` reports the first.
                 if inline.error.is_none() {
-                    if let Err(source) = apply(&mut inline.store.conn, vec![write]) {
-                        inline.error = Some(StoreError::Sqlite {
-                            path: inline.store.path.clone(),
-                            source,
-                        });
+                    let store = &mut inline.store;
+                    let state_dir = store.state_dir.clone();
+                    let path = store.path.clone();
+                    let applied = super::reserve::with_room(&state_dir, || {
+                        apply(&mut store.conn, std::slice::from_ref(&write)).map_err(|source| {
+                            StoreError::Sqlite {
+                                path: path.clone(),
+                                source,
+                            }
+                        })
+                    });
+                    if let Err(e) = applied {
+                        inline.error = Some(e);
                     }
                 }
             }
@@ -305,13 +313,14 @@ fn commit_batches(
             .iter()
             .filter(|w| matches!(w, Write::Finished(_)))
             .count();
-        apply(conn, batch).map_err(err)?;
+        let state_dir = path.parent().unwrap_or(path);
+        super::reserve::with_room(state_dir, || apply(conn, &batch).map_err(err))?;
     }
     Ok(tasks_written)
 }
 
 /// Commits `batch` in one transaction, then answers its flushes.
-fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error> {
+fn apply(conn: &mut Connection, batch: &[Write]) -> Result<(), rusqlite::Error> {
     // A task that started and finished within one batch needs only its
     // final row: the finished update sets the start time too.
     let skip_started: HashSet<i64> = batch
@@ -334,9 +343,9 @@ fn apply(conn: &mut Connection, batch: Vec<Write>) -> Result<(), rusqlite::Error
         )?;
         for write in batch {
             match write {
-                Write::Started { id, .. } if skip_started.contains(&id) => {}
+                Write::Started { id, .. } if skip_started.contains(id) => {}
                 Write::Started { id, at } => {
-                    started.execute(params![id, to_micros(at)])?;
+                    started.execute(params![id, to_micros(*at)])?;
                 }
                 Write::Finished(row) => {
                     finished.execute(params![

@@ -49,6 +49,7 @@ pub use output::{ActionFailed, ActionOutput};
 pub(crate) const LIMIT_HINTS: crate::run::LimitHints = crate::run::LimitHints {
     timeout: "raise the limit with `Context::with_limits`",
     memory: "raise it with `Context::with_limits`",
+    disk: "raise it with `Context::with_limits`",
 };
 
 #[cfg(test)]

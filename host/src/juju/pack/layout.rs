@@ -20,7 +20,7 @@ pub(super) fn layout(
     let mut files = Vec::new();
 
     // metadata.yaml
-    match read_text(&charm_dir.join(METADATA_YAML))? {
+    match read_parsed_text(&charm_dir.join(METADATA_YAML))? {
         Some(text) => files.push((METADATA_YAML, text)),
         None => {
             let metadata = metadata_from(charmcraft.as_ref(), name, notes);
@@ -61,7 +61,7 @@ pub(super) fn layout(
     }
 
     // config.yaml
-    match read_text(&charm_dir.join(CONFIG_YAML))? {
+    match read_parsed_text(&charm_dir.join(CONFIG_YAML))? {
         Some(text) => files.push((CONFIG_YAML, text)),
         None => {
             if let Some(config) = charmcraft.as_ref().and_then(|c| c.get("config")) {
@@ -71,7 +71,7 @@ pub(super) fn layout(
     }
 
     // manifest.yaml
-    match read_text(&charm_dir.join(MANIFEST_YAML))? {
+    match read_parsed_text(&charm_dir.join(MANIFEST_YAML))? {
         Some(text) => files.push((MANIFEST_YAML, text)),
         None => match charmcraft.as_ref().and_then(manifest_from) {
             Some(manifest) => files.push((MANIFEST_YAML, to_yaml(&manifest)?)),
@@ -203,17 +203,32 @@ fn read_text(path: &Path) -> Result<Option<String>, PackError> {
     }
 }
 
+/// The text of a YAML file copied as it is (comments kept), once it is
+/// known to parse as a map: pack copies nothing it does not understand.
+fn read_parsed_text(path: &Path) -> Result<Option<String>, PackError> {
+    let Some(text) = read_text(path)? else {
+        return Ok(None);
+    };
+    parse_mapping(path, &text)?;
+    Ok(Some(text))
+}
+
 fn read_yaml_mapping(path: &Path) -> Result<Option<Mapping>, PackError> {
     let Some(text) = read_text(path)? else {
         return Ok(None);
     };
+    parse_mapping(path, &text).map(Some)
+}
+
+/// `text`, the content of `path`, as a YAML map (empty for an empty file).
+fn parse_mapping(path: &Path, text: &str) -> Result<Mapping, PackError> {
     let bad = |reason: String| PackError::Read {
         path: path.to_owned(),
-        reason,
+        reason: format!("{reason}; pack copies only YAML it can read"),
     };
-    match serde_norway::from_str::<Value>(&text).map_err(|e| bad(e.to_string()))? {
-        Value::Mapping(mapping) => Ok(Some(mapping)),
-        Value::Null => Ok(Some(Mapping::new())),
+    match serde_norway::from_str::<Value>(text).map_err(|e| bad(e.to_string()))? {
+        Value::Mapping(mapping) => Ok(mapping),
+        Value::Null => Ok(Mapping::new()),
         _ => Err(bad("expected a YAML map at the top level".into())),
     }
 }

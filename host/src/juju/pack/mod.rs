@@ -22,12 +22,32 @@
 //! in `actions.yaml` states `additionalProperties`: where the source leaves
 //! it out, `false` is written, the default charmbox (and Juju 4) uses, so
 //! that Juju 3, whose default is `true`, validates params the same way.
+//!
+//! What pack packs, it has read and understood; what it writes, it writes
+//! where it means to:
+//! - a file of the source that is a symbolic link is refused (a
+//!   `config.yaml` linked to a secret would otherwise be packed), and so is
+//!   any YAML file pack would copy without being able to parse it as a map;
+//! - every file is written as a new file (`O_EXCL`), so a link planted in
+//!   the output directory is never written through; with `force`, the
+//!   entries pack writes are removed first (a link itself, not what it
+//!   points to), and a `bin` that is a link is refused.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 mod layout;
+
+/// The metadata files pack would write for the charm directory `charm_dir`
+/// named `name`, for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub fn metadata_layout(
+    charm_dir: &Path,
+    name: &str,
+) -> Result<Vec<(&'static str, String)>, PackError> {
+    layout::layout(charm_dir, name, &mut Vec::new())
+}
 
 use crate::charm::metadata::{ACTIONS_YAML, CHARMCRAFT_YAML, METADATA_YAML};
 use crate::charm::{Charm, CharmError, COMPONENT_FILE};
@@ -162,6 +182,13 @@ pub enum PackError {
         /// Why.
         reason: String,
     },
+    /// A file of the source, or a directory pack writes into, is a
+    /// symbolic link.
+    #[error(
+        "{0} is a symbolic link: pack neither packs what a link points to nor writes through \
+         one; put the file itself there"
+    )]
+    Link(PathBuf),
     /// A file could not be written.
     #[error("cannot write {path}: {reason}")]
     Write {
@@ -182,6 +209,7 @@ pub fn pack(
     if charm_dir.exists() && !charm_dir.is_dir() {
         return Err(PackError::NotACharmDir(charm_dir.to_owned()));
     }
+    refuse_links(charm_dir)?;
     let charm = Charm::load(engine, charm_dir)?;
     charm.ensure_runnable()?;
     check_output_dir(charm_dir, out_dir, options.force)?;
@@ -198,25 +226,34 @@ pub fn pack(
     if options.force {
         for name in PACKED_FILES {
             let path = out_dir.join(name);
-            if path.is_file() {
-                std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?;
+            // The entry itself, a link included; never what it points to.
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if !meta.is_dir() => {
+                    std::fs::remove_file(&path).map_err(|e| write_error(&path, e))?
+                }
+                _ => {}
             }
         }
     }
-    std::fs::create_dir_all(out_dir.join("bin")).map_err(|e| write_error(out_dir, e))?;
+    std::fs::create_dir_all(out_dir).map_err(|e| write_error(out_dir, e))?;
+    let bin = out_dir.join("bin");
+    match std::fs::symlink_metadata(&bin) {
+        Ok(meta) if meta.file_type().is_symlink() => return Err(PackError::Link(bin)),
+        Ok(_) => {}
+        Err(_) => std::fs::create_dir(&bin).map_err(|e| write_error(&bin, e))?,
+    }
     let mut written = Vec::new();
     for (name, content) in files {
         let path = out_dir.join(name);
-        std::fs::write(&path, content).map_err(|e| write_error(&path, e))?;
+        write_new(&path, &mut content.as_bytes())?;
         written.push(PathBuf::from(name));
     }
     let component = out_dir.join(COMPONENT_FILE);
-    std::fs::copy(charm_dir.join(COMPONENT_FILE), &component)
-        .map_err(|e| write_error(&component, e))?;
+    copy_new(&charm_dir.join(COMPONENT_FILE), &component)?;
     written.push(COMPONENT_FILE.into());
 
     let binary = out_dir.join(BINARY_PATH);
-    std::fs::copy(&options.binary, &binary).map_err(|e| write_error(&binary, e))?;
+    copy_new(&options.binary, &binary)?;
     make_executable(&binary)?;
     written.push(BINARY_PATH.into());
     if dynamically_linked(&options.binary) == Some(true) {
@@ -229,7 +266,7 @@ pub fn pack(
     }
 
     let dispatch = out_dir.join(DISPATCH_FILE);
-    std::fs::write(&dispatch, DISPATCH_SHIM).map_err(|e| write_error(&dispatch, e))?;
+    write_new(&dispatch, &mut DISPATCH_SHIM.as_bytes())?;
     make_executable(&dispatch)?;
     written.push(DISPATCH_FILE.into());
 
@@ -278,6 +315,51 @@ fn canonical_to_be(path: &Path) -> Option<PathBuf> {
         rest.push(existing.file_name()?.to_owned());
         existing = existing.parent()?;
     }
+}
+
+/// The source files pack reads, each of which must be a file, not a link.
+const SOURCE_FILES: [&str; 6] = [
+    CHARMCRAFT_YAML,
+    METADATA_YAML,
+    ACTIONS_YAML,
+    CONFIG_YAML,
+    MANIFEST_YAML,
+    COMPONENT_FILE,
+];
+
+/// Refuses a charm directory whose files pack reads include a link.
+fn refuse_links(charm_dir: &Path) -> Result<(), PackError> {
+    for name in SOURCE_FILES {
+        let path = charm_dir.join(name);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(PackError::Link(path));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `content` to `path` as a new file: if anything is there, a link
+/// included, it fails rather than write through it.
+fn write_new(path: &Path, content: &mut dyn Read) -> Result<(), PackError> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => PackError::Link(path.to_owned()),
+            _ => write_error(path, e),
+        })?;
+    std::io::copy(content, &mut file).map_err(|e| write_error(path, e))?;
+    Ok(())
+}
+
+/// Copies the file `from` to a new file `to` (see [`write_new`]).
+fn copy_new(from: &Path, to: &Path) -> Result<(), PackError> {
+    let mut source = File::open(from).map_err(|e| PackError::Read {
+        path: from.to_owned(),
+        reason: e.to_string(),
+    })?;
+    write_new(to, &mut source)
 }
 
 fn write_error(path: &Path, error: std::io::Error) -> PackError {
