@@ -97,7 +97,7 @@ pub fn stale(dir: &Path) -> Option<Stale> {
         .into_iter()
         .filter_map(|path| Some((modified(&path)?, path)))
         .max_by_key(|(time, _)| *time)?;
-    (newest.0 > built).then(|| Stale {
+    (newest.0 > built).then_some(Stale {
         source: newest.1,
         component,
     })
