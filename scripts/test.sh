@@ -24,6 +24,24 @@ elif [[ "${CHARMBOX_REQUIRE_LANGS:-}" == 1 ]]; then
 else
   echo "skipping the JavaScript helper's tests: node is not installed" >&2
 fi
+# The Python and JavaScript examples' own tests, written as a charm author
+# writes them (pytest with charmbox_ops.testing, node's runner with
+# charmbox-ops/testing): each builds its charm with `charmbox build` and runs
+# the component through the charmbox binary cargo just built.
+CHARMBOX=$PWD/target/debug/charmbox
+export CHARMBOX
+VENV_TESTS=$PWD/target/venv-tests
+if [[ ! -x $VENV_TESTS/bin/pytest || "$(head -n1 "$VENV_TESTS/bin/pytest")" != "#!$VENV_TESTS/bin/python"* ]]; then
+  rm -rf "$VENV_TESTS"
+  python3 -m venv "$VENV_TESTS"
+  "$VENV_TESTS/bin/pip" install --quiet --disable-pip-version-check pytest
+fi
+"$VENV_TESTS/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps ./guest-sdk/python
+"$VENV_TESTS/bin/pytest" -q examples/hello-python/tests
+if command -v node >/dev/null; then
+  "$CHARMBOX" build examples/hello-js   # installs its node_modules (charmbox-ops) first
+  (cd examples/hello-js && node --test test/)
+fi
 # The charm's tests build charmbox as a dev-dependency: sharing the
 # workspace's target directory reuses that build instead of a second copy.
 (cd examples/hello && CARGO_TARGET_DIR="$PWD/../../target" cargo test)

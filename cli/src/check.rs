@@ -19,7 +19,33 @@ pub struct CheckArgs {
 /// charm runs).
 pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     let engine = super::engine()?;
-    let charm = Charm::load(&engine, &args.charm)?;
+    if let Some(stale) = charmbox::project::sources::stale(&args.charm) {
+        eprintln!("warning: {stale}");
+    }
+    // What the names alone tell is reported before anything is compiled.
+    if let Ok((metadata, component)) = Charm::locate(&args.charm) {
+        let problems = charmbox::charm::precheck::precheck(&component, metadata.as_ref());
+        if !problems.is_empty() {
+            println!(
+                "{}: {} problem(s), found before compiling:",
+                args.charm.display(),
+                problems.len()
+            );
+            for problem in &problems {
+                println!("- {problem}");
+            }
+            return Ok(EXIT_FAILED);
+        }
+    }
+    // A charm that cannot be loaded is a problem like any other: exit 1.
+    let charm = match Charm::load(&engine, &args.charm) {
+        Ok(charm) => charm,
+        Err(e) => {
+            println!("{}: 1 problem:", args.charm.display());
+            println!("- {e}");
+            return Ok(EXIT_FAILED);
+        }
+    };
     let found = charm.check();
     let (errors, warnings): (Vec<_>, Vec<_>) =
         found.iter().partition(|d| d.severity() == Severity::Error);

@@ -4,13 +4,16 @@
 
 mod actions;
 mod args;
+mod build;
 mod cache;
 mod check;
+mod compiling;
 mod config;
 mod debug_log;
 mod dispatch;
 mod events;
 mod foreground;
+mod init;
 mod integrate;
 mod leader;
 mod model;
@@ -82,7 +85,8 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
         .cloned()
         .flatten()
         .or_else(ComponentCache::default_dir);
-    let mut builder = Engine::builder();
+    let mut builder = Engine::builder()
+        .compile_observer(std::sync::Arc::new(compiling::CompileNotice::default()));
     if let Some(pooling) = pooling {
         builder = builder.pooling(pooling);
     }
@@ -100,6 +104,12 @@ fn engine_with(pooling: Option<Pooling>) -> anyhow::Result<Engine> {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a charm: a project in Rust, Python or JavaScript that builds,
+    /// passes check and runs its example action as it is.
+    Init(init::InitArgs),
+    /// Build a charm project into its charm.wasm, installing the pinned
+    /// toolchain it needs on first use.
+    Build(build::BuildArgs),
     /// Run an action on a unit, like `juju run`.
     Run(run::RunArgs),
     /// List a charm's actions, like `juju actions`.
@@ -245,6 +255,8 @@ fn main() -> ExitCode {
     let explicit_state_dir = cli.state_dir.clone();
     let state_dir = cli.state_dir.or_else(charmbox::paths::default_state_dir);
     let result = match cli.command {
+        Command::Init(args) => init::execute(args),
+        Command::Build(args) => build::execute(args),
         Command::Run(args) => run::execute(args, state_dir, link),
         Command::Actions(args) => actions::execute(args, state_dir),
         Command::ShowAction(args) => actions::show_action(args, state_dir),

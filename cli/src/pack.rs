@@ -38,6 +38,9 @@ pub fn execute(args: PackArgs) -> anyhow::Result<u8> {
         None => std::env::current_exe()
             .context("cannot tell where this charmbox binary is: pass --binary PATH")?,
     };
+    if let Some(stale) = charmbox::project::sources::stale(&args.charm) {
+        eprintln!("warning: {stale}");
+    }
     let engine = super::engine()?;
     let report = pack(
         &engine,
@@ -52,7 +55,7 @@ pub fn execute(args: PackArgs) -> anyhow::Result<u8> {
         "packed {} into {} (deploy with `juju deploy {}`):",
         report.name,
         args.output.display(),
-        args.output.display()
+        local_path(&args.output).display()
     );
     for file in &report.files {
         println!("  {}", file.display());
@@ -61,4 +64,26 @@ pub fn execute(args: PackArgs) -> anyhow::Result<u8> {
         eprintln!("note: {note}");
     }
     Ok(EXIT_COMPLETED)
+}
+
+/// `dir` as `juju deploy` reads a local charm: a relative path must start
+/// with `.`, or Juju takes it for a Charmhub name.
+fn local_path(dir: &std::path::Path) -> PathBuf {
+    if dir.is_absolute() || dir.starts_with(".") || dir.starts_with("..") {
+        dir.to_owned()
+    } else {
+        std::path::Path::new(".").join(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_output_is_shown_as_a_local_path() {
+        assert_eq!(local_path("out".as_ref()), PathBuf::from("./out"));
+        assert_eq!(local_path("./out".as_ref()), PathBuf::from("./out"));
+        assert_eq!(local_path("/tmp/out".as_ref()), PathBuf::from("/tmp/out"));
+    }
 }

@@ -171,6 +171,9 @@ pub fn execute(
 ) -> anyhow::Result<u8> {
     let state_dir = require_state_dir(state_dir)?;
     end_on_overrun();
+    if let Some(stale) = charmbox::project::sources::stale(&args.charm) {
+        eprintln!("warning: {stale}");
+    }
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
     let operations = Operations::new(&state_dir);
     // The store opens on the other core while the engine starts and the

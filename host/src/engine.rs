@@ -22,14 +22,37 @@ pub struct Engine {
     engine: wasmtime::Engine,
     linker: Linker<RunState>,
     cache: Option<ComponentCache>,
+    compile_observer: Option<Arc<dyn CompileObserver>>,
     ticker_stop: Arc<AtomicBool>,
 }
 
 /// Options for [`Engine`]; each setter documents its default.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct EngineBuilder {
     cache: Option<ComponentCache>,
     pooling: Option<Pooling>,
+    compile_observer: Option<Arc<dyn CompileObserver>>,
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("cache", &self.cache)
+            .field("pooling", &self.pooling)
+            .field("compile_observer", &self.compile_observer.is_some())
+            .finish()
+    }
+}
+
+/// Told when a component file is compiled with Cranelift (not when the
+/// cache serves it): a Python or JavaScript component takes seconds, and a
+/// command line says so while it happens.
+pub trait CompileObserver: Send + Sync {
+    /// Compiling `path` (`bytes` long) begins; `cached` says whether the
+    /// result will be kept in the cache for later runs.
+    fn compiling(&self, path: &std::path::Path, bytes: usize, cached: bool);
+    /// That compile ended (well or not) after `elapsed`.
+    fn compiled(&self, path: &std::path::Path, elapsed: Duration);
 }
 
 /// Sizes of the pooling instance allocator.
@@ -76,6 +99,13 @@ impl EngineBuilder {
     /// process runs many sandboxes.
     pub fn pooling(mut self, pooling: Pooling) -> Self {
         self.pooling = Some(pooling);
+        self
+    }
+
+    /// Tell `observer` about each compile of a component file (default:
+    /// nobody).
+    pub fn compile_observer(mut self, observer: Arc<dyn CompileObserver>) -> Self {
+        self.compile_observer = Some(observer);
         self
     }
 
@@ -142,6 +172,7 @@ impl Engine {
             engine,
             linker,
             cache: options.cache,
+            compile_observer: options.compile_observer,
             ticker_stop,
         })
     }
@@ -165,6 +196,26 @@ impl Engine {
     /// With a cache, also says whether the artifact was found, compiled, or
     /// compiled again in place of an unsound one.
     pub fn compile_file(
+        &self,
+        source: &SourceFile,
+    ) -> anyhow::Result<(wasmtime::component::Component, Option<CacheOutcome>)> {
+        let observed = self.compile_observer.as_ref().filter(|_| {
+            self.cache
+                .as_ref()
+                .is_none_or(|cache| !cache.artifact_path(&self.engine, &source.bytes).exists())
+        });
+        let started = std::time::Instant::now();
+        if let Some(observer) = observed {
+            observer.compiling(&source.path, source.bytes.len(), self.cache.is_some());
+        }
+        let compiled = self.compile_file_unobserved(source);
+        if let Some(observer) = observed {
+            observer.compiled(&source.path, started.elapsed());
+        }
+        compiled
+    }
+
+    fn compile_file_unobserved(
         &self,
         source: &SourceFile,
     ) -> anyhow::Result<(wasmtime::component::Component, Option<CacheOutcome>)> {

@@ -71,6 +71,7 @@ pub mod juju;
 pub mod model;
 pub mod operation;
 pub mod paths;
+pub mod project;
 pub mod run;
 pub mod sandbox;
 mod sqlite;

@@ -9,6 +9,7 @@ mod contract;
 mod foundation;
 mod hooks;
 mod hostile;
+mod init;
 mod juju;
 mod juju_model;
 mod languages;

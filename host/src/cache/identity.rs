@@ -4,11 +4,13 @@
 
 use std::fs::File;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A component file's bytes and its identity when they were read.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// The file it was read from.
+    pub path: PathBuf,
     /// The file's contents.
     pub bytes: Vec<u8>,
     /// Its identity, when it did not change while being read.
@@ -20,7 +22,11 @@ impl SourceFile {
     pub fn read(path: &Path) -> std::io::Result<Self> {
         let mut file = File::open(path)?;
         let (bytes, identity) = read_whole(&mut file)?;
-        Ok(Self { bytes, identity })
+        Ok(Self {
+            path: path.to_owned(),
+            bytes,
+            identity,
+        })
     }
 }
 

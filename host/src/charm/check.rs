@@ -106,27 +106,7 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                 found.push(wrong_signature(other, true));
                 continue;
             }
-            let hint = if is_export_name(action) {
-                format!(
-                    "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in \
-                     WIT, `export {action}: func() -> result<_, string>;`. Or remove the \
-                     action from {file}."
-                )
-            } else {
-                format!(
-                    "Juju allows the name, but a component cannot export it: WIT names are \
-                     words joined by single hyphens, each starting with a letter. Rename the \
-                     action (in {file} and the component), such as to {:?}.",
-                    export_name_like(action)
-                )
-            };
-            found.push(Diagnostic {
-                kind: DiagnosticKind::NotExported,
-                problem: format!(
-                    "action {action:?} is declared in {file} but the component does not export it"
-                ),
-                hint,
-            });
+            found.push(not_exported(action, &file));
         }
         // Loading checked each schema; compiling is the last word on it.
         for (action, spec) in &metadata.actions {
@@ -210,18 +190,7 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
         found.push(wrong_signature(other, false));
     }
     for missing in component.missing_imports() {
-        found.push(Diagnostic {
-            kind: DiagnosticKind::MissingImport,
-            problem: format!(
-                "the component imports {}, which charmbox does not provide ({})",
-                missing.name, missing.reason
-            ),
-            hint: "charmbox provides WASI 0.2 (cli, clocks, filesystem, io, random; no network) \
-                   and the juju:charm contract (0.1.0's action interface; every interface of \
-                   0.2.0): remove the dependency that pulls this import in (a JavaScript charm \
-                   built with componentize-js needs `-d http -d fetch-event`)"
-                .into(),
-        });
+        found.push(missing_import(&missing.name, &missing.reason));
     }
     found
 }
@@ -266,4 +235,43 @@ fn export_name_like(name: &str) -> String {
         out.insert_str(0, "action-");
     }
     out
+}
+
+/// Action `action`, declared in metadata `file`, is not exported.
+pub(crate) fn not_exported(action: &str, file: &str) -> Diagnostic {
+    let hint = if is_export_name(action) {
+        format!(
+            "add a handler: with charmbox-sdk, list its function in `charm!(...)`; in WIT, \
+             `export {action}: func() -> result<_, string>;`. Or remove the action from {file}."
+        )
+    } else {
+        format!(
+            "Juju allows the name, but a component cannot export it: WIT names are words \
+             joined by single hyphens, each starting with a letter. Rename the action (in \
+             {file} and the component), such as to {:?}.",
+            export_name_like(action)
+        )
+    };
+    Diagnostic {
+        kind: DiagnosticKind::NotExported,
+        problem: format!(
+            "action {action:?} is declared in {file} but the component does not export it"
+        ),
+        hint,
+    }
+}
+
+/// The component imports `name`, which the host does not link, for `reason`.
+pub(crate) fn missing_import(name: &str, reason: &str) -> Diagnostic {
+    Diagnostic {
+        kind: DiagnosticKind::MissingImport,
+        problem: format!(
+            "the component imports {name}, which charmbox does not provide ({reason})"
+        ),
+        hint: "charmbox provides WASI 0.2 (cli, clocks, filesystem, io, random; no network) \
+               and the juju:charm contract (0.1.0's action interface; every interface of \
+               0.2.0): remove the dependency that pulls this import in (a JavaScript charm \
+               built with componentize-js needs `-d http -d fetch-event`)"
+            .into(),
+    }
 }

@@ -291,7 +291,7 @@ fn missing_imports(
 
 /// Whether the host links an interface of this name: WASI 0.2 without HTTP,
 /// and every released version of `juju:charm` (see [`super::reach`]).
-fn host_provides(import: &str) -> bool {
+pub(crate) fn host_provides(import: &str) -> bool {
     const WASI: [&str; 6] = ["cli", "clocks", "filesystem", "io", "random", "sockets"];
     if let Some(rest) = import.strip_prefix("wasi:") {
         let (package, version) = rest.split_once('@').unwrap_or((rest, ""));

@@ -15,7 +15,8 @@
 //! - [`hooks`]: the hooks Juju names after them; [`exports`]: which export
 //!   is an action, which a hook.
 //! - [`schema`]: params schemas: validation and defaults.
-//! - [`check`]: whether metadata and component agree.
+//! - [`check`]: whether metadata and component agree; [`precheck`]: what
+//!   the component's names alone tell, before it is compiled.
 //! - [`reach`]: what the component can reach, in words.
 
 pub mod check;
@@ -25,6 +26,7 @@ pub mod endpoints;
 pub mod exports;
 pub mod hooks;
 pub mod metadata;
+pub mod precheck;
 pub mod reach;
 pub mod schema;
 
@@ -56,13 +58,16 @@ pub enum CharmError {
     Metadata(#[from] MetadataError),
     /// A charm directory without its component.
     #[error(
-        "{dir} has no {COMPONENT_FILE}: build the charm (for Rust: `cargo build --release \
-         --target wasm32-wasip2`) and copy the .wasm it writes to {}",
-        .dir.join(COMPONENT_FILE).display()
+        "{} has no {COMPONENT_FILE}: {}",
+        .dir.display(),
+        no_component_hint(.dir, *.language)
     )]
     NoComponent {
         /// The charm directory.
         dir: PathBuf,
+        /// The language of the project there, when it is one `charmbox
+        /// build` knows.
+        language: Option<crate::project::Language>,
     },
     /// The component could not be loaded.
     #[error(transparent)]
@@ -81,6 +86,40 @@ pub enum CharmError {
         /// The charm's name.
         name: String,
     },
+}
+
+/// The name of a bare component at `path`: see [`Charm::new`].
+fn bare_name(path: &Path) -> String {
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let is_charm_wasm = path.file_name().is_some_and(|n| n == COMPONENT_FILE);
+    let directory = std::path::absolute(path).ok().and_then(|p| {
+        p.parent()
+            .and_then(|d| d.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+    });
+    match directory {
+        Some(dir) if is_charm_wasm && !dir.is_empty() => dir,
+        _ => stem(path),
+    }
+}
+
+fn no_component_hint(dir: &Path, language: Option<crate::project::Language>) -> String {
+    match language {
+        Some(language) => format!(
+            "build this {language} charm with {} in {}",
+            language.build_hint(),
+            dir.display()
+        ),
+        None => format!(
+            "build the charm's component and put it at {} (for a Rust, Python or JavaScript \
+             project, `charmbox build` does both)",
+            dir.join(COMPONENT_FILE).display()
+        ),
+    }
 }
 
 fn unsound_message(problems: &[Diagnostic]) -> String {
@@ -112,15 +151,14 @@ impl Charm {
 
     /// A charm of `component` with `metadata` (`None` for a bare
     /// component). Its name is the metadata's, else the component file's
-    /// stem (`hello.wasm` is `hello`).
+    /// stem (`hello.wasm` is `hello`); a bare `charm.wasm`, the name every
+    /// charm directory's component has, is named after its directory
+    /// (`my-charm/charm.wasm` is `my-charm`), so that two of them do not
+    /// share the units (and data) of one application `charm`.
     pub fn new(metadata: Option<CharmMetadata>, component: CharmComponent) -> Self {
         let name = match &metadata {
             Some(m) => m.name.clone(),
-            None => component
-                .path()
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            None => bare_name(component.path()),
         };
         Self {
             name,
@@ -200,7 +238,9 @@ impl Charm {
         Ok(CharmMetadata::read_dir(path)?)
     }
 
-    fn locate(path: &Path) -> Result<(Option<CharmMetadata>, PathBuf), CharmError> {
+    /// The metadata (for a charm directory) and the component file of the
+    /// charm at `path`, without loading the component.
+    pub fn locate(path: &Path) -> Result<(Option<CharmMetadata>, PathBuf), CharmError> {
         if !path.exists() {
             return Err(CharmError::NotFound(path.to_owned()));
         }
@@ -212,6 +252,7 @@ impl Charm {
         if !component.is_file() {
             return Err(CharmError::NoComponent {
                 dir: path.to_owned(),
+                language: crate::project::Language::detect(path).ok(),
             });
         }
         Ok((Some(metadata), component))

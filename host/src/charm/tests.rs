@@ -318,9 +318,27 @@ fn a_charm_dir_without_its_component_says_how_to_build_it() {
     std::fs::write(dir.path().join("actions.yaml"), GREET_ONLY).unwrap();
     let err = Charm::load(&engine, dir.path()).err().unwrap().to_string();
     assert!(
-        err.contains("charm.wasm") && err.contains("wasm32-wasip2"),
+        err.contains("charm.wasm") && err.contains("charmbox build"),
         "{err}"
     );
+    // Each language's project is told its own build.
+    for (manifest, words) in [
+        ("Cargo.toml", "wasm32-wasip2"),
+        ("requirements.txt", "componentize-py"),
+        ("package.json", "npm install"),
+    ] {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(project.path().join("actions.yaml"), GREET_ONLY).unwrap();
+        std::fs::write(project.path().join(manifest), "").unwrap();
+        let err = Charm::load(&engine, project.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains(words) && err.contains("charmbox build"),
+            "{manifest}: {err}"
+        );
+    }
     let err = Charm::load(&engine, Path::new("/no/such/charm"))
         .err()
         .unwrap()
@@ -354,4 +372,40 @@ fn a_charm_reaches_the_filesystem_only_through_the_preopens_import() {
     assert!(!load("").reaches_filesystem());
     assert!(!load(r#"(import "wasi:cli/environment@0.2.0" (instance))"#).reaches_filesystem());
     assert!(load(r#"(import "wasi:filesystem/preopens@0.2.0" (instance))"#).reaches_filesystem());
+}
+
+#[test]
+fn a_bare_charm_wasm_is_named_after_its_directory_and_others_after_their_stem() {
+    use std::path::Path;
+    assert_eq!(
+        super::bare_name(Path::new("/x/my-charm/charm.wasm")),
+        "my-charm"
+    );
+    assert_eq!(super::bare_name(Path::new("/x/build/hello.wasm")), "hello");
+}
+
+#[test]
+fn the_precheck_finds_missing_imports_and_exports_from_the_names_alone() {
+    let missing_import = r#"(import "wasi:http/types@0.2.0" (instance (export "poke" (func))))"#;
+    let bytes = component(missing_import, &[("greet", "plain")]);
+    let names = precheck::names(&bytes).unwrap();
+    assert_eq!(names.imports, ["wasi:http/types@0.2.0"]);
+    // Nested core modules' exports are not the component's.
+    assert_eq!(names.exports, ["greet"]);
+    let dir = charm_dir(
+        "greet:\n  description: x\nbackup:\n  description: y\n",
+        &bytes,
+    );
+    let (metadata, wasm) = Charm::locate(dir.path()).unwrap();
+    let kinds: Vec<DiagnosticKind> = precheck::precheck(&wasm, metadata.as_ref())
+        .into_iter()
+        .map(|d| d.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [DiagnosticKind::NotExported, DiagnosticKind::MissingImport]
+    );
+    let sound = charm_dir(GREET_ONLY, &component("", &[("greet", "plain")]));
+    let (metadata, wasm) = Charm::locate(sound.path()).unwrap();
+    assert!(precheck::precheck(&wasm, metadata.as_ref()).is_empty());
 }

@@ -1,0 +1,56 @@
+// hello-js's actions, run through the charmbox binary on the built component
+// (`charmbox build` first), as `charmbox run` runs them:
+// `node --test examples/hello-js/test/`.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { Context, InvalidParams } from "charmbox-ops/testing";
+
+const ctx = new Context(new URL("..", import.meta.url));
+
+test("greet says hello in English by default", () => {
+  const out = ctx.run("greet", { name: "Ada" });
+  assert.equal(out.status, "completed");
+  assert.deepEqual(out.results.greeting, { text: "Hello, Ada!", language: "en" });
+  // Results are strings, as in Juju.
+  assert.equal(out.results.length, "11");
+  assert.equal(out.returnCode, 0);
+  assert.deepEqual(out.logMessages, ["greeting Ada in en"]);
+  assert.equal(out.unit, "hello-js/0");
+});
+
+test("greet in French with a style", () => {
+  const out = ctx.run("greet", { name: "Ada", language: "fr", style: { uppercase: true, punctuation: "?" } });
+  assert.equal(out.result("greeting.text"), "BONJOUR, ADA?");
+});
+
+test("snapshot-database logs each step and prints", () => {
+  const out = ctx.run("snapshot-database", { filename: "db.snap" });
+  assert.deepEqual(out.logMessages, [1, 2, 3].map((n) => `step ${n}/3: writing db.snap`));
+  assert.equal(out.stdout, "snapshot written to db.snap\n");
+  assert.deepEqual(out.charmResults, { snapshot: { filename: "db.snap", steps: "3" } });
+});
+
+test("restore-snapshot fails and keeps its results", () => {
+  const failed = ctx.runFailing("restore-snapshot", { filename: "db.tar" });
+  assert.equal(failed.message, "cannot restore db.tar: not a snapshot (expected a .snap file)");
+  assert.equal(failed.output.status, "failed");
+  assert.deepEqual(failed.output.results.checked, { filename: "db.tar", valid: "false" });
+});
+
+test("check-disk fails on an empty path", () => {
+  const failed = ctx.runFailing("check-disk", { path: "" });
+  assert.equal(failed.message, "path must not be empty");
+  assert.equal(failed.output.returnCode, 1);
+});
+
+test("params outside the schema are refused before the run", () => {
+  const refused = (pattern) => (e) => e instanceof InvalidParams && pattern.test(e.message);
+  assert.throws(() => ctx.run("snapshot-database", { filename: "db.snap", steps: 11 }), refused(/steps/));
+  assert.throws(() => ctx.run("greet", { nmae: "Ada" }), refused(/nmae/));
+});
+
+test("the action id is the task id", () => {
+  assert.match(ctx.run("ping").id, /^\d+$/);
+});

@@ -1,0 +1,63 @@
+"""hello-python's actions, run through the charmbox binary on the built
+component (``charmbox build`` first), as ``charmbox run`` runs them:
+``pytest examples/hello-python``."""
+
+from pathlib import Path
+
+import pytest
+from charmbox_ops.testing import Context, InvalidParams
+
+CHARM_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Context:
+    return Context(CHARM_DIR)
+
+
+def test_greet_says_hello_in_english_by_default(ctx: Context) -> None:
+    out = ctx.run("greet", {"name": "Ada"})
+    assert out.status == "completed"
+    assert out.results["greeting"] == {"text": "Hello, Ada!", "language": "en"}
+    # Results are strings, as in Juju.
+    assert out.results["length"] == "11"
+    assert out.return_code == 0
+    assert out.log_messages == ["greeting Ada in en"]
+    assert out.unit == "hello-python/0"
+
+
+def test_greet_in_french_with_a_style(ctx: Context) -> None:
+    out = ctx.run("greet", {"name": "Ada", "language": "fr", "style": {"uppercase": True, "punctuation": "?"}})
+    assert out.result("greeting.text") == "BONJOUR, ADA?"
+
+
+def test_snapshot_database_logs_each_step_and_prints(ctx: Context) -> None:
+    out = ctx.run("snapshot-database", {"filename": "db.snap"})
+    assert out.log_messages == [f"step {n}/3: writing db.snap" for n in (1, 2, 3)]
+    assert out.stdout == "snapshot written to db.snap\n"
+    assert out.charm_results == {"snapshot": {"filename": "db.snap", "steps": "3"}}
+
+
+def test_restore_snapshot_fails_and_keeps_its_results(ctx: Context) -> None:
+    failed = ctx.run_failing("restore-snapshot", {"filename": "db.tar"})
+    assert failed.message == "cannot restore db.tar: not a snapshot (expected a .snap file)"
+    assert failed.output.status == "failed"
+    assert failed.output.results["checked"] == {"filename": "db.tar", "valid": "false"}
+
+
+def test_check_disk_fails_on_an_empty_path(ctx: Context) -> None:
+    failed = ctx.run_failing("check-disk", {"path": ""})
+    assert failed.message == "path must not be empty"
+    assert failed.output.return_code == 1
+
+
+def test_params_outside_the_schema_are_refused_before_the_run(ctx: Context) -> None:
+    with pytest.raises(InvalidParams, match="steps"):
+        ctx.run("snapshot-database", {"filename": "db.snap", "steps": 11})
+    with pytest.raises(InvalidParams, match="nmae"):
+        ctx.run("greet", {"nmae": "Ada"})
+
+
+def test_the_action_id_is_the_task_id(ctx: Context) -> None:
+    out = ctx.run("ping")
+    assert out.id.isdigit(), out.id

@@ -1,0 +1,172 @@
+//! A charm author's first hour, through the real binary, in each language:
+//! `charmbox init` in a directory outside the repository, `charmbox build`,
+//! `check`, an action run, a failing run, `pack`; the warning for a
+//! `charm.wasm` older than its sources, and the hint for a missing one.
+//! These are the commands README.md, docs/languages.md and docs/testing.md
+//! walk through. The Python and JavaScript toolchains are installed on first
+//! use (PyPI and npm) into the test cache; without python3, or node and npm,
+//! that language is skipped with a message (`CHARMBOX_REQUIRE_LANGS=1`
+//! fails instead).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{repo_root, Charmbox, Run};
+
+/// Whether `language`'s tools are here, or else skip (or, in CI, fail).
+fn available(language: &str, tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|tool| {
+            !Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("CHARMBOX_REQUIRE_LANGS").is_some_and(|v| v == "1") {
+        panic!(
+            "cannot build a {language} charm: {missing:?} not installed (CHARMBOX_REQUIRE_LANGS=1)"
+        );
+    }
+    eprintln!("skipping the {language} init checks: {missing:?} not installed");
+    false
+}
+
+fn ok(what: &str, run: &Run) {
+    assert_eq!(
+        run.code, 0,
+        "{what}: stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+/// init → build → check → run (completed, failed) → pack, then a stale
+/// build is warned about, and a rebuild is up to date.
+fn first_hour(language: &str) {
+    let cb = Charmbox::new();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("my-charm");
+    let dir_text = dir.to_str().unwrap();
+    let build = |cb: &Charmbox| {
+        let mut command = cb.command(&["build", dir_text]);
+        // A Rust charm's build shares one target directory across test runs.
+        command.env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target").join("e2e-init"),
+        );
+        let output = command.output().expect("charmbox runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+
+    let init = cb.cmd(&["init", "--lang", language, dir_text]);
+    ok("init", &init);
+    assert!(init.stdout.contains("made my-charm"), "{}", init.stdout);
+    assert!(init.stdout.contains("charmbox build"), "{}", init.stdout);
+
+    // Before a build: check says what to do, with exit status 1.
+    let check = cb.cmd(&["check", dir_text]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(check.stdout.contains("charmbox build"), "{}", check.stdout);
+
+    let built = build(&cb);
+    ok("build", &built);
+    assert!(built.stdout.contains("built "), "{}", built.stdout);
+    assert!(dir.join("charm.wasm").is_file());
+
+    let check = cb.cmd(&["check", dir_text]);
+    ok("check", &check);
+    assert!(check.stdout.starts_with("my-charm: ok"), "{}", check.stdout);
+
+    let run = cb.run(&dir, "greet", &["name=Ada"]);
+    ok("run greet", &run);
+    let task = run.task("my-charm/0");
+    assert_eq!(task["status"], "completed");
+    assert_eq!(task["results"]["greeting"], "Hello, Ada!");
+    let failed = cb.run(&dir, "greet", &["name="]);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert_eq!(
+        failed.task("my-charm/0")["message"],
+        "name must not be empty"
+    );
+    let refused = cb.run(&dir, "greet", &["nmae=Ada"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("nmae"), "{}", refused.stderr);
+
+    let out = home.path().join("dist");
+    let pack = cb.cmd(&["pack", dir_text, "-o", out.to_str().unwrap()]);
+    ok("pack", &pack);
+    assert!(out.join("dispatch").is_file());
+
+    // A source changed after the build: each command says so.
+    let source = ["src/lib.rs", "charm.py", "charm.js"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| p.is_file())
+        .unwrap();
+    touch_later(&source, &dir.join("charm.wasm"));
+    let stale = cb.run(&dir, "greet", &[]);
+    ok("run stale", &stale);
+    assert!(stale.stderr.contains("charmbox build"), "{}", stale.stderr);
+    let rebuilt = build(&cb);
+    ok("rebuild", &rebuilt);
+    let fresh = cb.run(&dir, "greet", &[]);
+    assert!(!fresh.stderr.contains("warning"), "{}", fresh.stderr);
+}
+
+/// Makes `path` newer than `than` without waiting.
+fn touch_later(path: &Path, than: &Path) {
+    let built = std::fs::metadata(than).unwrap().modified().unwrap();
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .set_modified(built + std::time::Duration::from_secs(5))
+        .unwrap();
+}
+
+#[test]
+fn a_rust_charm_from_init_to_pack() {
+    first_hour("rust");
+}
+
+#[test]
+fn a_python_charm_from_init_to_pack() {
+    if available("Python", &["python3"]) {
+        first_hour("python");
+    }
+}
+
+#[test]
+fn a_javascript_charm_from_init_to_pack() {
+    if available("JavaScript", &["node", "npm"]) {
+        first_hour("js");
+    }
+}
+
+#[test]
+fn init_refuses_a_directory_with_files_and_a_name_juju_refuses() {
+    let cb = Charmbox::new();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("keep.txt"), "mine").unwrap();
+    let run = cb.cmd(&["init", home.path().to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("keep.txt"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+    let bad = home.path().join("My_Charm");
+    let run = cb.cmd(&["init", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("--name"), "{}", run.stderr);
+    assert!(!bad.exists());
+}
