@@ -393,7 +393,8 @@ fn the_precheck_finds_missing_imports_and_exports_from_the_names_alone() {
     // Nested core modules' exports are not the component's.
     assert_eq!(names.exports, ["greet"]);
     let dir = charm_dir(
-        "greet:\n  description: x\nbackup:\n  description: y\n",
+        // (not `y`: YAML 1.1, as Juju reads it, makes that `true`)
+        "greet:\n  description: Greet\nbackup:\n  description: Back up\n",
         &bytes,
     );
     let (metadata, wasm) = Charm::locate(dir.path()).unwrap();
