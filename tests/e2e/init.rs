@@ -116,6 +116,12 @@ fn first_hour(language: &str) {
     let stale = cb.run(&dir, "greet", &[]);
     ok("run stale", &stale);
     assert!(stale.stderr.contains("charmbox build"), "{}", stale.stderr);
+    // The rebuild's charm.wasm must be newer than the touched source: on a
+    // quick machine the first build was less than the offset ago.
+    let touched = std::fs::metadata(&source).unwrap().modified().unwrap();
+    while std::time::SystemTime::now() <= touched {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let rebuilt = build(&cb);
     ok("rebuild", &rebuilt);
     let fresh = cb.run(&dir, "greet", &[]);
@@ -129,7 +135,7 @@ fn touch_later(path: &Path, than: &Path) {
         .append(true)
         .open(path)
         .unwrap()
-        .set_modified(built + std::time::Duration::from_secs(5))
+        .set_modified(built + std::time::Duration::from_secs(2))
         .unwrap();
 }
 

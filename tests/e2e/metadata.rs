@@ -14,6 +14,7 @@ fn actions_lists_names_and_descriptions() {
     // In Juju's order: by name.
     let names: Vec<&str> = lines[1..]
         .iter()
+        .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split(' ').next())
         .collect();
     assert_eq!(
@@ -220,8 +221,8 @@ fn an_undeclared_export_is_no_action_check_warns_and_the_declared_ones_run() {
     assert!(
         check.stdout.contains("partial: ok: 1 actions declared")
             && check.stdout.contains(
-                "warning: the component exports \"extra\", which charmcraft.yaml does not \
-                 declare: it is not an action"
+                "warning: the component exports \"extra\", which is neither an action \
+                 charmcraft.yaml declares nor a hook this charm can receive"
             ),
         "{}",
         check.stdout

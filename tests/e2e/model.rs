@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{example_charm_dir, Charmbox, Run};
+use crate::support::{example_charm_dir, kill_group, Charmbox, Run};
 
 /// The probe's charm directory, built once per test process.
 fn probe() -> tempfile::TempDir {
@@ -520,18 +520,13 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
         .to_string(),
     )
     .unwrap();
-    let mut child = charmbox
-        .command(&[
-            "run",
-            charm.path().to_str().unwrap(),
-            "run-steps",
-            "--params",
-            steps.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = charmbox.spawn(&[
+        "run",
+        charm.path().to_str().unwrap(),
+        "run-steps",
+        "--params",
+        steps.to_str().unwrap(),
+    ]);
     // status-set takes effect at once: another process sees the run asleep.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -542,9 +537,9 @@ fn the_model_survives_a_kill_9_and_keeps_only_what_was_committed() {
         assert!(Instant::now() < deadline, "the run never started: {unit:#}");
         std::thread::sleep(Duration::from_millis(100));
     }
-    // SIGKILL: nothing of the run's own runs after this.
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGKILL to the waiting process and the one running the task: nothing
+    // of the run's own runs after this.
+    kill_group(&mut child);
 
     let unit = show_unit(&charmbox, "juju-probe/0");
     assert_eq!(unit["unit-state"], json!({"committed": "yes"}));

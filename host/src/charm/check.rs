@@ -35,7 +35,8 @@ pub enum DiagnosticKind {
     /// Exported as a handler, neither a declared action nor a hook the
     /// charm can receive.
     NotDeclared,
-    /// A declared action named as a hook the charm can receive.
+    /// A declared action named as a hook the charm can receive (Juju
+    /// allows it; its one export runs as the action).
     ActionHookCollision,
     /// A declared action whose export cannot be an action handler.
     WrongSignature,
@@ -63,9 +64,11 @@ impl DiagnosticKind {
     /// How much the finding matters.
     pub fn severity(self) -> Severity {
         match self {
-            Self::NotDeclared | Self::OtherFunction | Self::RequiredUndeclared => Severity::Warning,
+            Self::NotDeclared
+            | Self::OtherFunction
+            | Self::RequiredUndeclared
+            | Self::ActionHookCollision => Severity::Warning,
             Self::NotExported
-            | Self::ActionHookCollision
             | Self::WrongSignature
             | Self::MissingImport
             | Self::BadParamsSchema => Severity::Error,
@@ -143,9 +146,13 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
                     kind: DiagnosticKind::ActionHookCollision,
                     problem: format!(
                         "action {action:?} declared in {file} has the name of a hook this charm \
-                         receives, so Juju would run its handler for both"
+                         receives: Juju keeps them apart (actions/{action}, hooks/{action}), but \
+                         a component has one export of that name, which runs as the action; \
+                         the hook {action:?} is acknowledged and runs nothing"
                     ),
-                    hint: format!("rename the action in {file} (and its export)"),
+                    hint: format!(
+                        "to handle the hook too, rename the action in {file} (and its export)"
+                    ),
                 });
             }
         }
