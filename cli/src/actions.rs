@@ -217,18 +217,6 @@ pub fn show_action(args: ShowActionArgs, state_dir: Option<PathBuf>) -> anyhow::
     Ok(EXIT_COMPLETED)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_sort_naturally_as_juju_sorts_them() {
-        let mut names = vec!["backup10", "backup2", "a", "backup", "b1c", "b01d"];
-        names.sort_by(|a, b| natural(a, b));
-        assert_eq!(names, ["a", "b1c", "b01d", "backup", "backup2", "backup10"]);
-    }
-}
-
 /// What the component of the charm directory `charm` can reach, after the
 /// table; nothing when there is no component yet (the actions are read from
 /// the metadata alone).
@@ -247,4 +235,16 @@ fn print_reach(charm: &std::path::Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_naturally_as_juju_sorts_them() {
+        let mut names = vec!["backup10", "backup2", "a", "backup", "b1c", "b01d"];
+        names.sort_by(|a, b| natural(a, b));
+        assert_eq!(names, ["a", "b1c", "b01d", "backup", "backup2", "backup10"]);
+    }
 }
