@@ -150,12 +150,34 @@ impl RunArgs {
             .then(|| Pooling::for_workers(workers_for(tasks), self.limits.limits().memory_bytes))
     }
 
-    fn units(&self) -> Units {
-        match (self.num_units, self.unit.is_empty()) {
+    /// The units to run on; `app/leader` is the leader the local model in
+    /// `state_dir` records, if it knows the application.
+    fn units(&self, state_dir: &Path) -> anyhow::Result<Units> {
+        Ok(match (self.num_units, self.unit.is_empty()) {
             (Some(count), _) => Units::Count(count),
             (None, true) => Units::Default,
-            (None, false) => Units::Named(self.unit.iter().map(UnitTarget::resolve).collect()),
-        }
+            (None, false) => {
+                let asks_leader = self
+                    .unit
+                    .iter()
+                    .any(|unit| matches!(unit, UnitTarget::Leader(_)));
+                let model_file = state_dir.join(charmbox::model::local::MODEL_DATABASE_FILE);
+                // Opening the model costs a run that names no leader nothing.
+                let model = match asks_leader && model_file.exists() {
+                    true => Some(charmbox::model::local::LocalModel::open(state_dir)?),
+                    false => None,
+                };
+                let mut units = Vec::with_capacity(self.unit.len());
+                for target in &self.unit {
+                    let leader = match (target, &model) {
+                        (UnitTarget::Leader(app), Some(model)) => model.leader(app)?,
+                        _ => None,
+                    };
+                    units.push(target.resolve_with(|_| leader.clone()));
+                }
+                Units::Named(units)
+            }
+        })
     }
 }
 
@@ -192,7 +214,7 @@ pub fn execute(
             charm_path: &args.charm,
             action: &args.action,
             params: Value::Object(params),
-            units: args.units(),
+            units: args.units(&state_dir)?,
             limits: args.limits.limits(),
         })
         .map_err(explain)?;

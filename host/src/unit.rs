@@ -127,16 +127,22 @@ pub enum UnitTarget {
 }
 
 impl UnitTarget {
-    /// The unit meant. There is no leader election locally, so an
-    /// application's leader is its unit 0 (as the first unit Juju deploys
-    /// is usually elected).
+    /// The unit meant, with no model to ask: an application's leader is
+    /// its unit 0 (the first unit deployed, which the local model elects
+    /// first, as Juju usually does).
     pub fn resolve(&self) -> UnitName {
+        self.resolve_with(|_| None)
+    }
+
+    /// The unit meant, `leader_of` naming an application's leader where the
+    /// model knows one; else as [`resolve`](Self::resolve).
+    pub fn resolve_with(&self, leader_of: impl Fn(&str) -> Option<UnitName>) -> UnitName {
         match self {
             Self::Unit(unit) => unit.clone(),
-            Self::Leader(application) => UnitName {
+            Self::Leader(application) => leader_of(application).unwrap_or_else(|| UnitName {
                 application: application.clone(),
                 number: 0,
-            },
+            }),
         }
     }
 }

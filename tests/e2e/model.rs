@@ -314,6 +314,15 @@ fn a_relation_to_a_stand_in_carries_every_bag_and_leadership_gates_the_applicati
     // Leadership moves; the new leader writes the application's bag.
     let moved = charmbox.cmd(&["set-leader", "juju-probe/1"]);
     assert_eq!(moved.code, 0, "{}", moved.stderr);
+    // `app/leader` is the model's leader now, not unit 0.
+    let by_leader = run_steps(
+        &charmbox,
+        charm.path(),
+        "juju-probe/leader",
+        json!([{"call": "is-leader"}]),
+        "complete",
+    );
+    assert_eq!(ok(&outcomes(&by_leader, "juju-probe/1")[0]), true);
     let now_leader = run_steps(
         &charmbox,
         charm.path(),

@@ -318,6 +318,27 @@ pub struct SecretConsumerView {
 }
 
 impl LocalModel {
+    /// The leader of `application`, when the model knows the application
+    /// and it has one (`app/leader` in `charmbox run`).
+    pub fn leader(&self, application: &str) -> LocalResult<Option<UnitName>> {
+        self.read(|rows| {
+            let Some(app) = rows.application(application)? else {
+                return Ok(None);
+            };
+            app.leader
+                .map(|leader| {
+                    leader.parse().map_err(|e: crate::unit::UnitNameError| {
+                        rows.bad(
+                            format!("application {application}"),
+                            "leader",
+                            e.to_string(),
+                        )
+                    })
+                })
+                .transpose()
+        })
+    }
+
     /// `juju status`.
     pub fn status(&self) -> LocalResult<ModelStatus> {
         self.read(|rows| {
