@@ -448,3 +448,16 @@ fn key_order_follows_the_document() {
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["z", "a", "m"]);
 }
+
+/// A tag followed by `,` in a flow collection: libyaml and yaml.v2 go on
+/// (an empty node with that tag); libyaml-safer 0.3.0 panicked here (the
+/// params_file fuzz target found it; vendor/libyaml-safer carries the fix).
+#[test]
+fn a_tag_before_a_comma_in_a_flow_collection_is_an_empty_tagged_node() {
+    assert_same(
+        &yaml11::parse_document("[!!str , 1]").unwrap(),
+        &json!(["", 1]),
+    );
+    // The fuzz target's input: an error or a value, never a panic.
+    let _ = yaml11::parse_params_file("- !)t: [t)t: [t: [?!,1, ,");
+}
