@@ -26,13 +26,13 @@
 //! options with neither.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::metadata::{MetadataError, CHARMCRAFT_YAML};
+use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML};
 
 /// Juju's older separate config file.
 pub const CONFIG_YAML: &str = "config.yaml";
@@ -194,7 +194,7 @@ struct RawOption {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
-    default: Option<serde_norway::Value>,
+    default: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,7 +212,7 @@ impl ConfigOptions {
         let config_path = dir.join(CONFIG_YAML);
         let from_charmcraft = match read_optional(&charmcraft_path)? {
             Some(text) => {
-                parse_yaml::<CharmcraftConfig>(&charmcraft_path, &text)?.and_then(|c| c.config)
+                parse_yaml_as::<CharmcraftConfig>(&charmcraft_path, &text)?.and_then(|c| c.config)
             }
             None => None,
         };
@@ -256,20 +256,16 @@ impl ConfigOptions {
                 ))
             })?;
             let default = match option.default {
-                None | Some(serde_norway::Value::Null) => None,
+                None | Some(Value::Null) => None,
                 // "Skip normal validation for compatibility with pyjuju."
-                Some(serde_norway::Value::String(s))
+                Some(Value::String(s))
                     if s.is_empty() && matches!(kind, OptionType::String | OptionType::Secret) =>
                 {
                     Some(ConfigValue::String(s))
                 }
-                Some(value) => {
-                    let json = serde_json::to_value(&value)
-                        .map_err(|e| invalid(format!("invalid config default of {name:?}: {e}")))?;
-                    Some(coerce(&name, kind, &json).map_err(|e| {
-                        invalid(format!("invalid config default: {}", e.with_given(&value)))
-                    })?)
-                }
+                Some(value) => Some(coerce(&name, kind, &value).map_err(|e| {
+                    invalid(format!("invalid config default: {}", e.with_given(&value)))
+                })?),
             };
             options.insert(
                 name.clone(),
@@ -367,12 +363,12 @@ fn fits(kind: OptionType, value: &ConfigValue) -> bool {
 
 impl ConfigError {
     /// The same error naming `value` (a YAML value) as Go would print it.
-    fn with_given(self, value: &serde_norway::Value) -> Self {
+    fn with_given(self, value: &Value) -> Self {
         match self {
             Self::WrongType { name, kind, .. } => Self::WrongType {
                 name,
                 kind,
-                given: go_value(value),
+                given: go_json(value),
             },
             other => other,
         }
@@ -547,21 +543,13 @@ fn go_json(value: &Value) -> String {
     }
 }
 
-/// A YAML value as Go's `%#v` prints it.
-fn go_value(value: &serde_norway::Value) -> String {
-    match serde_json::to_value(value) {
-        Ok(json) => go_json(&json),
-        Err(_) => format!("{value:?}"),
-    }
-}
-
 /// A `config.yaml`: a map with an `options` key (juju/charm's ReadConfig
 /// refuses one without: "invalid config: empty configuration").
 fn read_config_yaml(path: &Path, text: &str) -> Result<RawConfig, MetadataError> {
-    let value: Option<serde_norway::Value> = parse_yaml(path, text)?;
+    let value: Option<Value> = parse_yaml_as(path, text)?;
     let has_options = matches!(
         &value,
-        Some(serde_norway::Value::Mapping(m)) if m.contains_key("options")
+        Some(Value::Object(m)) if m.contains_key("options")
     );
     if !has_options {
         return Err(MetadataError::Invalid {
@@ -569,7 +557,7 @@ fn read_config_yaml(path: &Path, text: &str) -> Result<RawConfig, MetadataError>
             message: "invalid config: empty configuration".into(),
         });
     }
-    serde_norway::from_value(value.unwrap_or_default()).map_err(|e| MetadataError::Parse {
+    serde_json::from_value(value.unwrap_or_default()).map_err(|e| MetadataError::Parse {
         path: path.to_owned(),
         message: e.to_string(),
     })
@@ -584,21 +572,6 @@ fn read_optional(path: &Path) -> Result<Option<String>, MetadataError> {
             source,
         }),
     }
-}
-
-fn parse_yaml<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    text: &str,
-) -> Result<Option<T>, MetadataError> {
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    serde_norway::from_str(text)
-        .map(Some)
-        .map_err(|e| MetadataError::Parse {
-            path: PathBuf::from(path),
-            message: e.to_string(),
-        })
 }
 
 #[cfg(test)]
@@ -656,7 +629,7 @@ options:
                 r#"invalid config default: option "name" expected string, got 5"#,
             ),
             (
-                "options: {on: {type: boolean, default: maybe}}",
+                "options: {'on': {type: boolean, default: maybe}}",
                 r#"invalid config default: option "on" expected boolean, got "maybe""#,
             ),
             (
@@ -668,6 +641,11 @@ options:
                 r#"invalid config: option "x" has unknown type "list""#,
             ),
             ("# nothing\n", "invalid config: empty configuration"),
+            // Unquoted, `on` is YAML 1.1's true: no option name.
+            (
+                "options: {on: {type: boolean}}",
+                "key `true` resolves to a YAML 1.1 bool, not a string (quote it)",
+            ),
         ];
         for (yaml, expected) in cases {
             let err = options(yaml).unwrap_err().to_string();
@@ -678,6 +656,37 @@ options:
         assert_eq!(
             config.option("port").unwrap().default,
             Some(ConfigValue::Int(16))
+        );
+    }
+
+    #[test]
+    fn config_is_read_as_yaml_1_1_as_juju_reads_it() {
+        // `yes` and `on` are booleans in YAML 1.1 (gopkg.in/yaml.v2).
+        let config = options(
+            "options: {debug: {type: boolean, default: yes}, v: {type: boolean, default: off}}",
+        )
+        .unwrap();
+        assert_eq!(
+            config.option("debug").unwrap().default,
+            Some(ConfigValue::Boolean(true))
+        );
+        assert_eq!(
+            config.option("v").unwrap().default,
+            Some(ConfigValue::Boolean(false))
+        );
+        // So a string option's `default: yes` is refused, as Juju refuses it.
+        let err = options("options: {answer: {type: string, default: yes}}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with(r#"invalid config default: option "answer" expected string, got true"#),
+            "{err}"
+        );
+        // Quoted, it is text.
+        let config = options("options: {answer: {type: string, default: 'yes'}}").unwrap();
+        assert_eq!(
+            config.option("answer").unwrap().default,
+            Some(ConfigValue::String("yes".into()))
         );
     }
 

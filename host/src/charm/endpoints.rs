@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::config::go_quote;
-use super::metadata::{MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
+use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
 
 /// An endpoint's side of a relation, as Juju names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -104,6 +104,8 @@ enum RawEndpoint {
         #[allow(dead_code)]
         scope: Option<String>,
     },
+    /// Anything else (`db: yes` is YAML 1.1's true, no interface name).
+    Other(serde_json::Value),
 }
 
 impl RelationEndpoints {
@@ -128,13 +130,9 @@ impl RelationEndpoints {
     /// The endpoints declared in `text` (a `charmcraft.yaml` or
     /// `metadata.yaml`); `source` names it in errors.
     pub fn parse(source: &Path, text: &str) -> Result<Self, MetadataError> {
-        if text.trim().is_empty() {
+        let Some(raw) = parse_yaml_as::<RawMetadata>(source, text)? else {
             return Ok(Self::default());
-        }
-        let raw: RawMetadata = serde_norway::from_str(text).map_err(|e| MetadataError::Parse {
-            path: source.to_owned(),
-            message: e.to_string(),
-        })?;
+        };
         let invalid = |message: String| MetadataError::Invalid {
             path: source.to_owned(),
             message,
@@ -148,6 +146,13 @@ impl RelationEndpoints {
             for (name, endpoint) in section.unwrap_or_default() {
                 let (interface, limit) = match endpoint {
                     RawEndpoint::Interface(interface) => (Some(interface), None),
+                    RawEndpoint::Other(value) => {
+                        return Err(invalid(format!(
+                            "relation {} is {value}, neither an interface name nor a map with \
+                             `interface:` (quote a name YAML 1.1 reads as another type: 'y', 'on')",
+                            go_quote(&name)
+                        )))
+                    }
                     RawEndpoint::Full {
                         interface, limit, ..
                     } => (interface, limit),
@@ -228,7 +233,11 @@ mod tests {
             ("requires: {db: {limit: 1}}", "has no interface"),
             ("requires: {juju-info: x}", "reserved relation name"),
             (
-                "requires: {db: x}\nprovides: {db: y}",
+                "requires: {db: y}",
+                "relation \"db\" is true, neither an interface name nor a map",
+            ),
+            (
+                "requires: {db: x}\nprovides: {db: z}",
                 "duplicated relation name: \"db\"",
             ),
         ] {

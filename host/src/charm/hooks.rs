@@ -37,7 +37,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::endpoints::RelationEndpoints;
-use super::metadata::{MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
+use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
 
 /// What a charm's metadata declares that hooks are named after.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,9 +190,9 @@ const WORKLOAD_HOOKS: [(&str, WorkloadHook); 5] = [
 #[derive(Debug, Default, Deserialize)]
 struct RawHookSources {
     #[serde(default)]
-    storage: Option<IndexMap<String, serde_norway::Value>>,
+    storage: Option<IndexMap<String, serde_json::Value>>,
     #[serde(default)]
-    containers: Option<IndexMap<String, serde_norway::Value>>,
+    containers: Option<IndexMap<String, serde_json::Value>>,
 }
 
 impl Endpoints {
@@ -212,14 +212,9 @@ impl Endpoints {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => return Err(MetadataError::Read { path, source }),
             };
-            if text.trim().is_empty() {
+            let Some(raw) = parse_yaml_as::<RawHookSources>(&path, &text)? else {
                 continue;
-            }
-            let raw: RawHookSources =
-                serde_norway::from_str(&text).map_err(|e| MetadataError::Parse {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
+            };
             let storage: Vec<String> = raw.storage.unwrap_or_default().into_keys().collect();
             let containers: Vec<String> = raw.containers.unwrap_or_default().into_keys().collect();
             if !storage.is_empty() || !containers.is_empty() {

@@ -422,6 +422,24 @@ fn parse_yaml(path: &Path, text: &str, document: Document) -> Result<Option<Valu
     })
 }
 
+/// Reads metadata text (`charmcraft.yaml`, `metadata.yaml`, `config.yaml`)
+/// into `T`, as YAML 1.1 like every other metadata read ([`parse_yaml`]);
+/// `None` for an empty file.
+pub(crate) fn parse_yaml_as<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<Option<T>, MetadataError> {
+    let Some(value) = parse_yaml(path, text, Document::Any)? else {
+        return Ok(None);
+    };
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| MetadataError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
