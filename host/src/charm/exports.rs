@@ -115,13 +115,12 @@ impl Charm {
     }
 
     /// The names of the actions it exports, in name order.
-    pub fn action_names(&self) -> Vec<String> {
+    pub fn action_names(&self) -> impl Iterator<Item = &str> {
         self.component
             .handlers()
             .keys()
+            .map(String::as_str)
             .filter(|name| self.export_role(name) == ExportRole::Action)
-            .cloned()
-            .collect()
     }
 
     /// The names of the hooks it exports handlers for, in name order.

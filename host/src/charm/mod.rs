@@ -185,16 +185,12 @@ impl Charm {
     /// The charm's actions: those its metadata declares, or, for a bare
     /// component, its exports with a handler's signature. An export the
     /// metadata does not declare is not an action (Juju would never run
-    /// it), and a toolchain's own exports never are.
+    /// it), and a toolchain's own exports never are, nor, for a bare
+    /// component, exports named as hooks.
     pub fn actions(&self) -> Vec<&str> {
         match &self.metadata {
             Some(metadata) => metadata.actions.keys().map(String::as_str).collect(),
-            None => self
-                .component
-                .handlers()
-                .keys()
-                .map(String::as_str)
-                .collect(),
+            None => self.action_names().collect(),
         }
     }
 
@@ -210,9 +206,7 @@ impl Charm {
                 .map(std::borrow::Cow::Borrowed)
                 .collect(),
             None => self
-                .component
-                .handlers()
-                .keys()
+                .action_names()
                 .map(|name| std::borrow::Cow::Owned(ActionSpec::undeclared(name)))
                 .collect(),
         }

@@ -275,15 +275,25 @@ fn an_export_the_metadata_does_not_declare_is_no_action() {
     assert_eq!(charm.actions(), ["greet"]);
     assert!(charm.action_handler("greet").is_some());
     assert!(charm.action_handler("extra").is_none());
-    // A bare component's actions are its handlers, a toolchain's aside.
+    // A bare component's actions are its handlers, a toolchain's and those
+    // named as hooks aside.
     let path = dir.path().join("bare.wasm");
     std::fs::write(
         &path,
-        component("", &[("greet", "plain"), ("init", "takes-bool")]),
+        component(
+            "",
+            &[
+                ("greet", "plain"),
+                ("init", "takes-bool"),
+                ("install", "plain"),
+            ],
+        ),
     )
     .unwrap();
     let bare = Charm::load(&engine, &path).unwrap();
     assert_eq!(bare.actions(), ["greet"]);
+    assert_eq!(bare.action_specs().len(), 1);
+    assert!(bare.hook_handler("install").is_some());
     assert!(bare.check().is_empty(), "{:?}", bare.check());
 }
 

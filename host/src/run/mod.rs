@@ -113,7 +113,7 @@ impl RunError {
             },
             None => Self::UnknownAction {
                 action: action.to_owned(),
-                available: charm.action_names(),
+                available: charm.action_names().map(str::to_owned).collect(),
             },
         }
     }
