@@ -1,5 +1,5 @@
 //! The commands that fire hooks in the local model, like Juju's: `deploy`,
-//! `add-unit`, `run-hook`, `resolve`, and `hooks` (the record of hook
+//! `add-unit`, `remove-unit`, `run-hook`, `resolve`, and `hooks` (the record of hook
 //! runs, as `juju show-status-log` shows a unit's); and how every command
 //! that fires hooks prints what it fired.
 
@@ -36,6 +36,19 @@ pub struct AddUnitArgs {
     /// How many units to add.
     #[arg(short = 'n', long = "num-units", default_value_t = 1)]
     units: u32,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Arguments of `charmbox remove-unit`.
+#[derive(Debug, Args)]
+pub struct RemoveUnitArgs {
+    /// The units (`app/1`); with --num-units, the application.
+    #[arg(required = true, value_name = "UNIT|APP")]
+    names: Vec<String>,
+    /// Remove this many of APP's units, the highest-numbered first.
+    #[arg(long = "num-units", value_name = "N")]
+    num_units: Option<u32>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -108,6 +121,47 @@ pub fn add_unit(args: AddUnitArgs, state_dir: Option<PathBuf>) -> anyhow::Result
     Ok(report(&fired))
 }
 
+/// `charmbox remove-unit`.
+pub fn remove_unit(args: RemoveUnitArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+    let engine = super::engine()?;
+    let events = open_events(&engine, state_dir, &args.limits)?;
+    let fired = match args.num_units {
+        Some(count) => {
+            let [application] = args.names.as_slice() else {
+                anyhow::bail!(
+                    "--num-units removes units of one application: pass its name alone \
+                     (`charmbox remove-unit APP --num-units N`)"
+                );
+            };
+            if application.contains('/') {
+                anyhow::bail!(
+                    "--num-units takes an application, not a unit ({application}): pass \
+                     `charmbox remove-unit {} --num-units {count}`, or the units without \
+                     --num-units",
+                    application.split('/').next().unwrap_or_default()
+                );
+            }
+            events.remove_unit_count(application, count)?
+        }
+        None => {
+            let units = args
+                .names
+                .iter()
+                .map(|name| {
+                    name.parse::<UnitName>().map_err(|e| {
+                        anyhow::anyhow!(
+                            "invalid unit name {name:?}: {e}; name units as APP/N, or pass an \
+                             application with --num-units N"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            events.remove_units(&units)?
+        }
+    };
+    Ok(report(&fired))
+}
+
 /// `charmbox run-hook`.
 pub fn run_hook(args: RunHookArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let engine = super::engine()?;
@@ -149,6 +203,9 @@ pub fn hooks(args: HooksArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
 /// one was held back.
 pub fn report(fired: &Fired) -> u8 {
     print!("{}", table_text(fired));
+    for unit in &fired.removed {
+        println!("removed unit {unit}");
+    }
     report_problems(fired)
 }
 
@@ -203,6 +260,15 @@ fn table(runs: &[HookRun]) -> String {
             context.push(format!("remote-unit={unit}"));
         } else if let Some(app) = &run.event.remote_app {
             context.push(format!("remote-app={app}"));
+        }
+        if let Some(unit) = &run.event.departing_unit {
+            context.push(format!("departing-unit={unit}"));
+        }
+        if let Some(secret) = &run.event.secret_id {
+            context.push(format!("secret={secret}"));
+        }
+        if let Some(label) = &run.event.secret_label {
+            context.push(format!("label={label}"));
         }
         table.row(vec![
             run.id.to_string(),

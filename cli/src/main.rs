@@ -167,6 +167,10 @@ enum Command {
     /// Add units to a local application, firing their hooks, like
     /// `juju add-unit`.
     AddUnit(events::AddUnitArgs),
+    /// Remove units, firing their relations' departed/broken hooks, stop and
+    /// remove (and leader-elected on the next leader), like
+    /// `juju remove-unit`.
+    RemoveUnit(events::RemoveUnitArgs),
     /// Fire one hook on a unit (`update-status`, `db-relation-changed`…).
     RunHook(events::RunHookArgs),
     /// Run a unit's failed hook again (or, with --no-retry, not), like
@@ -283,6 +287,7 @@ fn main() -> ExitCode {
         Command::DebugLog(args) => debug_log::execute(args, state_dir),
         Command::Deploy(args) => events::deploy(args, state_dir),
         Command::AddUnit(args) => events::add_unit(args, state_dir),
+        Command::RemoveUnit(args) => events::remove_unit(args, state_dir),
         Command::RunHook(args) => events::run_hook(args, state_dir),
         Command::Resolve(args) => events::resolve(args, state_dir),
         Command::Hooks(args) => events::hooks(args, state_dir),

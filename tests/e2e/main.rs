@@ -18,4 +18,5 @@ mod model;
 mod operations;
 mod password_keeper;
 mod real_charms;
+mod remove_unit;
 mod tasks;

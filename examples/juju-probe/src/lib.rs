@@ -12,7 +12,7 @@
 //!   back (to count what a backend does with repeated reads);
 //! - hooks (`install`, `update-status`, each endpoint's relation hooks):
 //!   each logs its event (`hook NAME relation=db:3 remote-unit=…
-//!   remote-app=…`) and runs the script its unit's state holds under
+//!   remote-app=… departing-unit=… secret-id=… secret-label=…`) and runs the script its unit's state holds under
 //!   `on:NAME` (`{"steps": [...], "then": "defer"|"error"|"complete"}`, a
 //!   step's `"relation": "event"` being the event's relation); with none,
 //!   `start` sets the unit `active` and `keeper-relation-joined` writes
@@ -296,6 +296,15 @@ fn hook(name: &str) -> Result<(), String> {
     }
     if let Some(app) = &event.remote_app {
         line.push_str(&format!(" remote-app={app}"));
+    }
+    if let Some(unit) = &event.departing_unit {
+        line.push_str(&format!(" departing-unit={unit}"));
+    }
+    if let Some(id) = &event.secret_id {
+        line.push_str(&format!(" secret-id={id}"));
+    }
+    if let Some(label) = &event.secret_label {
+        line.push_str(&format!(" secret-label={label}"));
     }
     log::juju_log(log::Level::Info, &line);
     let script: Value = state::state_get(&format!("on:{name}"))?

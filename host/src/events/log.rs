@@ -18,7 +18,8 @@ use crate::unit::UnitName;
 /// The database file under the state directory.
 pub const HOOKS_DATABASE_FILE: &str = "hooks.db";
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE hook_runs (
         id         INTEGER PRIMARY KEY,
         unit       TEXT NOT NULL,
@@ -37,7 +38,22 @@ const MIGRATIONS: &[&str] = &[r#"
         event  TEXT NOT NULL,
         cause  TEXT NOT NULL
     );
-    "#];
+    "#,
+    // 2: the steps of a unit's removal that wait for its error to be resolved.
+    r#"
+    CREATE TABLE removal_steps (
+        seq    INTEGER PRIMARY KEY,
+        -- The unit being removed.
+        dying  TEXT NOT NULL,
+        -- The unit the step runs on (the dying one, or one it departs from).
+        unit   TEXT NOT NULL,
+        -- JSON: a Step.
+        step   TEXT NOT NULL,
+        cause  TEXT NOT NULL
+    );
+    CREATE INDEX removal_steps_by_dying ON removal_steps(dying, seq);
+    "#,
+];
 
 /// How a hook run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +114,28 @@ pub struct HookRun {
     pub completed: SystemTime,
 }
 
+/// One step of a unit's removal, or of any queue of hooks: a hook to run,
+/// or the dying unit leaving the model (its hooks all run).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Run this event's hook.
+    Hook(EventInfo),
+    /// The unit leaves the model: its record, data and state are removed.
+    Leave,
+}
+
+/// A removal step held while the dying unit is in error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldStep {
+    /// The unit it runs on.
+    pub unit: UnitName,
+    /// What it is.
+    pub step: Step,
+    /// What fired it.
+    pub cause: String,
+}
+
 /// A unit in error: the failed run, and the event `resolve` retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitInError {
@@ -153,6 +191,21 @@ pub enum HookLogError {
         path: PathBuf,
         /// The run.
         run: i64,
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A held removal step cannot be read back.
+    #[error(
+        "hook record {}: a held step of the removal of {dying} holds a {field} that cannot be \
+         read ({reason}); the file was not written by charmbox, or is damaged", .path.display()
+    )]
+    BadRemovalStep {
+        /// The database file.
+        path: PathBuf,
+        /// The unit being removed.
+        dying: String,
         /// Which field.
         field: &'static str,
         /// What is wrong with it.
@@ -303,6 +356,91 @@ impl HookLog {
             })
         })
         .transpose()
+    }
+
+    /// Keeps `held` for when `dying`'s error is resolved (after the steps
+    /// kept already).
+    pub fn hold_removal_step(&self, dying: &UnitName, held: &HeldStep) -> Result<(), HookLogError> {
+        let step = serde_json::to_string(&held.step).expect("steps always serialise");
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO removal_steps (dying, unit, step, cause) VALUES (?1, ?2, ?3, ?4)",
+                params![dying.to_string(), held.unit.to_string(), step, held.cause],
+            )
+            .map_err(sqlite_error(&self.path))?;
+            Ok(())
+        })
+    }
+
+    /// The held steps of `dying`'s removal, in order, no longer kept.
+    pub fn take_removal_steps(&self, dying: &UnitName) -> Result<Vec<HeldStep>, HookLogError> {
+        let rows: Vec<(i64, String, String, String)> = self.with(|conn| {
+            let tx = conn.transaction().map_err(sqlite_error(&self.path))?;
+            let rows = {
+                let mut statement = tx
+                    .prepare(
+                        "SELECT seq, unit, step, cause FROM removal_steps WHERE dying = ?1
+                         ORDER BY seq",
+                    )
+                    .map_err(sqlite_error(&self.path))?;
+                let rows = statement
+                    .query_map(params![dying.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .map_err(sqlite_error(&self.path))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sqlite_error(&self.path))?;
+                rows
+            };
+            tx.execute(
+                "DELETE FROM removal_steps WHERE dying = ?1",
+                params![dying.to_string()],
+            )
+            .map_err(sqlite_error(&self.path))?;
+            tx.commit().map_err(sqlite_error(&self.path))?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(_, unit, step, cause)| {
+                let bad = |field: &'static str, reason: String| HookLogError::BadRemovalStep {
+                    path: self.path.clone(),
+                    dying: dying.to_string(),
+                    field,
+                    reason,
+                };
+                Ok(HeldStep {
+                    unit: unit.parse().map_err(|e| bad("unit", format!("{e}")))?,
+                    step: serde_json::from_str(&step).map_err(|e| bad("step", e.to_string()))?,
+                    cause,
+                })
+            })
+            .collect()
+    }
+
+    /// The units whose removal waits for their error to be resolved.
+    pub fn dying_units(&self) -> Result<Vec<UnitName>, HookLogError> {
+        let names: Vec<String> = self.with(|conn| {
+            let mut statement = conn
+                .prepare("SELECT DISTINCT dying FROM removal_steps ORDER BY dying")
+                .map_err(sqlite_error(&self.path))?;
+            let names = statement
+                .query_map([], |r| r.get(0))
+                .map_err(sqlite_error(&self.path))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sqlite_error(&self.path))?;
+            Ok(names)
+        })?;
+        names
+            .into_iter()
+            .map(|name| {
+                name.parse().map_err(|e| HookLogError::BadRemovalStep {
+                    path: self.path.clone(),
+                    dying: name.clone(),
+                    field: "unit name",
+                    reason: format!("{e}"),
+                })
+            })
+            .collect()
     }
 
     /// Every run, oldest first; of `unit` only, when given.

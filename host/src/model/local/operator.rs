@@ -205,6 +205,22 @@ impl LocalModel {
         })
     }
 
+    /// Removes `unit` (its hooks have run: `juju remove-unit`'s end); the
+    /// unit that leads its application now, if leadership moved.
+    pub fn remove_unit(&self, unit: &UnitName) -> LocalResult<Option<UnitName>> {
+        self.write(|rows| {
+            if rows.unit(&unit.to_string())?.is_none() {
+                return Err(LocalModelError::UnitNotFound(unit.to_string()));
+            }
+            rows.remove_unit(unit)
+        })
+    }
+
+    /// The number `application`'s next unit takes (never a removed one's).
+    pub fn next_unit_number(&self, application: &str) -> LocalResult<u32> {
+        self.read(|rows| rows.next_unit_number(application))
+    }
+
     /// `juju integrate APP[:ENDPOINT] OTHER`: a relation between a local
     /// application's endpoint (the one its charm declares that fits, when
     /// not named) and `target`, with the target's databags.
