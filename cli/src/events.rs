@@ -11,6 +11,8 @@ use charmbox::unit::UnitName;
 use clap::Args;
 
 use super::args::{LimitArgs, LIMIT_HINTS};
+use super::output::{print, Format, ListFormat};
+use charmbox::model::local::views::format_since;
 use super::run::require_state_dir;
 use super::table::Table;
 
@@ -88,6 +90,25 @@ pub struct ResolveArgs {
 pub struct HooksArgs {
     /// Only this unit's hook runs.
     unit: Option<UnitName>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Tabular)]
+    format: ListFormat,
+}
+
+/// One hook run as `charmbox hooks --format json|yaml` prints it.
+#[derive(Debug, serde::Serialize)]
+struct HookRunView<'r> {
+    id: u64,
+    unit: String,
+    hook: &'r str,
+    /// The event's context, as the charm saw it (what Juju sets of it).
+    context: serde_json::Map<String, serde_json::Value>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'r str>,
+    cause: &'r str,
+    started: String,
+    completed: String,
 }
 
 /// The state directory's events, each run held to `limits`.
@@ -191,6 +212,29 @@ pub fn hooks(args: HooksArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     let state_dir = require_state_dir(state_dir)?;
     let log = charmbox::events::HookLog::open(&state_dir);
     let runs = log.runs(args.unit.as_ref())?;
+    let format = match args.format {
+        ListFormat::Json => Some(Format::Json),
+        ListFormat::Yaml => Some(Format::Yaml),
+        ListFormat::Tabular => None,
+    };
+    if let Some(format) = format {
+        let views: Vec<HookRunView<'_>> = runs
+            .iter()
+            .map(|run| HookRunView {
+                id: run.id,
+                unit: run.unit.to_string(),
+                hook: &run.event.name,
+                context: context_of(&run.event),
+                status: run.status.as_str(),
+                message: run.message.as_deref(),
+                cause: &run.cause,
+                started: format_since(run.started),
+                completed: format_since(run.completed),
+            })
+            .collect();
+        print(&views, format)?;
+        return Ok(0);
+    }
     if runs.is_empty() {
         println!("No hooks have run.");
         return Ok(0);
@@ -246,6 +290,16 @@ pub fn report_problems(fired: &Fired) -> u8 {
     } else {
         1
     }
+}
+
+/// What an event's context holds (its fields that are set), as JSON.
+fn context_of(event: &charmbox::model::EventInfo) -> serde_json::Map<String, serde_json::Value> {
+    let mut context = match serde_json::to_value(event) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    context.retain(|key, value| !value.is_null() && key != "name" && key != "is_action");
+    context
 }
 
 /// Hook runs as a table: id, unit, hook, its context, status, cause.

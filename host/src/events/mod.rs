@@ -29,6 +29,7 @@
 
 pub mod log;
 pub mod runner;
+pub mod status;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
