@@ -12,9 +12,9 @@ use clap::Args;
 
 use super::args::{LimitArgs, LIMIT_HINTS};
 use super::output::{print, Format, ListFormat};
-use charmbox::model::local::views::format_since;
 use super::run::require_state_dir;
 use super::table::Table;
+use charmbox::model::local::views::format_since;
 
 /// Arguments of `charmbox deploy`.
 #[derive(Debug, Args)]

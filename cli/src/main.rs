@@ -151,6 +151,9 @@ enum Command {
     Integrate(integrate::IntegrateArgs),
     /// Add a secret charms may read once granted, like `juju add-secret`.
     AddSecret(secrets::AddSecretArgs),
+    /// Give a user secret a new revision (firing secret-changed on the
+    /// units that read it), like `juju update-secret`.
+    UpdateSecret(secrets::UpdateSecretArgs),
     /// Let applications read a secret, like `juju grant-secret`.
     GrantSecret(secrets::GrantSecretArgs),
     /// Take that back, like `juju revoke-secret`.
@@ -280,6 +283,7 @@ fn main() -> ExitCode {
         Command::SetLeader(args) => leader::execute(args, state_dir),
         Command::Integrate(args) => integrate::execute(args, state_dir),
         Command::AddSecret(args) => secrets::add(args, state_dir),
+        Command::UpdateSecret(args) => secrets::update(args, state_dir),
         Command::GrantSecret(args) => secrets::grant(args, state_dir),
         Command::RevokeSecret(args) => secrets::revoke(args, state_dir),
         Command::Secrets(args) => secrets::list(args, state_dir),

@@ -19,4 +19,5 @@ mod operations;
 mod password_keeper;
 mod real_charms;
 mod remove_unit;
+mod secret_hooks;
 mod tasks;

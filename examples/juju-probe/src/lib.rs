@@ -10,7 +10,8 @@
 //!   database charm's leader shares its credentials with its peers;
 //! - `read-repeatedly`: the same reads `times` times, then writes and reads
 //!   back (to count what a backend does with repeated reads);
-//! - hooks (`install`, `update-status`, each endpoint's relation hooks):
+//! - hooks (`install`, `update-status`, each endpoint's relation hooks,
+//!   `secret-changed`, `secret-remove`):
 //!   each logs its event (`hook NAME relation=db:3 remote-unit=…
 //!   remote-app=… departing-unit=… secret-id=… secret-label=…`) and runs the script its unit's state holds under
 //!   `on:NAME` (`{"steps": [...], "then": "defer"|"error"|"complete"}`, a
@@ -60,6 +61,8 @@ wit_bindgen::generate!({
             export keeper-relation-changed: func() -> result<_, string>;
             export keeper-relation-departed: func() -> result<_, string>;
             export keeper-relation-broken: func() -> result<_, string>;
+            export secret-changed: func() -> result<_, string>;
+            export secret-remove: func() -> result<_, string>;
         }
     ",
     world: "charmbox:juju-probe/probe",
@@ -161,6 +164,12 @@ impl Guest for Probe {
     }
     fn keeper_relation_broken() -> Result<(), String> {
         hook("keeper-relation-broken")
+    }
+    fn secret_changed() -> Result<(), String> {
+        hook("secret-changed")
+    }
+    fn secret_remove() -> Result<(), String> {
+        hook("secret-remove")
     }
 
     fn run_steps() -> Result<(), String> {

@@ -52,6 +52,14 @@ const MIGRATIONS: &[&str] = &[
         cause  TEXT NOT NULL
     );
     CREATE INDEX removal_steps_by_dying ON removal_steps(dying, seq);
+    -- The secret hooks fired: once per secret, unit, hook and revision.
+    CREATE TABLE secret_notices (
+        secret    TEXT NOT NULL,
+        unit      TEXT NOT NULL,
+        hook      TEXT NOT NULL,
+        revision  INTEGER NOT NULL,
+        PRIMARY KEY (secret, unit, hook, revision)
+    ) WITHOUT ROWID;
     "#,
 ];
 
@@ -415,6 +423,27 @@ impl HookLog {
                 })
             })
             .collect()
+    }
+
+    /// Records that `hook` fires on `unit` for `revision` of secret `id`;
+    /// whether it had not yet (a secret hook fires once per revision).
+    pub fn first_secret_notice(
+        &self,
+        id: &str,
+        unit: &UnitName,
+        hook: &str,
+        revision: u32,
+    ) -> Result<bool, HookLogError> {
+        self.with(|conn| {
+            let added = conn
+                .execute(
+                    "INSERT OR IGNORE INTO secret_notices (secret, unit, hook, revision)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, unit.to_string(), hook, revision],
+                )
+                .map_err(sqlite_error(&self.path))?;
+            Ok(added == 1)
+        })
     }
 
     /// The units whose removal waits for their error to be resolved.

@@ -20,7 +20,13 @@
 //! - after a run (hook or action) that changed a relation databag:
 //!   `-relation-changed` on the other side's units (every other unit, for
 //!   a peer relation), for the writer's unit (or, for an application bag,
-//!   its application).
+//!   its application);
+//! - `remove-unit`: on the dying unit, for each relation, `-relation-departed`
+//!   for each remote unit then `-relation-broken` (not for a peer relation),
+//!   on the units it leaves `-relation-departed` (`JUJU_DEPARTING_UNIT` set);
+//!   then `stop`, `remove`, and `leader-elected` on the next leader;
+//! - when the queue runs dry, the secret hooks its changes call for
+//!   ([`secrets`]: `secret-changed`, `secret-remove`).
 //!
 //! A unit whose hook fails is in error: nothing more fires on it (the
 //! [`Fired`] says what was held back) until [`LocalEvents::resolve`] runs
@@ -29,6 +35,7 @@
 
 pub mod log;
 pub mod runner;
+mod secrets;
 pub mod status;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -666,7 +673,8 @@ impl<'e> LocalEvents<'e> {
     }
 
     /// Fires `-relation-changed` on the other side of each databag the
-    /// runs of an action operation wrote (and what those fire in turn).
+    /// runs of an action operation wrote (and what those fire in turn), and
+    /// the secret hooks that are due (none written: only those).
     pub fn fire_bag_writes(&self, writes: Vec<BagWrite>) -> Result<Fired, EventError> {
         let mut queue = VecDeque::new();
         for write in writes {
@@ -826,7 +834,14 @@ impl<'e> LocalEvents<'e> {
             source,
         })?;
         let mut ran = 0;
-        while let Some(pending) = queue.pop_front() {
+        loop {
+            // Once the hooks run dry, the secret hooks their changes call for.
+            if queue.is_empty() {
+                queue.extend(self.due_secret_hooks()?);
+            }
+            let Some(pending) = queue.pop_front() else {
+                break;
+            };
             if ran >= MAX_HOOK_RUNS {
                 fired.capped = true;
                 break;
@@ -907,6 +922,7 @@ impl<'e> LocalEvents<'e> {
                 before: format!("hook {:?}", event.name),
                 action: None,
                 written: Vec::new(),
+                secrets_changed: false,
                 stop: None,
             };
             runner.handle(event)?;

@@ -569,16 +569,7 @@ impl LocalModel {
                     SecretOwnership::Unit(unit) => (unit.clone(), None, secret.label.clone()),
                     SecretOwnership::Model => ("<model>".to_owned(), secret.label.clone(), None),
                 };
-                let uri = match secret.owner {
-                    SecretOwnership::Model => SecretUri {
-                        source: None,
-                        id: secret.id.clone(),
-                    },
-                    _ => SecretUri {
-                        source: Some(self.identity().uuid.clone()),
-                        id: secret.id.clone(),
-                    },
-                };
+                let uri = secret.uri(&self.identity().uuid);
                 views.push(SecretView {
                     uri: uri.to_string(),
                     id: secret.id.clone(),
