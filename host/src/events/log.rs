@@ -128,7 +128,7 @@ pub struct HookRun {
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
     /// Run this event's hook.
-    Hook(EventInfo),
+    Hook(Box<EventInfo>),
     /// The unit leaves the model: its record, data and state are removed.
     Leave,
 }

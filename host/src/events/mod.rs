@@ -107,7 +107,7 @@ impl Pending {
     fn hook(unit: &UnitName, event: EventInfo, cause: &str) -> Self {
         Self {
             unit: unit.clone(),
-            step: Step::Hook(event),
+            step: Step::Hook(Box::new(event)),
             cause: cause.to_owned(),
             removal: None,
         }
@@ -884,7 +884,7 @@ impl<'e> LocalEvents<'e> {
                 continue;
             }
             let event = match pending.step {
-                Step::Hook(event) => event,
+                Step::Hook(event) => *event,
                 Step::Leave => {
                     if let Some(next) = self.leave(&pending.unit, &pending.cause)? {
                         queue.push_back(next);
