@@ -1,5 +1,5 @@
 //! The commands that fire hooks in the local model, like Juju's: `deploy`,
-//! `add-unit`, `run-hook`, `resolve`, and `hooks` (the record of hook
+//! `add-unit`, `remove-unit`, `run-hook`, `resolve`, and `hooks` (the record of hook
 //! runs, as `juju show-status-log` shows a unit's); and how every command
 //! that fires hooks prints what it fired.
 
@@ -11,8 +11,10 @@ use charmbox::unit::UnitName;
 use clap::Args;
 
 use super::args::{LimitArgs, LIMIT_HINTS};
+use super::output::{print, Format, ListFormat};
 use super::run::require_state_dir;
 use super::table::Table;
+use charmbox::model::local::views::format_since;
 
 /// Arguments of `charmbox deploy`.
 #[derive(Debug, Args)]
@@ -36,6 +38,19 @@ pub struct AddUnitArgs {
     /// How many units to add.
     #[arg(short = 'n', long = "num-units", default_value_t = 1)]
     units: u32,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Arguments of `charmbox remove-unit`.
+#[derive(Debug, Args)]
+pub struct RemoveUnitArgs {
+    /// The units (`app/1`); with --num-units, the application.
+    #[arg(required = true, value_name = "UNIT|APP")]
+    names: Vec<String>,
+    /// Remove this many of APP's units, the highest-numbered first.
+    #[arg(long = "num-units", value_name = "N")]
+    num_units: Option<u32>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -75,6 +90,25 @@ pub struct ResolveArgs {
 pub struct HooksArgs {
     /// Only this unit's hook runs.
     unit: Option<UnitName>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Tabular)]
+    format: ListFormat,
+}
+
+/// One hook run as `charmbox hooks --format json|yaml` prints it.
+#[derive(Debug, serde::Serialize)]
+struct HookRunView<'r> {
+    id: u64,
+    unit: String,
+    hook: &'r str,
+    /// The event's context, as the charm saw it (what Juju sets of it).
+    context: serde_json::Map<String, serde_json::Value>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'r str>,
+    cause: &'r str,
+    started: String,
+    completed: String,
 }
 
 /// The state directory's events, each run held to `limits`.
@@ -108,6 +142,47 @@ pub fn add_unit(args: AddUnitArgs, state_dir: Option<PathBuf>) -> anyhow::Result
     Ok(report(&fired))
 }
 
+/// `charmbox remove-unit`.
+pub fn remove_unit(args: RemoveUnitArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+    let engine = super::engine()?;
+    let events = open_events(&engine, state_dir, &args.limits)?;
+    let fired = match args.num_units {
+        Some(count) => {
+            let [application] = args.names.as_slice() else {
+                anyhow::bail!(
+                    "--num-units removes units of one application: pass its name alone \
+                     (`charmbox remove-unit APP --num-units N`)"
+                );
+            };
+            if application.contains('/') {
+                anyhow::bail!(
+                    "--num-units takes an application, not a unit ({application}): pass \
+                     `charmbox remove-unit {} --num-units {count}`, or the units without \
+                     --num-units",
+                    application.split('/').next().unwrap_or_default()
+                );
+            }
+            events.remove_unit_count(application, count)?
+        }
+        None => {
+            let units = args
+                .names
+                .iter()
+                .map(|name| {
+                    name.parse::<UnitName>().map_err(|e| {
+                        anyhow::anyhow!(
+                            "invalid unit name {name:?}: {e}; name units as APP/N, or pass an \
+                             application with --num-units N"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            events.remove_units(&units)?
+        }
+    };
+    Ok(report(&fired))
+}
+
 /// `charmbox run-hook`.
 pub fn run_hook(args: RunHookArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let engine = super::engine()?;
@@ -137,6 +212,29 @@ pub fn hooks(args: HooksArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
     let state_dir = require_state_dir(state_dir)?;
     let log = charmbox::events::HookLog::open(&state_dir);
     let runs = log.runs(args.unit.as_ref())?;
+    let format = match args.format {
+        ListFormat::Json => Some(Format::Json),
+        ListFormat::Yaml => Some(Format::Yaml),
+        ListFormat::Tabular => None,
+    };
+    if let Some(format) = format {
+        let views: Vec<HookRunView<'_>> = runs
+            .iter()
+            .map(|run| HookRunView {
+                id: run.id,
+                unit: run.unit.to_string(),
+                hook: &run.event.name,
+                context: context_of(&run.event),
+                status: run.status.as_str(),
+                message: run.message.as_deref(),
+                cause: &run.cause,
+                started: format_since(run.started),
+                completed: format_since(run.completed),
+            })
+            .collect();
+        print(&views, format)?;
+        return Ok(0);
+    }
     if runs.is_empty() {
         println!("No hooks have run.");
         return Ok(0);
@@ -149,6 +247,9 @@ pub fn hooks(args: HooksArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> 
 /// one was held back.
 pub fn report(fired: &Fired) -> u8 {
     print!("{}", table_text(fired));
+    for unit in &fired.removed {
+        println!("removed unit {unit}");
+    }
     report_problems(fired)
 }
 
@@ -191,6 +292,16 @@ pub fn report_problems(fired: &Fired) -> u8 {
     }
 }
 
+/// What an event's context holds (its fields that are set), as JSON.
+fn context_of(event: &charmbox::model::EventInfo) -> serde_json::Map<String, serde_json::Value> {
+    let mut context = match serde_json::to_value(event) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    context.retain(|key, value| !value.is_null() && key != "name" && key != "is_action");
+    context
+}
+
 /// Hook runs as a table: id, unit, hook, its context, status, cause.
 fn table(runs: &[HookRun]) -> String {
     let mut table = Table::new(&["Id", "Unit", "Hook", "Context", "Status", "Cause"]);
@@ -203,6 +314,15 @@ fn table(runs: &[HookRun]) -> String {
             context.push(format!("remote-unit={unit}"));
         } else if let Some(app) = &run.event.remote_app {
             context.push(format!("remote-app={app}"));
+        }
+        if let Some(unit) = &run.event.departing_unit {
+            context.push(format!("departing-unit={unit}"));
+        }
+        if let Some(secret) = &run.event.secret_id {
+            context.push(format!("secret={secret}"));
+        }
+        if let Some(label) = &run.event.secret_label {
+            context.push(format!("label={label}"));
         }
         table.row(vec![
             run.id.to_string(),

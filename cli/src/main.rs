@@ -151,6 +151,9 @@ enum Command {
     Integrate(integrate::IntegrateArgs),
     /// Add a secret charms may read once granted, like `juju add-secret`.
     AddSecret(secrets::AddSecretArgs),
+    /// Give a user secret a new revision (firing secret-changed on the
+    /// units that read it), like `juju update-secret`.
+    UpdateSecret(secrets::UpdateSecretArgs),
     /// Let applications read a secret, like `juju grant-secret`.
     GrantSecret(secrets::GrantSecretArgs),
     /// Take that back, like `juju revoke-secret`.
@@ -167,6 +170,10 @@ enum Command {
     /// Add units to a local application, firing their hooks, like
     /// `juju add-unit`.
     AddUnit(events::AddUnitArgs),
+    /// Remove units, firing their relations' departed/broken hooks, stop and
+    /// remove (and leader-elected on the next leader), like
+    /// `juju remove-unit`.
+    RemoveUnit(events::RemoveUnitArgs),
     /// Fire one hook on a unit (`update-status`, `db-relation-changed`…).
     RunHook(events::RunHookArgs),
     /// Run a unit's failed hook again (or, with --no-retry, not), like
@@ -276,6 +283,7 @@ fn main() -> ExitCode {
         Command::SetLeader(args) => leader::execute(args, state_dir),
         Command::Integrate(args) => integrate::execute(args, state_dir),
         Command::AddSecret(args) => secrets::add(args, state_dir),
+        Command::UpdateSecret(args) => secrets::update(args, state_dir),
         Command::GrantSecret(args) => secrets::grant(args, state_dir),
         Command::RevokeSecret(args) => secrets::revoke(args, state_dir),
         Command::Secrets(args) => secrets::list(args, state_dir),
@@ -283,6 +291,7 @@ fn main() -> ExitCode {
         Command::DebugLog(args) => debug_log::execute(args, state_dir),
         Command::Deploy(args) => events::deploy(args, state_dir),
         Command::AddUnit(args) => events::add_unit(args, state_dir),
+        Command::RemoveUnit(args) => events::remove_unit(args, state_dir),
         Command::RunHook(args) => events::run_hook(args, state_dir),
         Command::Resolve(args) => events::resolve(args, state_dir),
         Command::Hooks(args) => events::hooks(args, state_dir),

@@ -250,8 +250,9 @@ pub fn execute(
         print_tasks(&finished.tasks, args.format, args.zone())?;
         report_failures(&finished.tasks);
     }
-    // The databags the actions wrote fire `-relation-changed` across.
-    if !finished.bag_writes.is_empty() {
+    // The databags the actions wrote fire `-relation-changed` across; a
+    // secret's new revision, `secret-changed` on its readers.
+    if !finished.bag_writes.is_empty() || finished.secrets_changed {
         let events = charmbox::events::LocalEvents::open(
             &engine,
             &state_dir,
@@ -260,7 +261,7 @@ pub fn execute(
         )?;
         let fired = events.fire_bag_writes(finished.bag_writes.clone())?;
         if !fired.runs.is_empty() {
-            eprintln!("The actions' relation data changes fired:");
+            eprintln!("The actions' relation data and secret changes fired:");
             eprint!("{}", super::events::table_text(&fired));
         }
         code = code.max(super::events::report_problems(&fired));

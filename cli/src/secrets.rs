@@ -32,6 +32,24 @@ pub struct AddSecretArgs {
     info: Option<String>,
 }
 
+/// Arguments of `charmbox update-secret`.
+#[derive(Debug, Args)]
+pub struct UpdateSecretArgs {
+    /// The secret: its name or URI.
+    secret: String,
+
+    /// Its new content, as `add-secret` takes it.
+    #[arg(value_name = "KEY=VALUE")]
+    content: Vec<String>,
+
+    /// A new description.
+    #[arg(long)]
+    info: Option<String>,
+
+    #[command(flatten)]
+    limits: super::args::LimitArgs,
+}
+
 /// Arguments of `charmbox grant-secret` and `revoke-secret`.
 #[derive(Debug, Args)]
 pub struct GrantSecretArgs {
@@ -75,6 +93,27 @@ pub fn add(args: AddSecretArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8
         .map_err(explain)?;
     println!("{uri}");
     Ok(0)
+}
+
+/// Updates a user secret (a new revision), then fires `secret-changed` on
+/// the units that read it; returns the exit status.
+pub fn update(args: UpdateSecretArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+    let content = user_secret_content(&args.content).map_err(explain)?;
+    let revision = open_model(state_dir.clone())?
+        .update_user_secret(&args.secret, &content, args.info.as_deref())
+        .map_err(explain)?;
+    match revision {
+        Some(revision) => println!("{} has revision {revision}", args.secret),
+        None if content.is_empty() => println!("{} updated", args.secret),
+        None => println!(
+            "{}: the content is the latest revision's already; no new revision",
+            args.secret
+        ),
+    }
+    let engine = super::engine()?;
+    let events = super::events::open_events(&engine, state_dir, &args.limits)?;
+    let fired = events.fire_bag_writes(Vec::new())?;
+    Ok(super::events::report(&fired))
 }
 
 /// Grants a user secret; returns the exit status.

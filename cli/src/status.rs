@@ -3,7 +3,6 @@
 //! message (`*` marks the leader) and open ports, stand-ins for remote
 //! applications, and relations.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -25,54 +24,26 @@ pub struct StatusArgs {
 
 /// Prints the model's status; returns the exit status.
 pub fn execute(args: StatusArgs, state_dir: Option<PathBuf>) -> anyhow::Result<u8> {
-    let status = open_model(state_dir.clone())?.status()?;
+    let mut status = open_model(state_dir.clone())?.status()?;
+    let state_dir = super::run::require_state_dir(state_dir)?;
+    // A model no hook has fired in has no record to read (nor to make).
+    if state_dir
+        .join(charmbox::events::log::HOOKS_DATABASE_FILE)
+        .exists()
+    {
+        let log = charmbox::events::HookLog::open(&state_dir);
+        charmbox::events::status::add_hook_record(&mut status, &log)?;
+    }
     match args.format {
         ListFormat::Yaml => print(&status, Format::Yaml)?,
         ListFormat::Json => print(&status, Format::Json)?,
-        ListFormat::Tabular => {
-            let hooks = Hooks::read(state_dir)?;
-            print!("{}", tabular(&status, &hooks))
-        }
+        ListFormat::Tabular => print!("{}", tabular(&status)),
     }
     Ok(0)
 }
 
-/// What the hook record says of each unit: its last hook, and whether it
-/// is in error (a failed hook, until `resolve`).
-struct Hooks {
-    last: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-}
-
-impl Hooks {
-    fn read(state_dir: Option<PathBuf>) -> anyhow::Result<Self> {
-        let state_dir = super::run::require_state_dir(state_dir)?;
-        let log = charmbox::events::HookLog::open(&state_dir);
-        let mut hooks = Self {
-            last: BTreeMap::new(),
-            errors: BTreeMap::new(),
-        };
-        if !state_dir
-            .join(charmbox::events::log::HOOKS_DATABASE_FILE)
-            .exists()
-        {
-            return Ok(hooks);
-        }
-        for run in log.last_runs()? {
-            if let Some(error) = log.error_of(&run.unit)? {
-                hooks.errors.insert(
-                    run.unit.to_string(),
-                    format!("hook failed: {:?}", error.event.name),
-                );
-            }
-            hooks.last.insert(run.unit.to_string(), run.event.name);
-        }
-        Ok(hooks)
-    }
-}
-
 /// The tabular form, section by section as Juju prints them.
-fn tabular(status: &ModelStatus, hooks: &Hooks) -> String {
+fn tabular(status: &ModelStatus) -> String {
     let mut sections = Vec::new();
     let mut model = Table::new(&[
         "Model",
@@ -125,22 +96,13 @@ fn tabular(status: &ModelStatus, hooks: &Hooks) -> String {
             ]);
             for (unit_name, unit) in &app.units {
                 let marker = if unit.leader { "*" } else { "" };
-                let key = unit_name.to_string();
-                // As Juju shows a unit whose hook failed.
-                let (workload, message) = match hooks.errors.get(&key) {
-                    Some(message) => ("error".to_owned(), message.clone()),
-                    None => (
-                        unit.workload_status.current.to_string(),
-                        unit.workload_status.message.clone(),
-                    ),
-                };
                 units.row(vec![
                     format!("{unit_name}{marker}"),
-                    workload,
-                    "idle".into(),
+                    unit.workload_status.current.to_string(),
+                    unit.juju_status.current.as_str().into(),
                     ports(&unit.open_ports),
-                    hooks.last.get(&key).cloned().unwrap_or_default(),
-                    message,
+                    unit.last_hook.clone().unwrap_or_default(),
+                    unit.workload_status.message.clone(),
                 ]);
             }
         }

@@ -1,19 +1,64 @@
-// `hello-js`: examples/hello's actions, written in JavaScript.
+// `hello-js`: examples/hello's actions and hooks, written in JavaScript.
 //
 // The charm is an ops-like class from the `charmbox-ops` package (installed
 // from guest-sdk/js, see package.json): each action is a method
 // `on<Action>Action` (`snapshot-database` -> `onSnapshotDatabaseAction`),
-// each hook would be `on<Hook>`, and `main` gives the functions the
-// component exports, one per export of wit/world.wit, in camelCase. Build
-// with:
+// each hook `on<Hook>` (`friends-relation-joined` ->
+// `onFriendsRelationJoined`), and `main` gives the functions the component
+// exports, one per export of wit/world.wit, in camelCase. The hooks keep the
+// unit's status: `maintenance` while installing, then `active` with the
+// language its config names and how many friends (peer units) it has, or
+// `blocked` with what is wrong in the config. Build with:
 //
 //   bash scripts/build-lang-charms.sh js
 
-import { ActionError, CharmBase, main } from "charmbox-ops";
+import { ActionError, ActiveStatus, BlockedStatus, CharmBase, MaintenanceStatus, main } from "charmbox-ops";
 
 const GREETINGS = { en: "Hello", fr: "Bonjour", de: "Hallo" };
+// The peer endpoint in charmcraft.yaml.
+const FRIENDS = "friends";
 
 class HelloCharm extends CharmBase {
+  // -- hooks: the unit's status
+
+  // Nothing to install; say so while the rest comes.
+  onInstall() {
+    this.unit.status = new MaintenanceStatus("installing");
+  }
+
+  onConfigChanged() {
+    this.#showStatus();
+  }
+
+  onStart() {
+    this.#showStatus();
+  }
+
+  // A peer unit joined: one more friend.
+  onFriendsRelationJoined() {
+    this.#showStatus();
+  }
+
+  // A peer unit left (or this one is leaving): one friend fewer.
+  onFriendsRelationDeparted() {
+    this.#showStatus();
+  }
+
+  // `active` with the configured language and the number of friends, or
+  // `blocked` with what is wrong in the config.
+  #showStatus() {
+    const language = this.config.language ?? "en";
+    if (!Object.hasOwn(GREETINGS, language)) {
+      this.unit.status = new BlockedStatus(`config option "language" is "${language}": it must be en, fr or de`);
+      return;
+    }
+    const peers = this.model.getRelation(FRIENDS);
+    const friends = peers ? peers.units.length : 0;
+    this.unit.status = new ActiveStatus(`ready to greet in ${language}, ${friends} friends`);
+  }
+
+  // -- actions
+
   // `juju run hello-js/0 greet name=Ada language=fr`
   onGreetAction(event) {
     const params = event.params;
@@ -88,5 +133,16 @@ class HelloCharm extends CharmBase {
   onPingAction() {}
 }
 
-// One export per action of wit/world.wit, by its camelCase name.
-export const { greet, snapshotDatabase, restoreSnapshot, checkDisk, ping } = main(HelloCharm);
+// One export per action and hook of wit/world.wit, by its camelCase name.
+export const {
+  greet,
+  snapshotDatabase,
+  restoreSnapshot,
+  checkDisk,
+  ping,
+  install,
+  configChanged,
+  start,
+  friendsRelationJoined,
+  friendsRelationDeparted,
+} = main(HelloCharm);

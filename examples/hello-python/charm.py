@@ -1,10 +1,13 @@
-"""`hello-python`: examples/hello's actions, written in Python.
+"""`hello-python`: examples/hello's actions and hooks, written in Python.
 
 The charm is an ops-like class from the `charmbox-ops` package (installed
 from guest-sdk/python, see requirements.txt): each action is a method
-`on_<action>_action` (`-` turned into `_`), each hook would be `on_<hook>`,
+`on_<action>_action` (`-` turned into `_`), each hook `on_<hook>`,
 and `charmbox_ops.main` makes the `WitWorld` class componentize-py calls,
-one method per export of wit/world.wit. Build with:
+one method per export of wit/world.wit. The hooks keep the unit's status:
+`maintenance` while installing, then `active` with the language its config
+names and how many friends (peer units) it has, or `blocked` with what is
+wrong in the config. Build with:
 
     bash scripts/build-lang-charms.sh python
 """
@@ -13,9 +16,46 @@ import charmbox_ops as ops
 from charmbox_ops import ActionError, ActionEvent
 
 GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
+FRIENDS = "friends"
+"""The peer endpoint in charmcraft.yaml."""
 
 
 class HelloCharm(ops.CharmBase):
+    # -- hooks: the unit's status
+
+    def on_install(self, event: ops.InstallEvent) -> None:
+        """Nothing to install; say so while the rest comes."""
+        self.unit.status = ops.MaintenanceStatus("installing")
+
+    def on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
+        self._show_status()
+
+    def on_start(self, event: ops.StartEvent) -> None:
+        self._show_status()
+
+    def on_friends_relation_joined(self, event: ops.RelationJoinedEvent) -> None:
+        """A peer unit joined: one more friend."""
+        self._show_status()
+
+    def on_friends_relation_departed(self, event: ops.RelationDepartedEvent) -> None:
+        """A peer unit left (or this one is leaving): one friend fewer."""
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """`active` with the configured language and the number of friends,
+        or `blocked` with what is wrong in the config."""
+        language = self.config.get("language", "en")
+        if language not in GREETINGS:
+            self.unit.status = ops.BlockedStatus(
+                f'config option "language" is "{language}": it must be en, fr or de'
+            )
+            return
+        peers = self.model.get_relation(FRIENDS)
+        friends = len(peers.units) if peers is not None else 0
+        self.unit.status = ops.ActiveStatus(f"ready to greet in {language}, {friends} friends")
+
+    # -- actions
+
     def on_greet_action(self, event: ActionEvent) -> None:
         """`juju run hello-python/0 greet name=Ada language=fr`"""
         params = event.params

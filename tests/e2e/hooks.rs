@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::juju::{hook_tools_dir, packed_example, Dispatch};
 use crate::support::{example_charm_dir, Charmbox, Run};
 
-fn ok(run: &Run) {
+pub(crate) fn ok(run: &Run) {
     assert_eq!(
         run.code, 0,
         "stdout:\n{}\nstderr:\n{}",
@@ -24,7 +24,7 @@ fn ok(run: &Run) {
 
 /// The rows of a hook table (`deploy`, `hooks`…): unit, hook, status,
 /// cause, in order.
-fn rows(run: &Run) -> Vec<(String, String, String, String)> {
+pub(crate) fn rows(run: &Run) -> Vec<(String, String, String, String)> {
     let mut lines = run.stdout.lines();
     let header = lines.next().unwrap_or_default().to_owned();
     let column = |name: &str| {
@@ -54,7 +54,7 @@ fn rows(run: &Run) -> Vec<(String, String, String, String)> {
 }
 
 /// The unit rows of tabular `status`: unit, workload, last hook, message.
-fn unit_rows(run: &Run) -> Vec<(String, String, String, String)> {
+pub(crate) fn unit_rows(run: &Run) -> Vec<(String, String, String, String)> {
     let text = &run.stdout;
     let start = text.find("\nUnit ").expect("a units section") + 1;
     let section = text[start..].split("\n\n").next().unwrap();
@@ -80,13 +80,19 @@ fn unit_rows(run: &Run) -> Vec<(String, String, String, String)> {
         .collect()
 }
 
-fn arg(path: &Path) -> &str {
+pub(crate) fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
 /// Sets the probe unit's script for `hook` (`None` removes it) through its
 /// `do` action.
-fn script(charmbox: &Charmbox, probe: &Path, unit: &str, hook: &str, script: Option<Value>) -> Run {
+pub(crate) fn script(
+    charmbox: &Charmbox,
+    probe: &Path,
+    unit: &str,
+    hook: &str,
+    script: Option<Value>,
+) -> Run {
     let step = match script {
         Some(script) => {
             json!({"call": "state-set", "pairs": [[format!("on:{hook}"), script.to_string()]]})

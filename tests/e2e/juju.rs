@@ -401,7 +401,8 @@ fn a_hanging_hook_tool_is_killed_at_its_deadline() {
 
 #[test]
 fn a_hook_is_logged_and_succeeds() {
-    for hook in ["install", "config-changed", "start"] {
+    // Hooks hello has no handler for are acknowledged.
+    for hook in ["update-status", "leader-elected", "upgrade-charm"] {
         let mut dispatch =
             Dispatch::new(packed_hello(), &format!("hooks/{hook}"), &hook_tools_dir());
         let (run, made) = dispatch.run();
@@ -412,6 +413,11 @@ fn a_hook_is_logged_and_succeeds() {
             calls(&[&["juju-log", "--log-level", "DEBUG", &message]])
         );
     }
+    // One it handles runs, and its hook tools are Juju's.
+    let mut dispatch = Dispatch::new(packed_hello(), "hooks/install", &hook_tools_dir());
+    let (run, made) = dispatch.run();
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(made, calls(&[&["status-set", "maintenance", "installing"]]));
 }
 
 #[test]
@@ -509,6 +515,7 @@ fn pack_lays_out_a_deployable_charm() {
             "bin/charmbox",
             "charm.wasm",
             "charmcraft.yaml",
+            "config.yaml",
             "dispatch",
             "metadata.yaml",
         ]

@@ -385,3 +385,75 @@ fn the_three_charms_declare_the_same_actions() {
         .collect();
     assert_eq!(covered, declared, "the table covers every action");
 }
+
+/// Each hello, deployed with three units: its hooks (install, the peer
+/// relation's joins, config-changed, start) leave every unit `active`,
+/// which `status --format json` shows in Juju's shape with the last hook.
+#[test]
+fn each_hello_deployed_with_three_units_is_active() {
+    let rust = charm_dir_with("hello", &example_component("hello"));
+    let mut charms = vec![("hello", rust)];
+    for (language, name) in [("python", "hello-python"), ("js", "hello-js")] {
+        if let Some(component) = lang_component(language) {
+            charms.push((name, charm_dir_with(name, &component)));
+        }
+    }
+    for (name, charm) in &charms {
+        let charmbox = Charmbox::new();
+        let deploy = charmbox.cmd(&["deploy", charm.path().to_str().unwrap(), "-n", "3"]);
+        assert_eq!(deploy.code, 0, "{name}: {}{}", deploy.stdout, deploy.stderr);
+        assert!(
+            deploy.stdout.contains("friends-relation-joined"),
+            "{name}: {}",
+            deploy.stdout
+        );
+        let status = charmbox.cmd(&["status", "--format", "json"]);
+        assert_eq!(status.code, 0, "{name}: {}", status.stderr);
+        let units = status.json()["applications"][name]["units"].clone();
+        let units = units.as_object().expect("units");
+        assert_eq!(units.len(), 3, "{name}: {}", status.stdout);
+        for (unit, view) in units {
+            assert_eq!(
+                view["workload-status"]["current"], "active",
+                "{name} {unit}: {view}"
+            );
+            assert_eq!(
+                view["workload-status"]["message"], "ready to greet in en, 2 friends",
+                "{name} {unit}: {view}"
+            );
+            assert_eq!(view["juju-status"]["current"], "idle", "{unit}: {view}");
+            assert!(view["last-hook"].is_string(), "{unit}: {view}");
+        }
+        // Config the operator sets is what the status says.
+        let config = charmbox.cmd(&["config", name, "language=xx"]);
+        assert_eq!(config.code, 0, "{name}: {}{}", config.stdout, config.stderr);
+        let status = charmbox.cmd(&["status", "--format", "json"]);
+        let unit = &status.json()["applications"][name]["units"][format!("{name}/0")];
+        assert_eq!(unit["workload-status"]["current"], "blocked", "{unit}");
+        assert_eq!(
+            unit["workload-status"]["message"],
+            "config option \"language\" is \"xx\": it must be en, fr or de"
+        );
+        assert_eq!(unit["last-hook"], "config-changed");
+    }
+}
+
+#[test]
+fn the_three_charms_declare_the_same_config_and_peers() {
+    let read = |name: &str| -> Value {
+        let text = std::fs::read_to_string(
+            repo_root()
+                .join("examples")
+                .join(name)
+                .join("charmcraft.yaml"),
+        )
+        .expect("charmcraft.yaml");
+        serde_norway::from_str(&text).expect("charmcraft.yaml is YAML")
+    };
+    let rust = read("hello");
+    for name in ["hello-python", "hello-js"] {
+        let other = read(name);
+        assert_eq!(other["config"], rust["config"], "{name}'s config");
+        assert_eq!(other["peers"], rust["peers"], "{name}'s peers");
+    }
+}

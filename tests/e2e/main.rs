@@ -18,4 +18,6 @@ mod model;
 mod operations;
 mod password_keeper;
 mod real_charms;
+mod remove_unit;
+mod secret_hooks;
 mod tasks;

@@ -28,10 +28,18 @@ fn actions_lists_names_and_descriptions() {
         ]
     );
     assert!(lines[2].starts_with("greet ") && lines[2].contains("Greet someone by name"));
-    // The five actions, then what the component can reach.
+    // The five actions, then what the component can reach (its hooks
+    // read config and relation data, and set its status).
     assert_eq!(
         lines[6..],
-        ["", "it can:", "  - reads its params and reports results"],
+        [
+            "",
+            "it can:",
+            "  - reads its params and reports results",
+            "  - reads config",
+            "  - writes status",
+            "  - reads relation data"
+        ],
         "{}",
         run.stdout
     );

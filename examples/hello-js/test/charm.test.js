@@ -54,3 +54,19 @@ test("params outside the schema are refused before the run", () => {
 test("the action id is the task id", () => {
   assert.match(ctx.run("ping").id, /^\d+$/);
 });
+
+test("deploying two units leaves each active with its friend", () => {
+  const ctx = new Context(new URL("..", import.meta.url));
+  const out = ctx.deploy({ units: 2 });
+  assert.ok(out.succeeded);
+  assert.deepEqual(out.ran.slice(0, 2), ["install", "friends-relation-created"]);
+  assert.ok(out.ran.includes("friends-relation-joined"));
+  assert.deepEqual(out.status, { current: "active", message: "ready to greet in en, 1 friends" });
+});
+
+test("install says the unit is installing", () => {
+  const ctx = new Context(new URL("..", import.meta.url));
+  const out = ctx.runHook("install");
+  assert.deepEqual(out.ran, ["install"]);
+  assert.deepEqual(out.status, { current: "maintenance", message: "installing" });
+});

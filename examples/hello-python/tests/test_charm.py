@@ -5,7 +5,7 @@ component (``charmbox build`` first), as ``charmbox run`` runs them:
 from pathlib import Path
 
 import pytest
-from charmbox_ops.testing import Context, InvalidParams
+from charmbox_ops.testing import Context, InvalidParams, UnitStatus
 
 CHARM_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,3 +61,19 @@ def test_params_outside_the_schema_are_refused_before_the_run(ctx: Context) -> N
 def test_the_action_id_is_the_task_id(ctx: Context) -> None:
     out = ctx.run("ping")
     assert out.id.isdigit(), out.id
+
+
+def test_deploying_two_units_leaves_each_active_with_its_friend() -> None:
+    ctx = Context(CHARM_DIR)
+    out = ctx.deploy(units=2)
+    assert out.succeeded
+    assert out.ran[:2] == ["install", "friends-relation-created"]
+    assert "friends-relation-joined" in out.ran
+    assert out.status == UnitStatus("active", "ready to greet in en, 1 friends")
+
+
+def test_install_says_the_unit_is_installing() -> None:
+    ctx = Context(CHARM_DIR)
+    out = ctx.run_hook("install")
+    assert out.ran == ["install"]
+    assert out.status == UnitStatus("maintenance", "installing")

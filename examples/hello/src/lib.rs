@@ -1,22 +1,37 @@
 //! `hello`: an example charm for charmbox, and the model to copy.
 //!
 //! Each action is a plain function taking the running [`Action`] and
-//! returning a [`Result`]. The `charm!` line below exports them to charmbox
-//! under their action names, the names declared in `charmcraft.yaml`. Build
-//! with:
+//! returning a [`Result`]; each hook, one taking the [`Event`]. The `charm!`
+//! line below exports them to charmbox under their names, the names declared
+//! in `charmcraft.yaml` (actions) or Juju's (hooks). The hooks keep the
+//! unit's status: `maintenance` while installing, then `active` with the
+//! language its config names and how many friends (peer units) it has, or
+//! `blocked` with what is wrong in the config. Build with:
 //!
 //! ```sh
 //! cargo build --release --target wasm32-wasip2
 //! ```
 
-use charmbox_sdk::{bail, ensure, Action, Result};
+use charmbox_sdk::{bail, ensure, Action, Event, Model, Result, Status};
 use serde::{Deserialize, Serialize};
 
-// Exports `greet`, `snapshot-database`, `restore-snapshot`, `check-disk` and
-// `ping`:
-// a function's name with `_` turned into `-`. To export under another name,
+// Exports the actions `greet`, `snapshot-database`, `restore-snapshot`,
+// `check-disk` and `ping`, and the hooks `install`, `config-changed`,
+// `start`, `friends-relation-joined` and `friends-relation-departed`: a
+// function's name with `_` turned into `-`. To export under another name,
 // write `"other-name" => function`.
-charmbox_sdk::charm!(greet, snapshot_database, restore_snapshot, check_disk, ping);
+charmbox_sdk::charm!(
+    greet,
+    snapshot_database,
+    restore_snapshot,
+    check_disk,
+    ping,
+    install,
+    config_changed,
+    start,
+    friends_relation_joined,
+    friends_relation_departed,
+);
 
 // ---------------------------------------------------------------------------
 // greet: typed params, nested results.
@@ -229,4 +244,58 @@ fn check_disk(action: &Action) -> Result<()> {
 /// the cost of a sandbox with no work in it.
 fn ping(_action: &Action) -> Result<()> {
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Hooks: the unit's status.
+
+/// The peer endpoint in `charmcraft.yaml`.
+const FRIENDS: &str = "friends";
+
+/// `install`: nothing to install; say so while the rest comes.
+fn install(event: &Event) -> Result<()> {
+    event
+        .model()
+        .unit()
+        .set_status(Status::Maintenance("installing"))
+}
+
+/// `config-changed`: the status, from the config.
+fn config_changed(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// `start`: the status, from the config.
+fn start(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// A peer unit joined: one more friend.
+fn friends_relation_joined(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// A peer unit left (or this one is leaving): one friend fewer.
+fn friends_relation_departed(event: &Event) -> Result<()> {
+    show_status(event.model())
+}
+
+/// `active` with the configured language and the number of friends, or
+/// `blocked` with what is wrong in the config.
+fn show_status(model: &Model) -> Result<()> {
+    let unit = model.unit();
+    let language: Option<String> = model.config_option("language")?;
+    let language = language.unwrap_or_else(|| "en".to_owned());
+    if !["en", "fr", "de"].contains(&language.as_str()) {
+        return unit.set_status(Status::Blocked(format!(
+            "config option \"language\" is {language:?}: it must be en, fr or de"
+        )));
+    }
+    let friends = match model.relation(FRIENDS)? {
+        Some(peers) => peers.units()?.len(),
+        None => 0,
+    };
+    unit.set_status(Status::Active(format!(
+        "ready to greet in {language}, {friends} friends"
+    )))
 }

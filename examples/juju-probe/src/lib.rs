@@ -10,9 +10,10 @@
 //!   database charm's leader shares its credentials with its peers;
 //! - `read-repeatedly`: the same reads `times` times, then writes and reads
 //!   back (to count what a backend does with repeated reads);
-//! - hooks (`install`, `update-status`, each endpoint's relation hooks):
+//! - hooks (`install`, `update-status`, each endpoint's relation hooks,
+//!   `secret-changed`, `secret-remove`):
 //!   each logs its event (`hook NAME relation=db:3 remote-unit=…
-//!   remote-app=…`) and runs the script its unit's state holds under
+//!   remote-app=… departing-unit=… secret-id=… secret-label=…`) and runs the script its unit's state holds under
 //!   `on:NAME` (`{"steps": [...], "then": "defer"|"error"|"complete"}`, a
 //!   step's `"relation": "event"` being the event's relation); with none,
 //!   `start` sets the unit `active` and `keeper-relation-joined` writes
@@ -60,6 +61,8 @@ wit_bindgen::generate!({
             export keeper-relation-changed: func() -> result<_, string>;
             export keeper-relation-departed: func() -> result<_, string>;
             export keeper-relation-broken: func() -> result<_, string>;
+            export secret-changed: func() -> result<_, string>;
+            export secret-remove: func() -> result<_, string>;
         }
     ",
     world: "charmbox:juju-probe/probe",
@@ -161,6 +164,12 @@ impl Guest for Probe {
     }
     fn keeper_relation_broken() -> Result<(), String> {
         hook("keeper-relation-broken")
+    }
+    fn secret_changed() -> Result<(), String> {
+        hook("secret-changed")
+    }
+    fn secret_remove() -> Result<(), String> {
+        hook("secret-remove")
     }
 
     fn run_steps() -> Result<(), String> {
@@ -296,6 +305,15 @@ fn hook(name: &str) -> Result<(), String> {
     }
     if let Some(app) = &event.remote_app {
         line.push_str(&format!(" remote-app={app}"));
+    }
+    if let Some(unit) = &event.departing_unit {
+        line.push_str(&format!(" departing-unit={unit}"));
+    }
+    if let Some(id) = &event.secret_id {
+        line.push_str(&format!(" secret-id={id}"));
+    }
+    if let Some(label) = &event.secret_label {
+        line.push_str(&format!(" secret-label={label}"));
     }
     log::juju_log(log::Level::Info, &line);
     let script: Value = state::state_get(&format!("on:{name}"))?

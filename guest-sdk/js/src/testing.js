@@ -21,7 +21,7 @@
 // the component's world, and the charm's own module never imports it.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,6 +125,33 @@ export class ActionFailed extends CharmboxError {
   }
 }
 
+/**
+ * What one command fired (`Context.deploy`, `Context.runHook`), and the
+ * unit's status after. `runs`: every hook run, in order (deferred events'
+ * re-runs, the hook, what its relation writes fired on other units), each
+ * `{ id, unit, hook, context, status, cause, message }` as `charmbox hooks
+ * --format json` records it; `status`: the unit's workload status
+ * `{ current, message }` (`error` while a hook failed).
+ */
+export class HookOutput {
+  /** @param {any[]} runs @param {string} unit @param {{ current: string, message: string }} status */
+  constructor(runs, unit, status) {
+    this.runs = runs;
+    this.unit = unit;
+    this.status = status;
+  }
+
+  /** The hooks that ran on `unit`, by name. @returns {string[]} */
+  get ran() {
+    return this.runs.filter((run) => run.unit === this.unit).map((run) => run.hook);
+  }
+
+  /** Whether no run failed. */
+  get succeeded() {
+    return this.runs.every((run) => run.status !== "failed");
+  }
+}
+
 /** One charm, built, with its own units' data. */
 export class Context {
   /**
@@ -182,6 +209,99 @@ export class Context {
       );
     }
     return new ActionFailed(output);
+  }
+
+  /**
+   * `charmbox deploy` of the charm with `units` units in the context's
+   * model: each unit's setup hooks (install, the peer relations' hooks,
+   * leader-elected, config-changed, start). The output's unit is the first.
+   * @param {{ units?: number }} [options]
+   * @returns {HookOutput}
+   */
+  deploy({ units = 1 } = {}) {
+    const before = this.#lastHookId();
+    const done = this.#invoke(["deploy", this.charmDir, "-n", String(units)]);
+    if (done.status !== 0 && done.status !== EXIT_FAILED) {
+      throw new CharmboxError(`charmbox deploy failed: ${errorText(done.stderr)}`);
+    }
+    this.#deployed = true;
+    const runs = this.#hookRuns(before);
+    const unit = runs.length > 0 ? runs[0].unit : "";
+    return new HookOutput(runs, unit, this.#unitStatus(unit));
+  }
+
+  /**
+   * Fires `hook` on `unit` (default: the context's unit, or the first) as
+   * `charmbox run-hook` does, the unit's deferred events first; deploys one
+   * unit first if `deploy` was not called. A relation hook takes the
+   * endpoint's relation (`relation`, its id, when there are several) and
+   * `remoteUnit`. A hook that fails is in the output (`succeeded` is false,
+   * the status `error`); throws CharmboxError if charmbox refused to fire it.
+   * @param {string} hook
+   * @param {{ unit?: string, relation?: number, remoteUnit?: string }} [options]
+   * @returns {HookOutput}
+   */
+  runHook(hook, { unit, relation, remoteUnit } = {}) {
+    if (!this.#deployed) this.deploy();
+    const on = unit ?? this.unit ?? this.#firstUnit();
+    const before = this.#lastHookId();
+    const args = ["run-hook", on, hook];
+    if (relation !== undefined) args.push("--relation", String(relation));
+    if (remoteUnit !== undefined) args.push("--remote-unit", remoteUnit);
+    const done = this.#invoke(args);
+    const runs = this.#hookRuns(before);
+    if ((done.status !== 0 && done.status !== EXIT_FAILED) || (done.status === EXIT_FAILED && runs.length === 0)) {
+      throw new CharmboxError(`charmbox run-hook ${on} ${hook} failed: ${errorText(done.stderr)}`);
+    }
+    return new HookOutput(runs, on, this.#unitStatus(on));
+  }
+
+  #deployed = false;
+
+  #hookRuns(after) {
+    const done = this.#invoke(["hooks", "--format", "json"]);
+    if (done.status !== 0) throw new CharmboxError(`charmbox hooks failed: ${errorText(done.stderr)}`);
+    return JSON.parse(done.stdout || "[]")
+      .filter((run) => run.id > after)
+      .map((run) => ({
+        id: run.id,
+        unit: run.unit,
+        hook: run.hook,
+        context: run.context ?? {},
+        status: run.status,
+        cause: run.cause ?? "",
+        message: run.message ?? null,
+      }));
+  }
+
+  #lastHookId() {
+    if (!existsSync(join(this.stateDir, "hooks.db"))) return 0;
+    const runs = this.#hookRuns(0);
+    return runs.length > 0 ? runs[runs.length - 1].id : 0;
+  }
+
+  #status() {
+    const done = this.#invoke(["status", "--format", "json"]);
+    if (done.status !== 0) throw new CharmboxError(`charmbox status failed: ${errorText(done.stderr)}`);
+    return JSON.parse(done.stdout);
+  }
+
+  #firstUnit() {
+    for (const app of Object.values(this.#status().applications ?? {})) {
+      for (const name of Object.keys(app.units ?? {})) return name;
+    }
+    throw new CharmboxError("the context's model has no unit: call deploy() first");
+  }
+
+  #unitStatus(unit) {
+    for (const app of Object.values(this.#status().applications ?? {})) {
+      const view = (app.units ?? {})[unit];
+      if (view !== undefined) {
+        const workload = view["workload-status"] ?? {};
+        return { current: workload.current ?? "", message: workload.message ?? "" };
+      }
+    }
+    return { current: "unknown", message: "" };
   }
 
   #run(action, params) {

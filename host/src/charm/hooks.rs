@@ -188,6 +188,7 @@ const WORKLOAD_HOOKS: [(&str, WorkloadHook); 5] = [
 
 /// The `storage:` and `containers:` sections, by name only.
 #[derive(Debug, Default, Deserialize)]
+#[serde(expecting = "a map of metadata keys (name, storage, containers, ...)")]
 struct RawHookSources {
     #[serde(default)]
     storage: Option<IndexMap<String, serde_json::Value>>,

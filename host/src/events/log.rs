@@ -18,7 +18,8 @@ use crate::unit::UnitName;
 /// The database file under the state directory.
 pub const HOOKS_DATABASE_FILE: &str = "hooks.db";
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE hook_runs (
         id         INTEGER PRIMARY KEY,
         unit       TEXT NOT NULL,
@@ -37,7 +38,30 @@ const MIGRATIONS: &[&str] = &[r#"
         event  TEXT NOT NULL,
         cause  TEXT NOT NULL
     );
-    "#];
+    "#,
+    // 2: the steps of a unit's removal that wait for its error to be resolved.
+    r#"
+    CREATE TABLE removal_steps (
+        seq    INTEGER PRIMARY KEY,
+        -- The unit being removed.
+        dying  TEXT NOT NULL,
+        -- The unit the step runs on (the dying one, or one it departs from).
+        unit   TEXT NOT NULL,
+        -- JSON: a Step.
+        step   TEXT NOT NULL,
+        cause  TEXT NOT NULL
+    );
+    CREATE INDEX removal_steps_by_dying ON removal_steps(dying, seq);
+    -- The secret hooks fired: once per secret, unit, hook and revision.
+    CREATE TABLE secret_notices (
+        secret    TEXT NOT NULL,
+        unit      TEXT NOT NULL,
+        hook      TEXT NOT NULL,
+        revision  INTEGER NOT NULL,
+        PRIMARY KEY (secret, unit, hook, revision)
+    ) WITHOUT ROWID;
+    "#,
+];
 
 /// How a hook run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +122,28 @@ pub struct HookRun {
     pub completed: SystemTime,
 }
 
+/// One step of a unit's removal, or of any queue of hooks: a hook to run,
+/// or the dying unit leaving the model (its hooks all run).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Run this event's hook.
+    Hook(Box<EventInfo>),
+    /// The unit leaves the model: its record, data and state are removed.
+    Leave,
+}
+
+/// A removal step held while the dying unit is in error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldStep {
+    /// The unit it runs on.
+    pub unit: UnitName,
+    /// What it is.
+    pub step: Step,
+    /// What fired it.
+    pub cause: String,
+}
+
 /// A unit in error: the failed run, and the event `resolve` retries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitInError {
@@ -153,6 +199,21 @@ pub enum HookLogError {
         path: PathBuf,
         /// The run.
         run: i64,
+        /// Which field.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A held removal step cannot be read back.
+    #[error(
+        "hook record {}: a held step of the removal of {dying} holds a {field} that cannot be \
+         read ({reason}); the file was not written by charmbox, or is damaged", .path.display()
+    )]
+    BadRemovalStep {
+        /// The database file.
+        path: PathBuf,
+        /// The unit being removed.
+        dying: String,
         /// Which field.
         field: &'static str,
         /// What is wrong with it.
@@ -303,6 +364,112 @@ impl HookLog {
             })
         })
         .transpose()
+    }
+
+    /// Keeps `held` for when `dying`'s error is resolved (after the steps
+    /// kept already).
+    pub fn hold_removal_step(&self, dying: &UnitName, held: &HeldStep) -> Result<(), HookLogError> {
+        let step = serde_json::to_string(&held.step).expect("steps always serialise");
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO removal_steps (dying, unit, step, cause) VALUES (?1, ?2, ?3, ?4)",
+                params![dying.to_string(), held.unit.to_string(), step, held.cause],
+            )
+            .map_err(sqlite_error(&self.path))?;
+            Ok(())
+        })
+    }
+
+    /// The held steps of `dying`'s removal, in order, no longer kept.
+    pub fn take_removal_steps(&self, dying: &UnitName) -> Result<Vec<HeldStep>, HookLogError> {
+        let rows: Vec<(i64, String, String, String)> = self.with(|conn| {
+            let tx = conn.transaction().map_err(sqlite_error(&self.path))?;
+            let rows = {
+                let mut statement = tx
+                    .prepare(
+                        "SELECT seq, unit, step, cause FROM removal_steps WHERE dying = ?1
+                         ORDER BY seq",
+                    )
+                    .map_err(sqlite_error(&self.path))?;
+                let rows = statement
+                    .query_map(params![dying.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                    })
+                    .map_err(sqlite_error(&self.path))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(sqlite_error(&self.path))?;
+                rows
+            };
+            tx.execute(
+                "DELETE FROM removal_steps WHERE dying = ?1",
+                params![dying.to_string()],
+            )
+            .map_err(sqlite_error(&self.path))?;
+            tx.commit().map_err(sqlite_error(&self.path))?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(_, unit, step, cause)| {
+                let bad = |field: &'static str, reason: String| HookLogError::BadRemovalStep {
+                    path: self.path.clone(),
+                    dying: dying.to_string(),
+                    field,
+                    reason,
+                };
+                Ok(HeldStep {
+                    unit: unit.parse().map_err(|e| bad("unit", format!("{e}")))?,
+                    step: serde_json::from_str(&step).map_err(|e| bad("step", e.to_string()))?,
+                    cause,
+                })
+            })
+            .collect()
+    }
+
+    /// Records that `hook` fires on `unit` for `revision` of secret `id`;
+    /// whether it had not yet (a secret hook fires once per revision).
+    pub fn first_secret_notice(
+        &self,
+        id: &str,
+        unit: &UnitName,
+        hook: &str,
+        revision: u32,
+    ) -> Result<bool, HookLogError> {
+        self.with(|conn| {
+            let added = conn
+                .execute(
+                    "INSERT OR IGNORE INTO secret_notices (secret, unit, hook, revision)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![id, unit.to_string(), hook, revision],
+                )
+                .map_err(sqlite_error(&self.path))?;
+            Ok(added == 1)
+        })
+    }
+
+    /// The units whose removal waits for their error to be resolved.
+    pub fn dying_units(&self) -> Result<Vec<UnitName>, HookLogError> {
+        let names: Vec<String> = self.with(|conn| {
+            let mut statement = conn
+                .prepare("SELECT DISTINCT dying FROM removal_steps ORDER BY dying")
+                .map_err(sqlite_error(&self.path))?;
+            let names = statement
+                .query_map([], |r| r.get(0))
+                .map_err(sqlite_error(&self.path))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(sqlite_error(&self.path))?;
+            Ok(names)
+        })?;
+        names
+            .into_iter()
+            .map(|name| {
+                name.parse().map_err(|e| HookLogError::BadRemovalStep {
+                    path: self.path.clone(),
+                    dying: name.clone(),
+                    field: "unit name",
+                    reason: format!("{e}"),
+                })
+            })
+            .collect()
     }
 
     /// Every run, oldest first; of `unit` only, when given.

@@ -20,7 +20,13 @@
 //! - after a run (hook or action) that changed a relation databag:
 //!   `-relation-changed` on the other side's units (every other unit, for
 //!   a peer relation), for the writer's unit (or, for an application bag,
-//!   its application).
+//!   its application);
+//! - `remove-unit`: on the dying unit, for each relation, `-relation-departed`
+//!   for each remote unit then `-relation-broken` (not for a peer relation),
+//!   on the units it leaves `-relation-departed` (`JUJU_DEPARTING_UNIT` set);
+//!   then `stop`, `remove`, and `leader-elected` on the next leader;
+//! - when the queue runs dry, the secret hooks its changes call for
+//!   ([`secrets`]: `secret-changed`, `secret-remove`).
 //!
 //! A unit whose hook fails is in error: nothing more fires on it (the
 //! [`Fired`] says what was held back) until [`LocalEvents::resolve`] runs
@@ -29,12 +35,14 @@
 
 pub mod log;
 pub mod runner;
+mod secrets;
+pub mod status;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use log::{HookLog, HookLogError, HookRun, HookStatus, UnitInError};
+pub use log::{HeldStep, HookLog, HookLogError, HookRun, HookStatus, Step, UnitInError};
 use runner::{BagWrite, LocalRunner};
 
 use crate::charm::endpoints::RelationRole;
@@ -82,12 +90,36 @@ pub enum EventError {
     Refused(String),
 }
 
-/// A hook to fire on a unit, and why.
+/// A step to take on a unit (a hook to fire, or its leaving the model),
+/// and why.
 #[derive(Debug, Clone)]
 struct Pending {
     unit: UnitName,
-    event: EventInfo,
+    step: Step,
     cause: String,
+    /// The unit whose removal this step is part of: while that unit is in
+    /// error, the step waits (kept in the record) for `resolve`.
+    removal: Option<UnitName>,
+}
+
+impl Pending {
+    /// The hook of `event` on `unit`, fired by `cause`.
+    fn hook(unit: &UnitName, event: EventInfo, cause: &str) -> Self {
+        Self {
+            unit: unit.clone(),
+            step: Step::Hook(Box::new(event)),
+            cause: cause.to_owned(),
+            removal: None,
+        }
+    }
+
+    /// What the step is called in messages: its hook's name.
+    fn name(&self) -> &str {
+        match &self.step {
+            Step::Hook(event) => &event.name,
+            Step::Leave => "leaving the model",
+        }
+    }
 }
 
 /// What a command fired.
@@ -99,6 +131,8 @@ pub struct Fired {
     pub held: Vec<(UnitName, String)>,
     /// Whether [`MAX_HOOK_RUNS`] stopped it.
     pub capped: bool,
+    /// The units that left the model (`remove-unit`), in order.
+    pub removed: Vec<UnitName>,
 }
 
 impl Fired {
@@ -211,12 +245,7 @@ impl<'e> LocalEvents<'e> {
     pub fn add_unit(&self, application: &str, count: u32) -> Result<Fired, EventError> {
         let (record, _) = self.model.local_application(application)?;
         let loaded = self.charm_of(application)?;
-        let next = self
-            .unit_names(application)?
-            .iter()
-            .map(|u| u.number() + 1)
-            .max()
-            .unwrap_or(0);
+        let next = self.model.next_unit_number(application)?;
         let names = (next..next + count.max(1))
             .map(|n| UnitName::new(application, n))
             .collect::<Result<Vec<_>, _>>()
@@ -296,11 +325,7 @@ impl<'e> LocalEvents<'e> {
             event.remote_app = Some(remote);
             event.remote_unit = remote_unit.map(str::to_owned);
         }
-        self.fire(VecDeque::from([Pending {
-            unit: unit.clone(),
-            event,
-            cause: "run-hook".into(),
-        }]))
+        self.fire(VecDeque::from([Pending::hook(unit, event, "run-hook")]))
     }
 
     /// After `config APP key=value…`: `config-changed` on every unit.
@@ -309,11 +334,7 @@ impl<'e> LocalEvents<'e> {
         let queue = self
             .unit_names(application)?
             .into_iter()
-            .map(|unit| Pending {
-                unit,
-                event: hook_event("config-changed"),
-                cause: "config".into(),
-            })
+            .map(|unit| Pending::hook(&unit, hook_event("config-changed"), "config"))
             .collect();
         self.fire(queue)
     }
@@ -440,11 +461,11 @@ impl<'e> LocalEvents<'e> {
             }
             let (remote, _, _) = &sides[sides.len() - 1 - index];
             for unit in units {
-                queue.push_back(Pending {
-                    unit: unit.clone(),
-                    event: event(side, "created", &remote.application, None),
-                    cause: cause.clone(),
-                });
+                queue.push_back(Pending::hook(
+                    unit,
+                    event(side, "created", &remote.application, None),
+                    &cause,
+                ));
             }
         }
         for (index, (side, stand_in, units)) in sides.iter().enumerate() {
@@ -455,11 +476,11 @@ impl<'e> LocalEvents<'e> {
             for unit in units {
                 for other in remote_units {
                     for kind in ["joined", "changed"] {
-                        queue.push_back(Pending {
-                            unit: unit.clone(),
-                            event: event(side, kind, &remote.application, Some(other)),
-                            cause: cause.clone(),
-                        });
+                        queue.push_back(Pending::hook(
+                            unit,
+                            event(side, kind, &remote.application, Some(other)),
+                            &cause,
+                        ));
                     }
                 }
             }
@@ -469,27 +490,191 @@ impl<'e> LocalEvents<'e> {
 
     /// `juju resolve UNIT`: runs the failed hook again (with `retry`), or
     /// marks it resolved without running it; then the unit takes events
-    /// again.
+    /// again, and a dying unit's removal goes on.
     pub fn resolve(&self, unit: &UnitName, retry: bool) -> Result<Fired, EventError> {
         let Some(error) = self.log.error_of(unit)? else {
             return Err(EventError::Refused(format!(
                 "unit {unit} is not in an error state: nothing to resolve"
             )));
         };
-        if !retry {
-            self.log.clear_error(unit)?;
-            return Ok(Fired::default());
-        }
         self.log.clear_error(unit)?;
-        self.fire(VecDeque::from([Pending {
+        let rest = self.log.take_removal_steps(unit)?;
+        let dying = !rest.is_empty();
+        let mut queue = VecDeque::new();
+        if retry {
+            queue.push_back(Pending {
+                removal: dying.then(|| unit.clone()),
+                ..Pending::hook(
+                    unit,
+                    error.event,
+                    &format!("resolve (run {} failed)", error.run),
+                )
+            });
+        }
+        queue.extend(rest.into_iter().map(|held| Pending {
+            unit: held.unit,
+            step: held.step,
+            cause: held.cause,
+            removal: Some(unit.clone()),
+        }));
+        self.fire(queue)
+    }
+
+    /// `juju remove-unit UNIT…`: each unit departs its relations (on it,
+    /// `-relation-departed` for each remote unit, then `-relation-broken`
+    /// but for a peer relation; on the units it leaves,
+    /// `-relation-departed` with it as the departing unit), runs `stop` and
+    /// `remove`, and leaves the model; when it led, the lowest-numbered unit
+    /// left leads and runs `leader-elected`. A unit in error, or one whose
+    /// removal hook fails, stays (dying) until `resolve`, which goes on
+    /// with its removal.
+    pub fn remove_units(&self, units: &[UnitName]) -> Result<Fired, EventError> {
+        let dying = self.log.dying_units()?;
+        for unit in units {
+            if self.model.application(unit.application())?.is_stand_in() {
+                return Err(EventError::Refused(format!(
+                    "unit {unit} belongs to a stand-in for a remote application: its units are \
+                     the stand-in file's, not this model's to remove"
+                )));
+            }
+            if !self.unit_names(unit.application())?.contains(unit) {
+                return Err(EventError::Refused(format!(
+                    "unit \"{unit}\" does not exist: `charmbox status` lists the units there are"
+                )));
+            }
+            if dying.contains(unit) {
+                return Err(EventError::Refused(format!(
+                    "unit {unit} is already being removed: it is in error; `charmbox resolve \
+                     {unit}` goes on with its removal"
+                )));
+            }
+        }
+        let mut queue = VecDeque::new();
+        for (index, unit) in units.iter().enumerate() {
+            self.queue_removal(unit, &units[..index], &mut queue)?;
+        }
+        self.fire(queue)
+    }
+
+    /// `juju remove-unit APP --num-units N`: removes the application's `count`
+    /// highest-numbered units (as Juju scales an application down).
+    pub fn remove_unit_count(&self, application: &str, count: u32) -> Result<Fired, EventError> {
+        self.model.local_application(application)?;
+        let units = self.unit_names(application)?;
+        if count == 0 || count as usize > units.len() {
+            return Err(EventError::Refused(format!(
+                "cannot remove {count} units of {application:?}: it has {}; pass --num-units \
+                 from 1 to {}",
+                units.len(),
+                units.len()
+            )));
+        }
+        let chosen: Vec<UnitName> = units[units.len() - count as usize..]
+            .iter()
+            .rev()
+            .cloned()
+            .collect();
+        self.remove_units(&chosen)
+    }
+
+    /// Queues the steps of `unit`'s removal; `gone` are units removed
+    /// before it in the same command (it no longer sees them).
+    fn queue_removal(
+        &self,
+        unit: &UnitName,
+        gone: &[UnitName],
+        queue: &mut VecDeque<Pending>,
+    ) -> Result<(), EventError> {
+        let application = unit.application();
+        let cause = format!("remove-unit {unit}");
+        let push = |queue: &mut VecDeque<Pending>, on: &UnitName, event: EventInfo| {
+            queue.push_back(Pending {
+                removal: Some(unit.clone()),
+                ..Pending::hook(on, event, &cause)
+            })
+        };
+        let departed = |side: &EndpointRecord, id, remote_app: &str, remote: &UnitName| EventInfo {
+            departing_unit: Some(unit.to_string()),
+            ..relation_event(id, side, "departed", remote_app, Some(remote))
+        };
+        let mut relations = self.relations_of(application)?;
+        relations.sort_by_key(|r| r.id);
+        for relation in &relations {
+            let ours = relation
+                .side(application)
+                .expect("the application's relation");
+            let theirs = relation
+                .other_side(application)
+                .expect("a relation has a side across");
+            let remote_is_local = !self.model.application(&theirs.application)?.is_stand_in();
+            let remote_units: Vec<UnitName> = self
+                .unit_names(&theirs.application)?
+                .into_iter()
+                .filter(|u| u != unit && !gone.contains(u))
+                .collect();
+            for remote in &remote_units {
+                push(
+                    queue,
+                    unit,
+                    departed(ours, relation.id, &theirs.application, remote),
+                );
+            }
+            // Juju breaks no peer relation of a dying unit.
+            if !relation.is_peer() {
+                push(
+                    queue,
+                    unit,
+                    relation_event(relation.id, ours, "broken", &theirs.application, None),
+                );
+            }
+            if remote_is_local {
+                for watcher in &remote_units {
+                    push(
+                        queue,
+                        watcher,
+                        departed(theirs, relation.id, application, unit),
+                    );
+                }
+            }
+        }
+        push(queue, unit, hook_event("stop"));
+        push(queue, unit, hook_event("remove"));
+        queue.push_back(Pending {
             unit: unit.clone(),
-            event: error.event,
-            cause: format!("resolve (run {} failed)", error.run),
-        }]))
+            step: Step::Leave,
+            cause: cause.clone(),
+            removal: Some(unit.clone()),
+        });
+        Ok(())
+    }
+
+    /// `unit` leaves the model (its removal's hooks have run): its records,
+    /// its data directory; the `leader-elected` of the unit that leads
+    /// after it, when it led.
+    fn leave(&self, unit: &UnitName, cause: &str) -> Result<Option<Pending>, EventError> {
+        let leader = self.model.remove_unit(unit)?;
+        let data_dir = unit.data_dir(&self.state_dir);
+        let unit_dir = data_dir.parent().unwrap_or(&data_dir);
+        if unit_dir.exists() {
+            std::fs::remove_dir_all(unit_dir).map_err(|e| {
+                EventError::Refused(format!(
+                    "unit {unit} left the model, but its directory {} could not be removed: {e}",
+                    unit_dir.display()
+                ))
+            })?;
+        }
+        Ok(leader.map(|leader| {
+            Pending::hook(
+                &leader,
+                hook_event("leader-elected"),
+                &format!("{cause}: {unit} led {}", unit.application()),
+            )
+        }))
     }
 
     /// Fires `-relation-changed` on the other side of each databag the
-    /// runs of an action operation wrote (and what those fire in turn).
+    /// runs of an action operation wrote (and what those fire in turn), and
+    /// the secret hooks that are due (none written: only those).
     pub fn fire_bag_writes(&self, writes: Vec<BagWrite>) -> Result<Fired, EventError> {
         let mut queue = VecDeque::new();
         for write in writes {
@@ -513,11 +698,7 @@ impl<'e> LocalEvents<'e> {
         let peers: Vec<&RelationRecord> = relations.iter().filter(|r| r.is_peer()).collect();
         let everyone = self.unit_names(application)?;
         let push = |queue: &mut VecDeque<Pending>, unit: &UnitName, event: EventInfo| {
-            queue.push_back(Pending {
-                unit: unit.clone(),
-                event,
-                cause: cause.to_owned(),
-            })
+            queue.push_back(Pending::hook(unit, event, cause))
         };
         for unit in units {
             push(queue, unit, hook_event("install"));
@@ -626,17 +807,17 @@ impl<'e> LocalEvents<'e> {
             if unit == write.unit {
                 continue;
             }
-            queue.push_back(Pending {
-                unit,
-                event: relation_event(
+            queue.push_back(Pending::hook(
+                &unit,
+                relation_event(
                     relation.id,
                     &theirs,
                     "changed",
                     application,
                     (!write.app).then_some(&write.unit),
                 ),
-                cause: cause.clone(),
-            });
+                &cause,
+            ));
         }
         Ok(())
     }
@@ -653,10 +834,40 @@ impl<'e> LocalEvents<'e> {
             source,
         })?;
         let mut ran = 0;
-        while let Some(pending) = queue.pop_front() {
+        loop {
+            // Once the hooks run dry, the secret hooks their changes call for.
+            if queue.is_empty() {
+                queue.extend(self.due_secret_hooks()?);
+            }
+            let Some(pending) = queue.pop_front() else {
+                break;
+            };
             if ran >= MAX_HOOK_RUNS {
                 fired.capped = true;
                 break;
+            }
+            if let Some(dying) = &pending.removal {
+                if let Some(error) = self.log.error_of(dying)? {
+                    self.log.hold_removal_step(
+                        dying,
+                        &HeldStep {
+                            unit: pending.unit.clone(),
+                            step: pending.step.clone(),
+                            cause: pending.cause.clone(),
+                        },
+                    )?;
+                    fired.held.push((
+                        pending.unit.clone(),
+                        format!(
+                            "{} on {} waits: unit {dying}, being removed, is in error (hook {:?} \
+                             failed); `charmbox resolve {dying}` goes on with its removal",
+                            pending.name(),
+                            pending.unit,
+                            error.event.name,
+                        ),
+                    ));
+                    continue;
+                }
             }
             if let Some(error) = self.log.error_of(&pending.unit)? {
                 fired.held.push((
@@ -664,11 +875,24 @@ impl<'e> LocalEvents<'e> {
                     format!(
                         "{} not fired: unit {} is in error (hook {:?} failed); `charmbox resolve \
                          {}` runs it again",
-                        pending.event.name, pending.unit, error.event.name, pending.unit
+                        pending.name(),
+                        pending.unit,
+                        error.event.name,
+                        pending.unit
                     ),
                 ));
                 continue;
             }
+            let event = match pending.step {
+                Step::Hook(event) => *event,
+                Step::Leave => {
+                    if let Some(next) = self.leave(&pending.unit, &pending.cause)? {
+                        queue.push_back(next);
+                    }
+                    fired.removed.push(pending.unit.clone());
+                    continue;
+                }
+            };
             let loaded = self.charm_of(pending.unit.application())?;
             let data_dir = pending.unit.data_dir(&self.state_dir);
             std::fs::create_dir_all(&data_dir).map_err(|e| {
@@ -695,12 +919,13 @@ impl<'e> LocalEvents<'e> {
                 hints: self.hints,
                 log: &self.log,
                 cause: pending.cause.clone(),
-                before: format!("hook {:?}", pending.event.name),
+                before: format!("hook {:?}", event.name),
                 action: None,
                 written: Vec::new(),
+                secrets_changed: false,
                 stop: None,
             };
-            runner.handle(pending.event.clone())?;
+            runner.handle(event)?;
             let written = std::mem::take(&mut runner.written);
             drop(_locks);
             let runs = self.log.runs(Some(&pending.unit))?;

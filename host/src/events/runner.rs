@@ -61,6 +61,8 @@ pub(crate) struct LocalRunner<'a> {
     pub action: Option<(Box<dyn ActionBackend>, String)>,
     /// The databags the runs wrote.
     pub written: Vec<BagWrite>,
+    /// Whether a run changed what a secret's readers see or track.
+    pub secrets_changed: bool,
     /// What stops the runs (an action's task being cancelled), if anything.
     pub stop: Option<StopHandle>,
 }
@@ -133,6 +135,7 @@ impl EventRunner for LocalRunner<'_> {
         let report = run_handler(&self.charm.component, &request, backends)?;
         let ok = matches!(report.end, RunEnd::Completed | RunEnd::ActionFailed);
         if ok {
+            self.secrets_changed |= report.model.secrets_changed;
             let by = if event.is_action {
                 format!("action {:?} on {}", event.name, self.unit)
             } else {

@@ -87,6 +87,10 @@ pub struct ModelRecord {
     /// order first written. Juju fires `-relation-changed` on the other
     /// side's units for each.
     pub relations_written: Vec<(RelationId, bool)>,
+    /// Whether the run, its changes standing, changed what a secret's
+    /// readers see or track (a new revision, a `--refresh`, a removal):
+    /// the local model then fires the secret hooks that follows.
+    pub secrets_changed: bool,
     /// The first backend failure, if any: the run fails with it.
     pub backend_error: Option<String>,
 }
@@ -99,6 +103,7 @@ pub struct ModelContext {
     calls: usize,
     deferred: bool,
     relations_written: Vec<(RelationId, bool)>,
+    secrets_changed: bool,
     backend_error: Option<String>,
 }
 
@@ -113,6 +118,7 @@ impl ModelContext {
             calls: 0,
             deferred: false,
             relations_written: Vec::new(),
+            secrets_changed: false,
             backend_error: None,
         }
     }
@@ -143,10 +149,12 @@ impl ModelContext {
         }
         if !committed {
             self.relations_written.clear();
+            self.secrets_changed = false;
         }
         ModelRecord {
             deferred: self.deferred,
             relations_written: self.relations_written,
+            secrets_changed: self.secrets_changed,
             backend_error: self.backend_error,
         }
     }
@@ -317,6 +325,7 @@ impl ModelContext {
         label: Option<&str>,
     ) -> Result<Vec<(String, String)>, String> {
         let bag = self.call(0, |b| b.secret_get(secret, mode, label))?;
+        self.secrets_changed |= mode == ReadMode::Refresh;
         Ok(bag.into_iter().collect())
     }
 
@@ -341,7 +350,9 @@ impl ModelContext {
     ) -> Result<(), String> {
         let bytes = content.as_deref().map_or(0, pair_bytes);
         let content = content.map(secret_content).transpose()?;
-        self.call(bytes, |b| b.secret_set(secret, content.as_ref(), options))
+        self.call(bytes, |b| b.secret_set(secret, content.as_ref(), options))?;
+        self.secrets_changed |= content.is_some();
+        Ok(())
     }
 
     /// `secret-ids`.
@@ -380,7 +391,9 @@ impl ModelContext {
         secret: &SecretRef,
         revision: Option<u32>,
     ) -> Result<(), String> {
-        self.call(0, |b| b.secret_remove(secret, revision))
+        self.call(0, |b| b.secret_remove(secret, revision))?;
+        self.secrets_changed = true;
+        Ok(())
     }
 
     /// `open-port`.

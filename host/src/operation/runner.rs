@@ -154,6 +154,10 @@ pub struct Finished {
     /// `-relation-changed` on the other side's units for each
     /// ([`crate::events::LocalEvents::fire_bag_writes`]).
     pub bag_writes: Vec<BagWrite>,
+    /// Whether a run changed what a secret's readers see or track: the
+    /// local model fires the secret hooks that follow
+    /// ([`crate::events::LocalEvents::fire_bag_writes`]).
+    pub secrets_changed: bool,
     /// The store's closing checkpoint, which may still be running; dropping
     /// the [`Finished`] waits for it, so keep it until the output is out.
     checkpoint: Checkpoint,
@@ -379,6 +383,7 @@ impl Operations {
         let writer = store.into_writer(tasks.len())?;
         let hooks = HookLog::open(&self.state_dir);
         let written = std::sync::Mutex::new(Vec::new());
+        let secrets_changed = std::sync::atomic::AtomicBool::new(false);
         let run = TaskRun {
             charm,
             state_dir: &self.state_dir,
@@ -395,6 +400,7 @@ impl Operations {
             workers: None,
             hooks: &hooks,
             written: &written,
+            secrets_changed: &secrets_changed,
         };
         let tasks = match (claim, <[_; 1]>::try_from(tasks)) {
             (Some(claim), Ok([task])) => vec![run_claimed(&run, task, claim)],
@@ -406,6 +412,7 @@ impl Operations {
             operation,
             tasks,
             bag_writes: crate::sync::into_inner(written),
+            secrets_changed: secrets_changed.into_inner(),
             checkpoint,
         })
     }

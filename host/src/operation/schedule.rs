@@ -60,6 +60,8 @@ pub(crate) struct TaskRun<'a> {
     /// The databags the tasks (and the deferred events before them)
     /// wrote, for the events they fire.
     pub written: &'a Mutex<Vec<BagWrite>>,
+    /// Set when a run changed what a secret's readers see or track.
+    pub secrets_changed: &'a std::sync::atomic::AtomicBool,
 }
 
 /// Runs every pending task (one per unit), concurrently, and returns them
@@ -233,11 +235,16 @@ fn run_locked(run: &TaskRun<'_>, mut task: Task, _locks: UnitLocks) -> Task {
         // Juju gives an action its task's id.
         action: Some((Box::new(backend), task.id.to_string())),
         written: Vec::new(),
+        secrets_changed: false,
         stop: Some(stop),
     };
     let handled = runner.handle(event);
     run.board.finish(task.id);
     crate::sync::lock(run.written).append(&mut runner.written);
+    if runner.secrets_changed {
+        run.secrets_changed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     match handled {
         Ok(mut handled) => {
             let failed_replay = handled.runs.iter().position(|r| r.replay && !r.succeeded());

@@ -18,6 +18,15 @@ defaults filled in, a fresh sandbox, the same results, log and output)::
         failed = ctx.run_failing("greet", {"name": ""})
         assert failed.message == "name must not be empty"
 
+Hooks run in a local model in the context's state directory, as
+``charmbox deploy`` and ``charmbox run-hook`` run them::
+
+    def test_start_sets_active():
+        ctx.deploy(units=2)                 # install, ..., start on each unit
+        out = ctx.run_hook("start")         # on <app>/0
+        assert out.ran == ["start"]
+        assert out.status == UnitStatus("active", "ready")
+
 The binary is ``$CHARMBOX`` if set, else ``charmbox`` on ``PATH``. A
 context builds the charm with ``charmbox build`` the first time it is used
 (once per process and charm; pass ``build=False`` to run ``charm.wasm`` as
@@ -43,8 +52,11 @@ __all__ = [
     "ActionOutput",
     "CharmboxError",
     "Context",
+    "HookOutput",
+    "HookRun",
     "InvalidParams",
     "LogEntry",
+    "UnitStatus",
 ]
 
 _BUILT: Dict[Path, None] = {}
@@ -150,9 +162,59 @@ class ActionFailed(CharmboxError):
         )
 
 
+@dataclass(frozen=True)
+class HookRun:
+    """One hook run, as ``charmbox hooks --format json`` records it."""
+
+    id: int
+    unit: str
+    hook: str
+    context: Dict[str, Any]
+    """The event's context: ``relation``, ``remote_unit``, ``remote_app``,
+    ``departing_unit``, ``secret_id``... (only those Juju set)."""
+    status: str
+    """``completed``, ``deferred``, ``failed`` or ``no handler``."""
+    cause: str
+    """What fired it (``deploy``, ``run-hook``, a databag write...)."""
+    message: Optional[str] = None
+    """Why it failed, when it did."""
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """A unit's workload status, as ``charmbox status`` shows it."""
+
+    current: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class HookOutput:
+    """What one command fired (:meth:`Context.deploy`,
+    :meth:`Context.run_hook`), and the unit's status after."""
+
+    runs: List[HookRun]
+    """Every hook run, in order: deferred events' re-runs, the hook, and
+    what its relation writes fired on other units."""
+    unit: str
+    status: UnitStatus
+    """The unit's workload status after (``error`` while a hook failed)."""
+
+    @property
+    def ran(self) -> List[str]:
+        """The hooks that ran on :attr:`unit`, by name."""
+        return [run.hook for run in self.runs if run.unit == self.unit]
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether no run failed."""
+        return all(run.status != "failed" for run in self.runs)
+
+
 class Context:
     """One charm, built, with its own units' data: run its actions with
-    :meth:`run` and :meth:`run_failing`.
+    :meth:`run` and :meth:`run_failing`, its hooks with :meth:`deploy` and
+    :meth:`run_hook`.
 
     ``charm_dir`` is the charm's directory (``charmcraft.yaml`` and, once
     built, ``charm.wasm``). ``unit`` is the unit actions run on (default
@@ -210,6 +272,94 @@ class Context:
                 f"results: {json.dumps(output.results)}"
             )
         return ActionFailed(output)
+
+    def deploy(self, units: int = 1) -> HookOutput:
+        """``charmbox deploy`` of the charm with ``units`` units in the
+        context's model: each unit's setup hooks (install, the peer
+        relations' hooks, leader-elected, config-changed, start). The output's
+        unit is the first."""
+        before = self._last_hook_id()
+        done = self._invoke(["deploy", str(self.charm_dir), "-n", str(units)])
+        if done.returncode not in (0, EXIT_FAILED):
+            raise CharmboxError(f"charmbox deploy failed: {_error_text(done.stderr)}")
+        self._deployed = True
+        runs = self._hook_runs(after=before)
+        unit = runs[0].unit if runs else ""
+        return HookOutput(runs=runs, unit=unit, status=self._unit_status(unit))
+
+    def run_hook(
+        self,
+        hook: str,
+        unit: Optional[str] = None,
+        *,
+        relation: Optional[int] = None,
+        remote_unit: Optional[str] = None,
+    ) -> HookOutput:
+        """Fires ``hook`` on ``unit`` (default: the context's unit, or the
+        first) as ``charmbox run-hook`` does, the unit's deferred events
+        first; deploys one unit first if :meth:`deploy` was not called. A
+        relation hook takes the endpoint's relation (``relation``, its id,
+        when there are several) and ``remote_unit``. A hook that fails is in
+        the output (``succeeded`` is false, the status ``error``); raises
+        :class:`CharmboxError` if charmbox refused to fire it."""
+        if not getattr(self, "_deployed", False):
+            self.deploy()
+        unit = unit or self.unit or self._first_unit()
+        before = self._last_hook_id()
+        args = ["run-hook", unit, hook]
+        if relation is not None:
+            args += ["--relation", str(relation)]
+        if remote_unit is not None:
+            args += ["--remote-unit", remote_unit]
+        done = self._invoke(args)
+        runs = self._hook_runs(after=before)
+        if done.returncode not in (0, EXIT_FAILED) or (done.returncode == EXIT_FAILED and not runs):
+            raise CharmboxError(f"charmbox run-hook {unit} {hook} failed: {_error_text(done.stderr)}")
+        return HookOutput(runs=runs, unit=unit, status=self._unit_status(unit))
+
+    def _hook_runs(self, after: int) -> List[HookRun]:
+        done = self._invoke(["hooks", "--format", "json"])
+        if done.returncode != 0:
+            raise CharmboxError(f"charmbox hooks failed: {_error_text(done.stderr)}")
+        return [
+            HookRun(
+                id=int(run["id"]),
+                unit=run["unit"],
+                hook=run["hook"],
+                context=run.get("context", {}),
+                status=run["status"],
+                cause=run.get("cause", ""),
+                message=run.get("message"),
+            )
+            for run in json.loads(done.stdout or "[]")
+            if int(run["id"]) > after
+        ]
+
+    def _last_hook_id(self) -> int:
+        if not (self.state_dir / "hooks.db").exists():
+            return 0
+        runs = self._hook_runs(after=0)
+        return runs[-1].id if runs else 0
+
+    def _status(self) -> Dict[str, Any]:
+        done = self._invoke(["status", "--format", "json"])
+        if done.returncode != 0:
+            raise CharmboxError(f"charmbox status failed: {_error_text(done.stderr)}")
+        return json.loads(done.stdout)
+
+    def _first_unit(self) -> str:
+        for app in self._status().get("applications", {}).values():
+            for name in app.get("units", {}):
+                return name
+        raise CharmboxError("the context's model has no unit: call deploy() first")
+
+    def _unit_status(self, unit: str) -> UnitStatus:
+        for app in self._status().get("applications", {}).values():
+            view = app.get("units", {}).get(unit)
+            if view is not None:
+                workload = view.get("workload-status", {})
+                return UnitStatus(workload.get("current", ""), workload.get("message", ""))
+        return UnitStatus("unknown")
 
     def _run(self, action: str, params: Optional[Mapping[str, Any]]) -> ActionOutput:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:

@@ -185,6 +185,13 @@ impl LocalModel {
             &self.identity.uuid,
             Arc::clone(charm),
             event.relation.as_ref(),
+            // Only a `-relation-departed` event names a departing unit.
+            event
+                .departing_unit
+                .as_ref()
+                .and(event.relation.as_ref())
+                .zip(event.remote_unit.clone())
+                .map(|(relation, unit)| (relation.id, unit)),
         )
     }
 

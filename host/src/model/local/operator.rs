@@ -205,6 +205,22 @@ impl LocalModel {
         })
     }
 
+    /// Removes `unit` (its hooks have run: `juju remove-unit`'s end); the
+    /// unit that leads its application now, if leadership moved.
+    pub fn remove_unit(&self, unit: &UnitName) -> LocalResult<Option<UnitName>> {
+        self.write(|rows| {
+            if rows.unit(&unit.to_string())?.is_none() {
+                return Err(LocalModelError::UnitNotFound(unit.to_string()));
+            }
+            rows.remove_unit(unit)
+        })
+    }
+
+    /// The number `application`'s next unit takes (never a removed one's).
+    pub fn next_unit_number(&self, application: &str) -> LocalResult<u32> {
+        self.read(|rows| rows.next_unit_number(application))
+    }
+
     /// `juju integrate APP[:ENDPOINT] OTHER`: a relation between a local
     /// application's endpoint (the one its charm declares that fits, when
     /// not named) and `target`, with the target's databags.
@@ -363,6 +379,48 @@ impl LocalModel {
             rows.insert_secret(&secret, content, None)
         })?;
         Ok(uri)
+    }
+
+    /// `juju update-secret NAME|URI key=value…`: a new revision of a user's
+    /// secret with `content` (none when it is the latest's already), and
+    /// its description when given. The new revision, if any.
+    pub fn update_user_secret(
+        &self,
+        secret: &str,
+        content: &Bag,
+        description: Option<&str>,
+    ) -> LocalResult<Option<u32>> {
+        if content.is_empty() && description.is_none() {
+            return Err(LocalModelError::Refused(
+                "missing secret value or filename".into(),
+            ));
+        }
+        if let Some(key) = content
+            .keys()
+            .find(|k| !crate::model::context::is_secret_key(k))
+        {
+            return Err(LocalModelError::Refused(format!(
+                "key {} not valid",
+                go_quote(key)
+            )));
+        }
+        self.write(|rows| {
+            let mut record = user_secret(rows, secret)?;
+            if let Some(description) = description {
+                record.description = Some(description.to_owned());
+            }
+            let latest = rows
+                .secret_revision(&record.id, record.latest_revision)?
+                .map(|r| r.content);
+            let revision = (!content.is_empty() && latest.as_ref() != Some(content))
+                .then_some(record.latest_revision + 1);
+            if let Some(revision) = revision {
+                rows.add_secret_revision(&record.id, revision, content, None)?;
+                record.latest_revision = revision;
+            }
+            rows.update_secret(&record)?;
+            Ok(revision)
+        })
     }
 
     /// `juju grant-secret NAME|URI APP…`: lets each application's units

@@ -295,6 +295,78 @@ impl<'c> Rows<'c> {
         Ok(())
     }
 
+    /// Removes `unit` from the model as Juju removes a dead unit: its record,
+    /// state and open ports, its relation databags, what it tracks of
+    /// secrets, the grants made to it and the secrets it owns. When it led
+    /// its application, the lowest-numbered unit left leads (none, when it
+    /// was the last); that unit is returned. Its number is never given
+    /// again.
+    pub(crate) fn remove_unit(&self, unit: &UnitName) -> LocalResult<Option<UnitName>> {
+        let err = self.err();
+        let name = unit.to_string();
+        let application = unit.application();
+        for statement in [
+            "DELETE FROM relation_data WHERE holder = ?1",
+            "DELETE FROM secret_consumers WHERE unit = ?1",
+            "DELETE FROM secret_grants WHERE subject = ?1",
+            "DELETE FROM secrets WHERE owner_kind = 'unit' AND owner = ?1",
+            "DELETE FROM units WHERE name = ?1",
+        ] {
+            self.conn.execute(statement, [&name]).map_err(err)?;
+        }
+        let floor = i64::from(unit.number()) + 1;
+        self.conn
+            .execute(
+                "INSERT INTO sequences (name, next) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET next = max(next, excluded.next)",
+                params![unit_number_sequence(application), floor],
+            )
+            .map_err(err)?;
+        let led = self
+            .application(application)?
+            .is_some_and(|app| app.leader.as_deref() == Some(name.as_str()));
+        if !led {
+            return Ok(None);
+        }
+        let next = self.units(application)?.into_iter().next().map(|u| u.name);
+        self.set_leader(
+            application,
+            next.as_ref().map(UnitName::to_string).as_deref(),
+        )?;
+        Ok(next)
+    }
+
+    /// The number `application`'s next unit takes: past every unit it has
+    /// or had (Juju never gives a removed unit's number again).
+    pub(crate) fn next_unit_number(&self, application: &str) -> LocalResult<u32> {
+        let err = self.err();
+        let removed: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT next FROM sequences WHERE name = ?1",
+                [unit_number_sequence(application)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        let present: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT max(number) + 1 FROM units WHERE application = ?1",
+                [application],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        let next = removed.unwrap_or(0).max(present.unwrap_or(0));
+        u32::try_from(next).map_err(|_| {
+            self.bad(
+                format!("application {application}"),
+                "next unit number",
+                next.to_string(),
+            )
+        })
+    }
+
     /// Makes `unit` its application's leader.
     pub(crate) fn set_leader(&self, application: &str, unit: Option<&str>) -> LocalResult<()> {
         self.conn
@@ -649,6 +721,11 @@ impl<'c> Rows<'c> {
 }
 
 /// A protocol as stored (and as Juju names it).
+/// The sequence that keeps the numbers of `application`'s removed units.
+fn unit_number_sequence(application: &str) -> String {
+    format!("unit-number:{application}")
+}
+
 pub(crate) fn protocol_name(protocol: Protocol) -> &'static str {
     match protocol {
         Protocol::Tcp => "tcp",

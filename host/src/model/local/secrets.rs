@@ -87,6 +87,17 @@ pub struct RevisionRecord {
     pub created: SystemTime,
 }
 
+impl SecretRecord {
+    /// Its URI as charms and `juju secrets` show it: a user's secret as
+    /// `secret:ID`, a charm's with the model it lives in.
+    pub fn uri(&self, model_uuid: &str) -> SecretUri {
+        SecretUri {
+            source: (self.owner != SecretOwnership::Model).then(|| model_uuid.to_owned()),
+            id: self.id.clone(),
+        }
+    }
+}
+
 /// What a unit reading a secret tracks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerRecord {

@@ -120,12 +120,52 @@ pub struct RelatedApplication {
     pub relation_id: u32,
 }
 
+/// What a unit's agent is doing, as `juju status` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentStatus {
+    /// Between hooks (also after a failed one: Juju shows the failure as
+    /// the workload's `error`).
+    Idle,
+}
+
+impl AgentStatus {
+    /// Its name, as `juju status` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+        }
+    }
+}
+
+/// A unit's agent status as Juju shows it (`juju-status`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentStatusView {
+    /// What it is doing.
+    pub current: AgentStatus,
+    /// When its last hook ended (`02 Jan 2006 15:04:05Z`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The Juju version charmbox behaves as.
+    pub version: &'static str,
+    /// `dying` while the unit is being removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub life: Option<&'static str>,
+}
+
 /// One unit in `juju status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitStatus {
-    /// Its workload status.
+    /// Its workload status; `error` with `hook failed: "NAME"` while a
+    /// failed hook waits for `resolve`, as Juju shows it.
     #[serde(rename = "workload-status")]
     pub workload_status: StatusView,
+    /// Its agent's status.
+    #[serde(rename = "juju-status")]
+    pub juju_status: AgentStatusView,
+    /// The last hook it ran (charmbox's own: the hook record's).
+    #[serde(rename = "last-hook", skip_serializing_if = "Option::is_none")]
+    pub last_hook: Option<String>,
     /// Whether it leads its application.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub leader: bool,
@@ -372,6 +412,13 @@ impl LocalModel {
                         name.clone(),
                         UnitStatus {
                             workload_status: StatusView::of(&unit.status, unit.status_since),
+                            juju_status: AgentStatusView {
+                                current: AgentStatus::Idle,
+                                since: None,
+                                version: LOCAL_JUJU_VERSION,
+                                life: None,
+                            },
+                            last_hook: None,
                             leader: application.leader.as_deref() == Some(name.as_str()),
                             open_ports: sorted_ports(ports.into_iter().map(|(_, r)| r)),
                             workload_version: unit.workload_version.clone(),
@@ -522,16 +569,7 @@ impl LocalModel {
                     SecretOwnership::Unit(unit) => (unit.clone(), None, secret.label.clone()),
                     SecretOwnership::Model => ("<model>".to_owned(), secret.label.clone(), None),
                 };
-                let uri = match secret.owner {
-                    SecretOwnership::Model => SecretUri {
-                        source: None,
-                        id: secret.id.clone(),
-                    },
-                    _ => SecretUri {
-                        source: Some(self.identity().uuid.clone()),
-                        id: secret.id.clone(),
-                    },
-                };
+                let uri = secret.uri(&self.identity().uuid);
                 views.push(SecretView {
                     uri: uri.to_string(),
                     id: secret.id.clone(),

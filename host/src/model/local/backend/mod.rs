@@ -76,6 +76,9 @@ pub struct LocalModelBackend {
     charm: Arc<CharmModel>,
     /// `juju-log`'s prefix in a relation hook (`db:7: `).
     log_prefix: Option<String>,
+    /// In a `-relation-departed` hook: the relation and the remote unit
+    /// that departed it, which `relation-list` no longer shows (as Juju's).
+    departed: Option<(RelationId, String)>,
     leader: Option<bool>,
     config: Option<Map<String, Value>>,
     state: Option<Bag>,
@@ -91,6 +94,7 @@ impl LocalModelBackend {
         model_uuid: &str,
         charm: Arc<CharmModel>,
         relation: Option<&Relation>,
+        departed: Option<(RelationId, String)>,
     ) -> Self {
         Self {
             link: Link { db, conn: None },
@@ -99,6 +103,7 @@ impl LocalModelBackend {
             model_uuid: model_uuid.to_owned(),
             charm,
             log_prefix: relation.map(|r| format!("{r}: ")),
+            departed,
             leader: None,
             config: None,
             state: None,
@@ -350,6 +355,11 @@ impl ModelBackend for LocalModelBackend {
             .into_iter()
             .map(|u| u.name.to_string())
             .filter(|name| *name != self.unit)
+            .filter(|name| {
+                self.departed
+                    .as_ref()
+                    .is_none_or(|(id, gone)| *id != relation || gone != name)
+            })
             .collect();
         units.sort();
         Ok(units)
