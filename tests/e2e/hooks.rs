@@ -377,6 +377,14 @@ fn a_failing_hook_puts_the_unit_in_error_until_resolve_runs_it_again() {
         "{}",
         status.stdout
     );
+    // The application's status, derived from its units', is in error too.
+    let json_status = charmbox.cmd(&["status", "--format", "json"]);
+    let json_status: serde_json::Value = serde_json::from_str(&json_status.stdout).unwrap();
+    assert_eq!(
+        json_status["applications"]["juju-probe"]["application-status"]["message"],
+        "hook failed: \"update-status\"",
+        "{json_status}"
+    );
     // Nothing more fires on it, and the command says so.
     let held = charmbox.cmd(&["run-hook", "juju-probe/0", "config-changed"]);
     assert_eq!(held.code, 1);

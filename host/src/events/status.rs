@@ -1,7 +1,8 @@
 //! What the hook record adds to `juju status`: each unit's last hook and
 //! when it ended (its agent's `since`), a failed hook shown as Juju shows
 //! it (workload `error`, `hook failed: "NAME"`, the agent `idle`), and
-//! `dying` for a unit whose removal waits for `resolve`. One place for the
+//! `dying` for a unit whose removal waits for `resolve`, and an application
+//! whose status is derived from its units' in `error` when one is. One place for the
 //! rule, for every format `status` prints.
 
 use super::log::{HookLog, HookLogError};
@@ -35,6 +36,17 @@ pub fn add_hook_record(status: &mut ModelStatus, log: &HookLog) -> Result<(), Ho
             }
             if dying.contains(&unit_name) {
                 unit.juju_status.life = Some("dying");
+            }
+        }
+        // A derived application status is its units' most significant, and
+        // `error` is the most significant of all.
+        if application.status_derived {
+            if let Some(failed) = application
+                .units
+                .values()
+                .find(|u| u.workload_status.current == Status::Error)
+            {
+                application.status = failed.workload_status.clone();
             }
         }
     }

@@ -105,6 +105,10 @@ pub struct ApplicationStatus {
     /// How many units it has.
     #[serde(skip)]
     pub scale: usize,
+    /// Whether [`status`](Self::status) is derived from its units' (its
+    /// leader set none), so a unit's failed hook shows in it too.
+    #[serde(skip)]
+    pub status_derived: bool,
 }
 
 /// The other side of one relation of an application.
@@ -450,6 +454,7 @@ impl LocalModel {
                             .unwrap_or_default(),
                         charm_name: application.charm_name.clone(),
                         status: application_status(application, &units),
+                        status_derived: application.status.status == Status::Unknown,
                         relations: related,
                         scale: units.len(),
                         units: unit_views,
