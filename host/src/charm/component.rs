@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 
+use crate::cache::packed::PackedArtifactError;
 use crate::cache::{CacheOutcome, SourceFile};
 use crate::engine::Engine;
 use crate::sandbox::RunState;
@@ -111,6 +112,7 @@ pub struct CharmComponent {
     reaches_filesystem: bool,
     reach: super::reach::Reach,
     cache_outcome: Option<CacheOutcome>,
+    packed_refused: Option<PackedArtifactError>,
 }
 
 impl CharmComponent {
@@ -129,6 +131,18 @@ impl CharmComponent {
             source,
         })?;
         check_component_header(path, &source.bytes)?;
+        let packed_refused = match engine.load_packed(&source) {
+            Ok(Some(component)) => {
+                return Ok(Self::link(
+                    engine,
+                    path,
+                    component,
+                    Some(CacheOutcome::Packed),
+                ))
+            }
+            Ok(None) => None,
+            Err(refused) => Some(refused),
+        };
         let (component, outcome) =
             engine
                 .compile_file(&source)
@@ -136,7 +150,9 @@ impl CharmComponent {
                     path: path.to_owned(),
                     reason,
                 })?;
-        Ok(Self::link(engine, path, component, outcome))
+        let mut loaded = Self::link(engine, path, component, outcome);
+        loaded.packed_refused = packed_refused;
+        Ok(loaded)
     }
 
     /// Compiles and links component `bytes`; `path` names them in errors.
@@ -177,7 +193,15 @@ impl CharmComponent {
             reaches_filesystem,
             reach,
             cache_outcome,
+            packed_refused: None,
         }
+    }
+
+    /// Why the packed artifact shipped beside the component was not used
+    /// (the component was compiled instead), if one was there and refused:
+    /// a warning for whoever runs the charm.
+    pub fn packed_refused(&self) -> Option<&PackedArtifactError> {
+        self.packed_refused.as_ref()
     }
 
     /// How the compiled cache served [`load`](Self::load): `None` when it
