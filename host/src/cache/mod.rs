@@ -710,6 +710,28 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_key_a_crash_left_short_is_replaced_and_what_it_signed_recompiled() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path()).unwrap();
+        let engine = wasmtime::Engine::default();
+        let bytes = component_bytes("ping");
+        cache.load_or_compile(&engine, &bytes).unwrap();
+        // What an unsynced key may be after a crash: there, and empty.
+        let key = dir.path().join(KEY_FILE);
+        std::fs::write(&key, b"").unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let again = ComponentCache::open(dir.path()).unwrap();
+        assert_eq!(std::fs::read(&key).unwrap().len(), KEY_LEN);
+        assert_eq!(
+            again.load_or_compile(&engine, &bytes).unwrap().1,
+            CacheOutcome::Replaced,
+            "signed under the old key: not trusted"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn a_cache_others_can_write_or_own_is_refused() {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
