@@ -199,18 +199,18 @@ impl Engine {
         }
     }
 
-    /// The packed artifact beside the component file `source` (what
+    /// The packed artifact beside the component file `component` (what
     /// `charmbox pack` ships, see [`crate::cache::packed`]), once it passes
     /// its checks; through the cache when there is one, which then indexes
     /// it. `Ok(None)` when there is none; an error says why one was not
     /// used (the caller compiles instead).
     pub fn load_packed(
         &self,
-        source: &SourceFile,
+        component: &std::path::Path,
     ) -> Result<Option<wasmtime::component::Component>, PackedArtifactError> {
         match &self.cache {
-            Some(cache) => cache.load_packed(&self.engine, source),
-            None => crate::cache::packed::load(&self.engine, source),
+            Some(cache) => cache.load_packed(&self.engine, component),
+            None => crate::cache::packed::load(&self.engine, component),
         }
     }
 

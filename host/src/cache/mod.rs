@@ -222,31 +222,27 @@ impl ComponentCache {
         Ok((component, outcome))
     }
 
-    /// The packed artifact beside the component `source` (see [`packed`]),
-    /// deserialized once it passes its checks, and indexed so that the next
-    /// [`Self::lookup_file`] maps it without reading either file;
-    /// `Ok(None)` when there is none.
+    /// The packed artifact beside the component file `component` (see
+    /// [`packed`]), deserialized once it passes its checks, and indexed so
+    /// that the next [`Self::lookup_file`] maps it without reading either
+    /// file; `Ok(None)` when there is none.
     pub fn load_packed(
         &self,
         engine: &wasmtime::Engine,
-        source: &SourceFile,
+        component: &Path,
     ) -> Result<Option<Component>, PackedArtifactError> {
-        let Some(verified) = packed::open_verified(&source.path, &source.bytes)? else {
+        let Some(verified) = packed::open_verified(component)? else {
             return Ok(None);
         };
-        let component = packed::deserialize(
-            engine,
-            &packed::packed_artifact_path(&source.path),
-            &verified,
-        )?;
-        if let Some(identity) = &source.identity {
+        let loaded = packed::deserialize(engine, component, &verified)?;
+        if let Some(identity) = &verified.component_identity {
             self.write_index(
                 &self.index_name(engine, identity),
                 PACKED_ENTRY,
                 verified.identity.as_ref(),
             );
         }
-        Ok(Some(component))
+        Ok(Some(loaded))
     }
 
     /// The compiled form of component `bytes`: from the cache when a sound

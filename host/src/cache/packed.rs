@@ -30,13 +30,12 @@
 //! out, as it does for the compiled-component cache.
 
 use std::fs::File;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use wasmtime::component::Component;
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::identity::{FileIdentity, SourceFile};
+use super::identity::{map_whole, FileIdentity};
 
 /// The extension of a packed artifact: `charm.wasm` ships `charm.cwasm`.
 pub const PACKED_EXTENSION: &str = "cwasm";
@@ -115,69 +114,67 @@ pub enum PackedArtifactError {
     },
 }
 
-/// The packed artifact beside the component `source`, deserialized once it
-/// passes its checks, without a cache to remember them (each load checks
-/// again); `Ok(None)` when there is none.
+/// The packed artifact beside the component file `component`, deserialized
+/// once it passes its checks, without a cache to remember them (each load
+/// checks again); `Ok(None)` when there is none.
 pub fn load(
     engine: &wasmtime::Engine,
-    source: &SourceFile,
+    component: &Path,
 ) -> Result<Option<Component>, PackedArtifactError> {
-    let Some(verified) = open_verified(&source.path, &source.bytes)? else {
+    let Some(verified) = open_verified(component)? else {
         return Ok(None);
     };
-    deserialize(engine, &packed_artifact_path(&source.path), &verified).map(Some)
+    deserialize(engine, component, &verified).map(Some)
 }
 
 /// A packed artifact that passed its checks, open.
 pub(super) struct Verified {
-    /// The file, to map.
-    pub(super) file: File,
+    /// The artifact's file, to map.
+    file: File,
     /// Its identity when it was checked (for the cache's index).
     pub(super) identity: Option<FileIdentity>,
-    /// Its bytes, checked (for a platform that cannot map the open file).
-    pub(super) bytes: Vec<u8>,
+    /// The component file's identity when it was hashed.
+    pub(super) component_identity: Option<FileIdentity>,
 }
 
-/// Opens the packed artifact beside the component file `component` (whose
-/// contents are `component_bytes`) and checks it; `Ok(None)` when there is
-/// none.
-pub(super) fn open_verified(
-    component: &Path,
-    component_bytes: &[u8],
-) -> Result<Option<Verified>, PackedArtifactError> {
+/// Opens the packed artifact beside the component file `component` and
+/// checks it (the module doc says how); `Ok(None)` when there is none.
+/// Both files are mapped to be hashed, not read into memory: a Python
+/// charm's are 50 MB together, and a unit's first run would otherwise
+/// spend more on page faults than on running the action.
+pub(super) fn open_verified(component: &Path) -> Result<Option<Verified>, PackedArtifactError> {
     let path = packed_artifact_path(component);
-    let read_error = |e: std::io::Error| PackedArtifactError::Read {
-        path: path.clone(),
+    let read_error = |path: &Path, e: std::io::Error| PackedArtifactError::Read {
+        path: path.to_owned(),
         reason: e.to_string(),
     };
-    let mut file = match open_no_follow(&path) {
+    let file = match open_no_follow(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_error(e)),
+        Err(e) => return Err(read_error(&path, e)),
     };
-    let meta = file.metadata().map_err(read_error)?;
+    let meta = file.metadata().map_err(|e| read_error(&path, e))?;
     if let Some(reason) = untrusted(&meta) {
         return Err(PackedArtifactError::Untrusted { path, reason });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(read_error)?;
-    let after = file.metadata().map_err(read_error)?;
-    let identity =
-        FileIdentity::of(&meta).filter(|before| FileIdentity::of(&after) == Some(*before));
-    let Some(image_len) = bytes.len().checked_sub(TRAILER_LEN) else {
+    let (sealed_for, identity) = map_whole(&file, |bytes| {
+        let image_len = bytes.len().checked_sub(TRAILER_LEN)?;
+        let (image, trailer) = bytes.split_at(image_len);
+        let hash = |at: usize| -> Option<u128> {
+            Some(u128::from_le_bytes(
+                trailer.get(at..at + 16)?.try_into().ok()?,
+            ))
+        };
+        let (component_hash, image_hash) = (hash(0)?, hash(16)?);
+        (&trailer[32..] == MAGIC && xxh3_128(image) == image_hash).then_some(component_hash)
+    })
+    .map_err(|e| read_error(&path, e))?;
+    let Some(sealed_for) = sealed_for else {
         return Err(PackedArtifactError::Corrupt { path });
     };
-    let (image, trailer) = bytes.split_at(image_len);
-    let hash = |range: std::ops::Range<usize>| {
-        <[u8; 16]>::try_from(&trailer[range]).map(u128::from_le_bytes)
-    };
-    let (Ok(component_hash), Ok(image_hash)) = (hash(0..16), hash(16..32)) else {
-        return Err(PackedArtifactError::Corrupt { path });
-    };
-    if &trailer[32..] != MAGIC || xxh3_128(image) != image_hash {
-        return Err(PackedArtifactError::Corrupt { path });
-    }
-    if xxh3_128(component_bytes) != component_hash {
+    let (component_hash, component_identity) =
+        hash_file(component).map_err(|e| read_error(component, e))?;
+    if component_hash != sealed_for {
         return Err(PackedArtifactError::OtherComponent {
             path,
             component: component.to_owned(),
@@ -186,33 +183,53 @@ pub(super) fn open_verified(
     Ok(Some(Verified {
         file,
         identity,
-        bytes,
+        component_identity,
     }))
 }
 
-/// Deserializes a verified artifact for `engine`: wasmtime checks its
-/// version, settings, target and CPU features.
+/// The xxh3-128 hash of the file at `path` and its identity while it was
+/// hashed: mapped when only its owner may write it and that is this user
+/// or root (no one else can cut it short under the mapping), else read.
+fn hash_file(path: &Path) -> std::io::Result<(u128, Option<FileIdentity>)> {
+    let mut file = File::open(path)?;
+    if untrusted(&file.metadata()?).is_none() {
+        return map_whole(&file, xxh3_128);
+    }
+    let (bytes, identity) = super::identity::read_whole(&mut file)?;
+    Ok((xxh3_128(&bytes), identity))
+}
+
+/// Deserializes a verified artifact of the component file `component` for
+/// `engine`: wasmtime checks its version, settings, target and CPU
+/// features.
 pub(super) fn deserialize(
     engine: &wasmtime::Engine,
-    path: &Path,
+    component: &Path,
     verified: &Verified,
 ) -> Result<Component, PackedArtifactError> {
-    let image = &verified.bytes[..verified.bytes.len() - TRAILER_LEN];
+    let path = packed_artifact_path(component);
     let does_not_fit = |reason: String| PackedArtifactError::DoesNotFit {
-        path: path.to_owned(),
+        path: path.clone(),
         reason,
     };
-    if wasmtime::Engine::detect_precompiled(image) != Some(wasmtime::Precompiled::Component) {
+    let (kind, _) =
+        map_whole(&verified.file, wasmtime::Engine::detect_precompiled).map_err(|e| {
+            PackedArtifactError::Read {
+                path: path.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+    if kind != Some(wasmtime::Precompiled::Component) {
         return Err(does_not_fit(
             "it is not a precompiled WebAssembly component".into(),
         ));
     }
     // SAFETY: the file is the charm's (this user's or root's, writable by
-    // no one else), its checksum matches the bytes read from this same
-    // open file, which is what is mapped, and its trailer names the
-    // component beside it; wasmtime checks its version, settings, target
-    // and CPU features on top (and reads the image through its ELF
-    // headers, past which the trailer lies).
+    // no one else), its checksum matched the bytes of this same open file,
+    // which is what is mapped, and its trailer names the component beside
+    // it; wasmtime checks its version, settings, target and CPU features
+    // on top (and reads the image through its ELF headers, past which the
+    // trailer lies).
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd as _;
@@ -222,8 +239,24 @@ pub(super) fn deserialize(
                 .map_err(|e| does_not_fit(format!("{e:#}")));
         }
     }
-    // SAFETY: as above, on the bytes that were checked.
-    unsafe { Component::deserialize(engine, image) }.map_err(|e| does_not_fit(format!("{e:#}")))
+    let mut file = verified
+        .file
+        .try_clone()
+        .map_err(|e| PackedArtifactError::Read {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    let (bytes, identity) =
+        super::identity::read_whole(&mut file).map_err(|e| PackedArtifactError::Read {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    if identity.is_none() || identity != verified.identity {
+        return Err(PackedArtifactError::Corrupt { path });
+    }
+    // SAFETY: as above, on the bytes of the file as it was checked.
+    unsafe { Component::deserialize(engine, &bytes[..bytes.len() - TRAILER_LEN]) }
+        .map_err(|e| does_not_fit(format!("{e:#}")))
 }
 
 /// The packed artifact beside the component file `component`, open, if it
@@ -302,13 +335,12 @@ mod tests {
 
     /// A charm directory holding `charm.wasm` and the `charm.cwasm` that
     /// `artifact` makes of it.
-    fn packed_dir(component: &[u8], artifact: Vec<u8>) -> (tempfile::TempDir, SourceFile) {
+    fn packed_dir(component: &[u8], artifact: Vec<u8>) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let wasm = dir.path().join("charm.wasm");
         std::fs::write(&wasm, component).unwrap();
         write_artifact(&wasm, &artifact);
-        let source = SourceFile::read(&wasm).unwrap();
-        (dir, source)
+        (dir, wasm)
     }
 
     fn write_artifact(wasm: &Path, content: &[u8]) {
@@ -340,15 +372,15 @@ mod tests {
     fn a_packed_artifact_loads_once_checked_then_from_the_index() {
         let engine = unit_engine();
         let component = component_bytes("ping");
-        let (dir, source) = packed_dir(&component, sealed(&component));
+        let (dir, wasm) = packed_dir(&component, sealed(&component));
         let cache_dir = tempfile::tempdir().unwrap();
         let cache = ComponentCache::open(cache_dir.path()).unwrap();
-        assert!(cache.lookup_file(&engine, &source.path).is_none());
-        let loaded = cache.load_packed(&engine, &source).unwrap().unwrap();
+        assert!(cache.lookup_file(&engine, &wasm).is_none());
+        let loaded = cache.load_packed(&engine, &wasm).unwrap().unwrap();
         assert_eq!(exports(&loaded, &engine), ["ping"]);
         // Indexed: the next run maps it where it is, and the cache holds no
         // artifact of its own.
-        let mapped = cache.lookup_file(&engine, &source.path).unwrap();
+        let mapped = cache.lookup_file(&engine, &wasm).unwrap();
         assert_eq!(exports(&mapped, &engine), ["ping"]);
         let own: Vec<_> = std::fs::read_dir(cache_dir.path())
             .unwrap()
@@ -362,8 +394,8 @@ mod tests {
             .collect();
         assert!(own.is_empty(), "{own:?}");
         // Rewritten in place (same bytes, new change time): checked again.
-        write_artifact(&source.path, &sealed(&component));
-        assert!(cache.lookup_file(&engine, &source.path).is_none());
+        write_artifact(&wasm, &sealed(&component));
+        assert!(cache.lookup_file(&engine, &wasm).is_none());
         drop(dir);
     }
 
@@ -372,8 +404,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let wasm = dir.path().join("charm.wasm");
         std::fs::write(&wasm, component_bytes("ping")).unwrap();
-        let source = SourceFile::read(&wasm).unwrap();
-        assert!(load(&unit_engine(), &source).unwrap().is_none());
+        assert!(load(&unit_engine(), &wasm).unwrap().is_none());
     }
 
     #[test]
@@ -384,8 +415,8 @@ mod tests {
 
         let mut flipped = good.clone();
         flipped[good.len() / 2] ^= 1;
-        let (_dir, source) = packed_dir(&component, flipped);
-        let refused = load(&engine, &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, flipped);
+        let refused = load(&engine, &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::Corrupt { .. }),
             "{refused}"
@@ -395,8 +426,8 @@ mod tests {
             "{refused}"
         );
 
-        let (_dir, source) = packed_dir(&component, good[..good.len() - 3].to_vec());
-        let refused = load(&engine, &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, good[..good.len() - 3].to_vec());
+        let refused = load(&engine, &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::Corrupt { .. }),
             "{refused}"
@@ -404,24 +435,24 @@ mod tests {
 
         // A bare wasmtime artifact, no trailer.
         let bare = crate::engine::precompile_for_target(&component, &host_target()).unwrap();
-        let (_dir, source) = packed_dir(&component, bare);
-        let refused = load(&engine, &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, bare);
+        let refused = load(&engine, &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::Corrupt { .. }),
             "{refused}"
         );
 
         // The artifact of another component: rebuilt after packing.
-        let (_dir, source) = packed_dir(&component_bytes("pong"), good.clone());
-        let refused = load(&engine, &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component_bytes("pong"), good.clone());
+        let refused = load(&engine, &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::OtherComponent { .. }),
             "{refused}"
         );
 
         // Bytes that are not an artifact at all, with a valid trailer.
-        let (_dir, source) = packed_dir(&component, seal(b"not ELF".to_vec(), &component));
-        let refused = load(&engine, &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, seal(b"not ELF".to_vec(), &component));
+        let refused = load(&engine, &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::DoesNotFit { .. }),
             "{refused}"
@@ -436,8 +467,8 @@ mod tests {
         // No epoch interruption: code the unit's deadlines could not stop.
         let other = wasmtime::Engine::new(&config).unwrap();
         let artifact = other.precompile_component(&component).unwrap();
-        let (_dir, source) = packed_dir(&component, seal(artifact, &component));
-        let refused = load(&unit_engine(), &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, seal(artifact, &component));
+        let refused = load(&unit_engine(), &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::DoesNotFit { .. }),
             "{refused}"
@@ -448,9 +479,9 @@ mod tests {
     #[test]
     fn an_artifact_others_may_write_is_not_trusted() {
         let component = component_bytes("ping");
-        let (_dir, source) = packed_dir(&component, sealed(&component));
-        set_mode(&packed_artifact_path(&source.path), 0o666);
-        let refused = load(&unit_engine(), &source).unwrap_err();
+        let (_dir, wasm) = packed_dir(&component, sealed(&component));
+        set_mode(&packed_artifact_path(&wasm), 0o666);
+        let refused = load(&unit_engine(), &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::Untrusted { .. }),
             "{refused}"
@@ -461,11 +492,11 @@ mod tests {
     #[test]
     fn a_link_is_not_followed() {
         let component = component_bytes("ping");
-        let (dir, source) = packed_dir(&component, sealed(&component));
+        let (dir, wasm) = packed_dir(&component, sealed(&component));
         let real = dir.path().join("elsewhere.cwasm");
-        std::fs::rename(packed_artifact_path(&source.path), &real).unwrap();
-        std::os::unix::fs::symlink(&real, packed_artifact_path(&source.path)).unwrap();
-        let refused = load(&unit_engine(), &source).unwrap_err();
+        std::fs::rename(packed_artifact_path(&wasm), &real).unwrap();
+        std::os::unix::fs::symlink(&real, packed_artifact_path(&wasm)).unwrap();
+        let refused = load(&unit_engine(), &wasm).unwrap_err();
         assert!(
             matches!(refused, PackedArtifactError::Read { .. }),
             "{refused}"

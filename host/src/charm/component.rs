@@ -118,7 +118,9 @@ pub struct CharmComponent {
 impl CharmComponent {
     /// Reads, compiles and links the component at `path`. With a cache that
     /// has indexed the file, nothing is read or compiled: the artifact is
-    /// mapped.
+    /// mapped. A packed charm's compiled component beside it
+    /// ([`crate::cache::packed`]) is checked and mapped rather than
+    /// compiling; one that fails its checks is [`Self::packed_refused`].
     pub fn load(engine: &Engine, path: &Path) -> Result<Self, LoadError> {
         let cached = engine
             .cache()
@@ -126,12 +128,9 @@ impl CharmComponent {
         if let Some(component) = cached {
             return Ok(Self::link(engine, path, component, Some(CacheOutcome::Hit)));
         }
-        let source = SourceFile::read(path).map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        check_component_header(path, &source.bytes)?;
-        let packed_refused = match engine.load_packed(&source) {
+        // A packed charm's compiled component, checked (without reading
+        // the component into memory).
+        let packed_refused = match engine.load_packed(path) {
             Ok(Some(component)) => {
                 return Ok(Self::link(
                     engine,
@@ -143,6 +142,11 @@ impl CharmComponent {
             Ok(None) => None,
             Err(refused) => Some(refused),
         };
+        let source = SourceFile::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        check_component_header(path, &source.bytes)?;
         let (component, outcome) =
             engine
                 .compile_file(&source)
