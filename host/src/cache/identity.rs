@@ -97,7 +97,8 @@ pub(super) fn map_whole<T>(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ,
-                libc::MAP_PRIVATE,
+                // Every page is read: fault them in at once, not one by one.
+                libc::MAP_PRIVATE | libc::MAP_POPULATE,
                 file.as_raw_fd(),
                 0,
             )
