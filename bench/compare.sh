@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# charmbox beside Python ops for the same small action (read params, log
-# once, set results). Installs ops into a virtualenv, builds charmbox and the
+# Every end-to-end figure of the benchmarks, each against a baseline
+# measured in the same run, with peak memory per process beside time:
+#   - charmbox beside Python ops for the same small action (compare.py);
+#   - a warm `charmbox run` against a bare wasmtime host process, a unit's
+#     first run through a packed charm's `dispatch` against a warm one (Rust,
+#     Python, JS), hook-tool calls per action with and without the read
+#     cache (processes.py);
+#   - many units through the CLI and in-process (units.sh, when present).
+# Installs ops into a virtualenv, builds charmbox, the bare host and the
 # example charms, then prints medians, peak memory and ratios.
-#   BENCH_ROUNDS=30 bash bench/compare.sh
+#   BENCH_ROUNDS=30 BENCH_PROFILE=dist bash bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,27 +18,46 @@ if ! "$venv/bin/python" -c 'import ops, ops.testing' 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet 'ops==3.9.0' 'ops[testing]==3.9.0'
 fi
-# The shipped build (the `dist` profile: fat LTO, one codegen unit).
-cargo build --profile dist -p charmbox-cli
-cargo build --profile dist -p charmbox-bench --example inprocess
-CARGO_TARGET_DIR=target/examples \
-  cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
-charm=target/bench/hello-charm
-mkdir -p "$charm"
-cp examples/hello/charmcraft.yaml "$charm/"
-cp target/examples/wasm32-wasip2/release/hello.wasm "$charm/charm.wasm"
+# The shipped build (the `dist` profile: fat LTO, one codegen unit), unless
+# BENCH_PROFILE names another (`release` builds in less time).
+profile=${BENCH_PROFILE:-dist}
+cargo build --profile "$profile" -p charmbox-cli
+cargo build --profile "$profile" -p charmbox-bench --example inprocess --example bare_host
+bin=target/$profile
+[ "$profile" = dev ] && bin=target/debug
+for example in hello juju-probe; do
+  CARGO_TARGET_DIR=target/examples \
+    cargo build --release --target wasm32-wasip2 --manifest-path "examples/$example/Cargo.toml"
+done
+charm_dir() { # NAME SOURCE_DIR COMPONENT
+  mkdir -p "target/bench/$1"
+  cp "$2/charmcraft.yaml" "target/bench/$1/"
+  cp "$3" "target/bench/$1/charm.wasm"
+  echo "target/bench/$1"
+}
+charm=$(charm_dir hello-charm examples/hello target/examples/wasm32-wasip2/release/hello.wasm)
+probe=$(charm_dir juju-probe-charm examples/juju-probe \
+  target/examples/wasm32-wasip2/release/juju_probe.wasm)
 # The Python and JavaScript charms, when their toolchains could build them
 # (scripts/build-lang-charms.sh), each as a charm directory.
 bash scripts/build-lang-charms.sh || echo "compare: Python/JS charms not built; comparing Rust only" >&2
 extra=()
+langs=("rust=$PWD/$charm")
 for lang in python js; do
   wasm=target/examples/hello-$lang.wasm
   [ -f "$wasm" ] || continue
-  dir=target/bench/hello-$lang-charm
-  mkdir -p "$dir"
-  cp "examples/hello-$lang/charmcraft.yaml" "$dir/"
-  cp "$wasm" "$dir/charm.wasm"
+  dir=$(charm_dir "hello-$lang-charm" "examples/hello-$lang" "$wasm")
   extra+=("$lang=$dir")
+  langs+=("$lang=$PWD/$dir")
 done
-BENCH_INPROCESS="target/dist/examples/inprocess" \
-  "$venv/bin/python" bench/compare.py target/dist/charmbox "$charm" "${extra[@]}"
+BENCH_INPROCESS="$bin/examples/inprocess" \
+  "$venv/bin/python" bench/compare.py "$bin/charmbox" "$charm" "${extra[@]}"
+echo
+work=$(mktemp -d "${TMPDIR:-/tmp}/charmbox-processes-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+BENCH_PROBE_CHARM="$PWD/$probe" python3 bench/processes.py \
+  "$PWD/$bin/charmbox" "$PWD/$bin/examples/bare_host" "$work" "${langs[@]}"
+if [ -f bench/units.sh ]; then
+  echo
+  bash bench/units.sh
+fi

@@ -106,6 +106,17 @@ pub struct Bare {
     table: ResourceTable,
 }
 
+impl Bare {
+    /// A fresh state: an empty WASI context (no preopens, no environment).
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        }
+    }
+}
+
 impl WasiView for Bare {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
@@ -151,13 +162,7 @@ pub fn bare_call(
     pre: &InstancePre<Bare>,
     export: &ComponentExportIndex,
 ) -> Result<(), String> {
-    let mut store = wasmtime::Store::new(
-        engine.wasmtime(),
-        Bare {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-        },
-    );
+    let mut store = wasmtime::Store::new(engine.wasmtime(), Bare::new());
     store.set_epoch_deadline(u64::MAX / 4);
     let instance = pre.instantiate(&mut store).unwrap();
     let func = instance

@@ -26,7 +26,11 @@ pub fn compile(args: CompileArgs) -> anyhow::Result<u8> {
         Some(CacheOutcome::Hit) => "already compiled",
         Some(CacheOutcome::Compiled) | None => "compiled",
         Some(CacheOutcome::Replaced) => "recompiled (the cached artifact was unsound)",
+        Some(CacheOutcome::Packed) => "loaded the precompiled artifact packed with it, indexed",
     };
+    if let Some(refused) = charm.component.packed_refused() {
+        eprintln!("warning: {refused}; compiled the component here instead");
+    }
     // The artifact is named by the component's content hash.
     let source = SourceFile::read(charm.component.path())?;
     println!(

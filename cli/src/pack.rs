@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::EXIT_COMPLETED;
-use charmbox::juju::pack::{pack, PackOptions};
+use charmbox::juju::pack::{pack, PackOptions, DEFAULT_TARGET};
 
 /// Arguments of `charmbox pack`.
 #[derive(Debug, Args)]
@@ -29,6 +29,17 @@ pub struct PackArgs {
     /// writes.
     #[arg(long)]
     force: bool,
+
+    /// The target triple of the units to precompile the component for
+    /// (charm.cwasm, which a unit maps on its first run instead of
+    /// compiling; a unit it does not fit compiles the component itself).
+    #[arg(long, value_name = "TRIPLE", default_value = DEFAULT_TARGET)]
+    target: String,
+
+    /// Ship no precompiled component: each unit compiles it on its first
+    /// run.
+    #[arg(long, conflicts_with = "target")]
+    no_precompile: bool,
 }
 
 /// Packs the charm and lists what was written; returns the exit status.
@@ -49,6 +60,7 @@ pub fn execute(args: PackArgs) -> anyhow::Result<u8> {
         &PackOptions {
             binary,
             force: args.force,
+            precompile_for: (!args.no_precompile).then_some(args.target),
         },
     )?;
     println!(

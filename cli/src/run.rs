@@ -208,6 +208,9 @@ pub fn execute(
     });
     // The engine lives as long as the runs: its thread enforces deadlines.
     let (charm, engine) = loaded?;
+    if let Some(refused) = charm.component.packed_refused() {
+        eprintln!("warning: {refused}; compiled the component here instead");
+    }
     let prepared = operations
         .prepare(OperationRequest {
             charm: &charm,

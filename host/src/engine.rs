@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use wasmtime::component::Linker;
 
+use crate::cache::packed::PackedArtifactError;
 use crate::cache::{CacheOutcome, ComponentCache, SourceFile};
 use crate::sandbox::{RunState, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
@@ -127,40 +128,7 @@ impl Engine {
     }
 
     fn with_options(options: EngineBuilder) -> anyhow::Result<Self> {
-        let mut config = wasmtime::Config::new();
-        config.wasm_component_model(true);
-        // Components built by `jco componentize --backend qjs`, as jco
-        // documents it, use the component model's async built-ins
-        // (`task.cancel`); without this wasmtime refuses to parse them.
-        config.wasm_component_model_async(true);
-        // Deadlines: the store traps when the epoch passes its deadline.
-        config.epoch_interruption(true);
-        if let Some(pooling) = options.pooling {
-            let mut pool = wasmtime::PoolingAllocationConfig::new();
-            // Room for every live sandbox to hold as much as a sandbox may
-            // (the store limiter's counts): with less, one guest taking many
-            // slots would leave another unit's sandbox none.
-            let per = |n: usize| pooling.instances.saturating_mul(n as u32);
-            pool.total_component_instances(pooling.instances)
-                .total_core_instances(per(MAX_INSTANCES))
-                .total_memories(per(MAX_MEMORIES))
-                .total_tables(per(MAX_TABLES))
-                .max_core_instances_per_component(MAX_INSTANCES as u32)
-                .max_memories_per_component(MAX_MEMORIES as u32)
-                .max_tables_per_component(MAX_TABLES as u32)
-                .max_memory_size(pooling.max_memory_bytes)
-                .total_stacks(pooling.instances)
-                // Reset a slot's memory by rewriting the pages the last run
-                // touched (found with Linux's PAGEMAP_SCAN where the kernel
-                // has it) rather than unmapping them: no page faults on the
-                // next run, and no TLB shootdowns across the worker threads.
-                // A 1000-unit run: 112 -> 80 ms.
-                .pagemap_scan(wasmtime::Enabled::Auto)
-                .linear_memory_keep_resident(KEEP_RESIDENT_MEMORY_BYTES)
-                .table_keep_resident(KEEP_RESIDENT_TABLE_BYTES);
-            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-            config.memory_init_cow(true);
-        }
+        let config = config(options.pooling);
         let engine = wasmtime::Engine::new(&config)?;
 
         let mut linker = Linker::new(&engine);
@@ -231,6 +199,21 @@ impl Engine {
         }
     }
 
+    /// The packed artifact beside the component file `component` (what
+    /// `charmbox pack` ships, see [`crate::cache::packed`]), once it passes
+    /// its checks; through the cache when there is one, which then indexes
+    /// it. `Ok(None)` when there is none; an error says why one was not
+    /// used (the caller compiles instead).
+    pub fn load_packed(
+        &self,
+        component: &std::path::Path,
+    ) -> Result<Option<wasmtime::component::Component>, PackedArtifactError> {
+        match &self.cache {
+            Some(cache) => cache.load_packed(&self.engine, component),
+            None => crate::cache::packed::load(&self.engine, component),
+        }
+    }
+
     /// The compiled-component cache, if any.
     pub fn cache(&self) -> Option<&ComponentCache> {
         self.cache.as_ref()
@@ -247,6 +230,60 @@ impl Engine {
         let tick = EPOCH_TICK.as_nanos();
         (timeout.as_nanos().div_ceil(tick) as u64).saturating_add(1)
     }
+}
+
+/// The settings of every engine charmbox makes: what a compiled artifact
+/// must agree with to load (wasmtime checks the settings that change the
+/// code, and [`precompile_for_target`] makes artifacts with these).
+fn config(pooling: Option<Pooling>) -> wasmtime::Config {
+    let mut config = wasmtime::Config::new();
+    config.wasm_component_model(true);
+    // Components built by `jco componentize --backend qjs`, as jco
+    // documents it, use the component model's async built-ins
+    // (`task.cancel`); without this wasmtime refuses to parse them.
+    config.wasm_component_model_async(true);
+    // Deadlines: the store traps when the epoch passes its deadline.
+    config.epoch_interruption(true);
+    if let Some(pooling) = pooling {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        // Room for every live sandbox to hold as much as a sandbox may
+        // (the store limiter's counts): with less, one guest taking many
+        // slots would leave another unit's sandbox none.
+        let per = |n: usize| pooling.instances.saturating_mul(n as u32);
+        pool.total_component_instances(pooling.instances)
+            .total_core_instances(per(MAX_INSTANCES))
+            .total_memories(per(MAX_MEMORIES))
+            .total_tables(per(MAX_TABLES))
+            .max_core_instances_per_component(MAX_INSTANCES as u32)
+            .max_memories_per_component(MAX_MEMORIES as u32)
+            .max_tables_per_component(MAX_TABLES as u32)
+            .max_memory_size(pooling.max_memory_bytes)
+            .total_stacks(pooling.instances)
+            // Reset a slot's memory by rewriting the pages the last run
+            // touched (found with Linux's PAGEMAP_SCAN where the kernel
+            // has it) rather than unmapping them: no page faults on the
+            // next run, and no TLB shootdowns across the worker threads.
+            // A 1000-unit run: 112 -> 80 ms.
+            .pagemap_scan(wasmtime::Enabled::Auto)
+            .linear_memory_keep_resident(KEEP_RESIDENT_MEMORY_BYTES)
+            .table_keep_resident(KEEP_RESIDENT_TABLE_BYTES);
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        config.memory_init_cow(true);
+    }
+    config
+}
+
+/// Compiles component `bytes` for `target` (a target triple such as
+/// `x86_64-unknown-linux-gnu`) with the settings of the engine a unit
+/// runs ([`Engine::new`]), and the CPU features every machine of that
+/// target has (not this machine's): the artifact `charmbox pack` ships.
+/// A unit's engine checks it on load (wasmtime version, settings, target,
+/// CPU features) and compiles the component itself if it does not fit.
+pub fn precompile_for_target(bytes: &[u8], target: &str) -> anyhow::Result<Vec<u8>> {
+    let mut config = config(None);
+    config.target(target)?;
+    let engine = wasmtime::Engine::new(&config)?;
+    Ok(engine.precompile_component(bytes)?)
 }
 
 impl Drop for Engine {

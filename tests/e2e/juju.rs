@@ -513,6 +513,7 @@ fn pack_lays_out_a_deployable_charm() {
         [
             "actions.yaml",
             "bin/charmbox",
+            "charm.cwasm",
             "charm.wasm",
             "charmcraft.yaml",
             "config.yaml",
@@ -528,6 +529,15 @@ fn pack_lays_out_a_deployable_charm() {
             .mode();
         assert_eq!(mode & 0o111, 0o111, "{exe} is executable");
     }
+    let mode = std::fs::metadata(out.join("charm.cwasm"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o644,
+        "only its owner may write the compiled charm"
+    );
     let shim = std::fs::read_to_string(out.join("dispatch")).unwrap();
     assert!(shim.starts_with("#!/bin/sh\n"), "{shim}");
     assert!(shim.contains("/bin/charmbox\" dispatch"), "{shim}");
@@ -567,6 +577,157 @@ fn pack_lays_out_a_deployable_charm() {
     // charmbox reads the packed layout as it reads the source.
     let check = Charmbox::new().cmd(&["check", out.to_str().unwrap()]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+/// The `.cwasm` files in a compiled-component cache directory: what the
+/// unit compiled itself.
+fn compiled_in(cache: &Path) -> usize {
+    std::fs::read_dir(cache)
+        .map(|entries| {
+            entries
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_unit_runs_the_packed_compiled_charm_and_compiles_one_that_does_not_check_out() {
+    let packed = packed_hello();
+    let greet = json!({"name": "Ada", "language": "en",
+                       "style": {"uppercase": false, "punctuation": "!"}});
+    let run_fresh = |charm: &Path| {
+        let mut dispatch = Dispatch::action_of(charm, "greet", greet.clone());
+        let cache = dispatch.dir.path().join("cache");
+        dispatch.command.env("CHARMBOX_CACHE_DIR", &cache);
+        let (run, made) = dispatch.run();
+        let compiled = compiled_in(&cache);
+        (run, made, compiled, dispatch)
+    };
+    // As packed: the first run on a fresh unit compiles nothing, and the
+    // next maps the same artifact.
+    let (run, made, compiled, dispatch) = run_fresh(packed);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    assert_eq!(made.last().unwrap()[0], "action-set");
+    assert_eq!(compiled, 0, "the unit compiled the charm itself");
+    let mut again = Dispatch::action_of(packed, "greet", greet.clone());
+    again
+        .command
+        .env("CHARMBOX_CACHE_DIR", dispatch.dir.path().join("cache"))
+        .env("CHARMBOX_STATE_DIR", dispatch.dir.path().join("state"));
+    let (run, _) = again.run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(compiled_in(&dispatch.dir.path().join("cache")), 0);
+
+    // A byte of it changed: not loaded; the unit compiles charm.wasm,
+    // says so, and the action runs as before.
+    let corrupt = tempfile::tempdir().unwrap();
+    copy_dir(packed, corrupt.path());
+    let artifact = corrupt.path().join("charm.cwasm");
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    std::fs::remove_file(&artifact).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&artifact, &bytes).unwrap();
+    let (run, made, compiled, _) = run_fresh(corrupt.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("charm.cwasm is corrupt (its checksum does not match its contents)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("compiled charm.wasm on this unit instead"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(made.last().unwrap()[0], "action-set");
+    assert_eq!(compiled, 1, "compiled on the unit");
+
+    // One others may write is not trusted either.
+    use std::os::unix::fs::PermissionsExt as _;
+    let writable = tempfile::tempdir().unwrap();
+    copy_dir(packed, writable.path());
+    let artifact = writable.path().join("charm.cwasm");
+    let bytes = std::fs::read(&artifact).unwrap();
+    std::fs::remove_file(&artifact).unwrap();
+    std::fs::write(&artifact, &bytes).unwrap();
+    std::fs::set_permissions(&artifact, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let (run, _, compiled, _) = run_fresh(writable.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("other users may write to it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(compiled, 1);
+}
+
+#[test]
+fn compile_says_when_it_loaded_the_packed_artifact() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = Charmbox::new()
+        .command(&["compile", packed_hello().to_str().unwrap()])
+        .env("CHARMBOX_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("loaded the precompiled artifact packed with it"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn pack_refuses_a_target_it_cannot_compile_for_and_writes_nothing() {
+    let source = example_charm_dir("hello");
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("packed");
+    let binary = source.path().join("charmcraft.yaml");
+    let run = Charmbox::new().cmd(&[
+        "pack",
+        source.path().to_str().unwrap(),
+        "-o",
+        dest.to_str().unwrap(),
+        "--binary",
+        binary.to_str().unwrap(),
+        "--target",
+        "riscv64gc-unknown-linux-gnu",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot precompile the component for riscv64gc-unknown-linux-gnu"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--no-precompile"), "{}", run.stderr);
+    assert!(!dest.exists(), "nothing written");
+
+    // Told to ship none, it ships none.
+    let run = Charmbox::new().cmd(&[
+        "pack",
+        source.path().to_str().unwrap(),
+        "-o",
+        dest.to_str().unwrap(),
+        "--binary",
+        binary.to_str().unwrap(),
+        "--no-precompile",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(dest.join("charm.wasm").is_file());
+    assert!(!dest.join("charm.cwasm").exists());
 }
 
 /// The actions `examples/hello/charmcraft.yaml` declares, in order.

@@ -1,6 +1,6 @@
 //! What identifies a component file's contents without reading them, and
-//! reading a file whole with the identity it kept while being read: the
-//! key of the cache's index.
+//! reading (or mapping) a file whole with the identity it kept while being
+//! read: the key of the cache's index.
 
 use std::fs::File;
 use std::io::Read as _;
@@ -41,6 +41,77 @@ pub(super) fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<Fi
     file.read_to_end(&mut bytes)?;
     let after = FileIdentity::of(&file.metadata()?);
     Ok((bytes, before.filter(|b| Some(b) == after.as_ref())))
+}
+
+/// A file's contents mapped read-only: what a check reads once, where
+/// reading it into memory would cost a page fault per page (a Python
+/// charm's component and its compiled form are 50 MB together).
+pub(super) struct Mapped {
+    ptr: *mut libc::c_void,
+    len: usize,
+}
+
+impl Mapped {
+    /// The bytes.
+    pub(super) fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `ptr` maps `len` readable bytes until `self` is dropped.
+        unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for Mapped {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: a mapping this value made and owns.
+            unsafe { libc::munmap(self.ptr, self.len) };
+        }
+    }
+}
+
+/// The contents of `file` mapped read-only, and its identity if it did
+/// not change while being mapped and `check` ran on the bytes: a file
+/// written meanwhile gets no identity. Only for files no one else may
+/// write (the caller checks): a file cut short under the mapping would
+/// fault the reader.
+pub(super) fn map_whole<T>(
+    file: &File,
+    check: impl FnOnce(&[u8]) -> T,
+) -> std::io::Result<(T, Option<FileIdentity>)> {
+    use std::os::fd::AsRawFd as _;
+    let meta = file.metadata()?;
+    let before = FileIdentity::of(&meta);
+    let len = usize::try_from(meta.len()).map_err(std::io::Error::other)?;
+    let mapped = if len == 0 {
+        Mapped {
+            ptr: std::ptr::null_mut(),
+            len,
+        }
+    } else {
+        // SAFETY: a fresh private read-only mapping of an open file; no
+        // Rust object aliases it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                // Every page is read: fault them in at once, not one by one.
+                libc::MAP_PRIVATE | libc::MAP_POPULATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Mapped { ptr, len }
+    };
+    let checked = check(mapped.bytes());
+    drop(mapped);
+    let after = FileIdentity::of(&file.metadata()?);
+    Ok((checked, before.filter(|b| Some(b) == after.as_ref())))
 }
 
 /// What identifies a file's contents without reading them: a change to

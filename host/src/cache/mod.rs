@@ -38,17 +38,25 @@
 //! Location: `--cache-dir`, else `$CHARMBOX_CACHE_DIR`, else
 //! `$XDG_CACHE_HOME/charmbox` (`~/.cache/charmbox`).
 //!
+//! - A packed charm's own artifact (`charm.cwasm`, see [`packed`]) is not
+//!   copied in: once it passes its checks, the index records it (by the
+//!   identity it had then) as the component file's compiled form, and
+//!   later runs map it where it is while that identity holds.
+//!
 //! Files: `identity.rs` (a component file's identity, the index's key),
-//! `names.rs` (artifact names), `trust.rs` (ownership and mode checks,
-//! private files, the key); this file holds the cache's flow and its tests.
+//! `names.rs` (artifact names), `packed.rs` (a packed charm's artifact),
+//! `trust.rs` (ownership and mode checks, private files, the key); this
+//! file holds the cache's flow and its tests.
 
 mod identity;
 mod names;
+pub mod packed;
 mod trust;
 
 pub use identity::SourceFile;
 use identity::{read_whole, FileIdentity};
 use names::{artifact_name, content_hash_from_name, engine_hash, is_artifact_name};
+use packed::PackedArtifactError;
 #[cfg(test)]
 use trust::effective_user;
 use trust::{
@@ -76,6 +84,9 @@ const INDEX_DIR: &str = "index";
 const KEY_FILE: &str = "key";
 /// Its length.
 const KEY_LEN: usize = 32;
+/// What an index entry names in place of an artifact of the cache's own
+/// when the component's compiled form is the packed artifact beside it.
+const PACKED_ENTRY: &str = "packed";
 
 /// A directory of compiled components, checked and opened.
 #[derive(Clone)]
@@ -113,6 +124,9 @@ pub enum CacheOutcome {
     Compiled,
     /// An artifact was there but failed its checks: compiled and replaced.
     Replaced,
+    /// The packed artifact shipped beside the component ([`packed`]) passed
+    /// its checks and was loaded: nothing was compiled.
+    Packed,
 }
 
 impl ComponentCache {
@@ -172,6 +186,10 @@ impl ComponentCache {
         let source = FileIdentity::of_path(path)?;
         let entry_name = self.index_name(engine, &source);
         let (name, recorded) = self.read_index(engine, &entry_name)?;
+        if name == PACKED_ENTRY {
+            return packed::open_unchanged(path, recorded)
+                .and_then(|file| map(engine, &file, None));
+        }
         let mut file = self.root.open_with(&name, &reading()).ok()?.into_std();
         let meta = trusted_artifact(&file)?;
         if FileIdentity::of(&meta) != Some(recorded) {
@@ -202,6 +220,29 @@ impl ComponentCache {
             self.write_index(&self.index_name(engine, source), &name, Some(&identity));
         }
         Ok((component, outcome))
+    }
+
+    /// The packed artifact beside the component file `component` (see
+    /// [`packed`]), deserialized once it passes its checks, and indexed so
+    /// that the next [`Self::lookup_file`] maps it without reading either
+    /// file; `Ok(None)` when there is none.
+    pub fn load_packed(
+        &self,
+        engine: &wasmtime::Engine,
+        component: &Path,
+    ) -> Result<Option<Component>, PackedArtifactError> {
+        let Some(verified) = packed::open_verified(component)? else {
+            return Ok(None);
+        };
+        let loaded = packed::deserialize(engine, component, &verified)?;
+        if let Some(identity) = &verified.component_identity {
+            self.write_index(
+                &self.index_name(engine, identity),
+                PACKED_ENTRY,
+                verified.identity.as_ref(),
+            );
+        }
+        Ok(Some(loaded))
     }
 
     /// The compiled form of component `bytes`: from the cache when a sound
@@ -400,7 +441,8 @@ impl ComponentCache {
         let expected = self.index_mac(entry_name, name, identity);
         let mac = blake3::Hash::from_hex(mac).ok()?;
         let engine_suffix = format!("-{:016x}.cwasm", engine_hash(engine));
-        if mac != expected || !is_artifact_name(name) || !name.ends_with(&engine_suffix) {
+        let ours = is_artifact_name(name) && name.ends_with(&engine_suffix);
+        if mac != expected || !(ours || name == PACKED_ENTRY) {
             return None;
         }
         Some((name.to_owned(), FileIdentity::decode(identity)?))
@@ -659,6 +701,28 @@ mod tests {
         assert!(
             !format!("{again:?}").contains("key:"),
             "the key is never printed"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_a_crash_left_short_is_replaced_and_what_it_signed_recompiled() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ComponentCache::open(dir.path()).unwrap();
+        let engine = wasmtime::Engine::default();
+        let bytes = component_bytes("ping");
+        cache.load_or_compile(&engine, &bytes).unwrap();
+        // What an unsynced key may be after a crash: there, and empty.
+        let key = dir.path().join(KEY_FILE);
+        std::fs::write(&key, b"").unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let again = ComponentCache::open(dir.path()).unwrap();
+        assert_eq!(std::fs::read(&key).unwrap().len(), KEY_LEN);
+        assert_eq!(
+            again.load_or_compile(&engine, &bytes).unwrap().1,
+            CacheOutcome::Replaced,
+            "signed under the old key: not trusted"
         );
     }
 

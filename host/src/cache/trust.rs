@@ -124,32 +124,58 @@ pub(super) fn check_dir(dir: &Dir) -> Result<(), String> {
 
 /// The cache's key: read, or made (32 random bytes, `0600`) if there is
 /// none. Made under a temporary name and linked into place, so two first
-/// runs agree on one key and never read half of one.
+/// runs agree on one key and never read half of one. It is not synced to
+/// disk (a unit's first run would wait for the disk): a key that a crash
+/// left short is this user's private file of the wrong length, and is
+/// replaced by a new one, which costs no more than recompiling what the
+/// old one signed.
 pub(super) fn read_or_make_key(root: &Dir) -> Result<[u8; KEY_LEN], String> {
-    let read = |root: &Dir| -> std::io::Result<std::fs::File> {
-        Ok(root.open_with(KEY_FILE, &reading())?.into_std())
-    };
-    let file = match read(root) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let made = (|| -> std::io::Result<()> {
-                let tmp = format!("{KEY_FILE}.{}.tmp", random_hex(16)?);
-                let mut key = [0u8; KEY_LEN];
-                fill_random(&mut key)?;
-                let mut file = root.open_with(&tmp, &new_private_file())?;
-                let written = file
-                    .write_all(&key)
-                    .and_then(|()| file.sync_all())
-                    .and_then(|()| root.hard_link(&tmp, root, KEY_FILE));
-                let _ = root.remove_file(&tmp);
-                match written {
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-                    other => other,
-                }
-            })();
-            made.map_err(|e| format!("cannot make one: {e}"))?;
-            read(root).map_err(|e| format!("cannot read it: {e}"))?
+    match read_key(root)? {
+        Some(Ok(key)) => return Ok(key),
+        Some(Err(_short)) => {
+            root.remove_file(KEY_FILE)
+                .map_err(|e| format!("cannot replace one of the wrong length: {e}"))?;
         }
+        None => {}
+    }
+    make_key(root)?;
+    match read_key(root)? {
+        Some(Ok(key)) => Ok(key),
+        Some(Err(len)) => Err(format!(
+            "it is {len} bytes long, not {KEY_LEN}, just after it was made; remove it, and a new \
+             one is made"
+        )),
+        None => Err("it was made but is not there".into()),
+    }
+}
+
+/// Makes a key under a temporary name and links it into place; a key
+/// another process linked first stands.
+fn make_key(root: &Dir) -> Result<(), String> {
+    let made = (|| -> std::io::Result<()> {
+        let tmp = format!("{KEY_FILE}.{}.tmp", random_hex(16)?);
+        let mut key = [0u8; KEY_LEN];
+        fill_random(&mut key)?;
+        let mut file = root.open_with(&tmp, &new_private_file())?;
+        let written = file
+            .write_all(&key)
+            .and_then(|()| root.hard_link(&tmp, root, KEY_FILE));
+        let _ = root.remove_file(&tmp);
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            other => other,
+        }
+    })();
+    made.map_err(|e| format!("cannot make one: {e}"))
+}
+
+/// The key in `root`: `None` when there is none, `Err(len)` when it is a
+/// trusted file of the wrong length `len`; an error when it cannot be read
+/// or trusted.
+fn read_key(root: &Dir) -> Result<Option<Result<[u8; KEY_LEN], u64>>, String> {
+    let mut file = match root.open_with(KEY_FILE, &reading()) {
+        Ok(file) => file.into_std(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read it: {e}")),
     };
     let meta = file
@@ -167,16 +193,10 @@ pub(super) fn read_or_make_key(root: &Dir) -> Result<[u8; KEY_LEN], String> {
             ));
         }
     }
-    let mut key = [0u8; KEY_LEN];
-    let mut file = file;
-    let mut rest = Vec::new();
-    file.read_exact(&mut key)
-        .and_then(|()| file.read_to_end(&mut rest))
+    let mut bytes = Vec::with_capacity(KEY_LEN);
+    file.read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read it: {e}"))?;
-    if !rest.is_empty() || meta.len() != KEY_LEN as u64 {
-        return Err(format!(
-            "it is not {KEY_LEN} bytes long; remove it, and a new one is made"
-        ));
-    }
-    Ok(key)
+    Ok(Some(
+        <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| bytes.len() as u64),
+    ))
 }

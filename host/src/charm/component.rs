@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use wasmtime::component::types::{ComponentItem, Type};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 
+use crate::cache::packed::PackedArtifactError;
 use crate::cache::{CacheOutcome, SourceFile};
 use crate::engine::Engine;
 use crate::sandbox::RunState;
@@ -111,12 +112,15 @@ pub struct CharmComponent {
     reaches_filesystem: bool,
     reach: super::reach::Reach,
     cache_outcome: Option<CacheOutcome>,
+    packed_refused: Option<PackedArtifactError>,
 }
 
 impl CharmComponent {
     /// Reads, compiles and links the component at `path`. With a cache that
     /// has indexed the file, nothing is read or compiled: the artifact is
-    /// mapped.
+    /// mapped. A packed charm's compiled component beside it
+    /// ([`crate::cache::packed`]) is checked and mapped rather than
+    /// compiling; one that fails its checks is [`Self::packed_refused`].
     pub fn load(engine: &Engine, path: &Path) -> Result<Self, LoadError> {
         let cached = engine
             .cache()
@@ -124,6 +128,20 @@ impl CharmComponent {
         if let Some(component) = cached {
             return Ok(Self::link(engine, path, component, Some(CacheOutcome::Hit)));
         }
+        // A packed charm's compiled component, checked (without reading
+        // the component into memory).
+        let packed_refused = match engine.load_packed(path) {
+            Ok(Some(component)) => {
+                return Ok(Self::link(
+                    engine,
+                    path,
+                    component,
+                    Some(CacheOutcome::Packed),
+                ))
+            }
+            Ok(None) => None,
+            Err(refused) => Some(refused),
+        };
         let source = SourceFile::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
@@ -136,7 +154,9 @@ impl CharmComponent {
                     path: path.to_owned(),
                     reason,
                 })?;
-        Ok(Self::link(engine, path, component, outcome))
+        let mut loaded = Self::link(engine, path, component, outcome);
+        loaded.packed_refused = packed_refused;
+        Ok(loaded)
     }
 
     /// Compiles and links component `bytes`; `path` names them in errors.
@@ -177,7 +197,15 @@ impl CharmComponent {
             reaches_filesystem,
             reach,
             cache_outcome,
+            packed_refused: None,
         }
+    }
+
+    /// Why the packed artifact shipped beside the component was not used
+    /// (the component was compiled instead), if one was there and refused:
+    /// a warning for whoever runs the charm.
+    pub fn packed_refused(&self) -> Option<&PackedArtifactError> {
+        self.packed_refused.as_ref()
     }
 
     /// How the compiled cache served [`load`](Self::load): `None` when it

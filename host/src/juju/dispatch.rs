@@ -307,6 +307,12 @@ fn run(
             ))
         }
     };
+    if let Some(refused) = charm.component.packed_refused() {
+        warnings.push(format!(
+            "charmbox: warning: {refused}; compiled {} on this unit instead",
+            crate::charm::COMPONENT_FILE
+        ));
+    }
     // The unit's data directory exists from its first run on, whether
     // or not this charm reaches it (the run makes it only for one that does).
     let data_dir = context.unit.data_dir(&state_dir);

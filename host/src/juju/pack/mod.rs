@@ -9,6 +9,9 @@
 //!   dispatch          shell shim: exec "$JUJU_CHARM_DIR/bin/charmbox" dispatch
 //!   bin/charmbox      the charmbox binary (this one, or --binary PATH)
 //!   charm.wasm        the component
+//!   charm.cwasm       the component compiled for the unit's target (unless
+//!                     told not to): a unit's first run maps it rather than
+//!                     compiling (see charmbox::cache::packed)
 //!   metadata.yaml     name, summary, description, ... (what Juju reads)
 //!   actions.yaml      the actions section (what Juju reads)
 //!   charmcraft.yaml   the source's, less its actions section (now in actions.yaml)
@@ -61,11 +64,19 @@ pub const BINARY_PATH: &str = "bin/charmbox";
 const CONFIG_YAML: &str = "config.yaml";
 const MANIFEST_YAML: &str = "manifest.yaml";
 
+/// The precompiled component, beside the component
+/// ([`crate::cache::packed::packed_artifact_path`] of [`COMPONENT_FILE`]).
+pub const PACKED_ARTIFACT_FILE: &str = "charm.cwasm";
+/// The target pack compiles for unless told otherwise: what Juju's
+/// machines mostly are.
+pub const DEFAULT_TARGET: &str = "x86_64-unknown-linux-gnu";
+
 /// Every file pack may write (and, with `force`, replaces).
-const PACKED_FILES: [&str; 9] = [
+const PACKED_FILES: [&str; 10] = [
     DISPATCH_FILE,
     BINARY_PATH,
     COMPONENT_FILE,
+    PACKED_ARTIFACT_FILE,
     METADATA_YAML,
     ACTIONS_YAML,
     CHARMCRAFT_YAML,
@@ -120,6 +131,11 @@ pub struct PackOptions {
     pub binary: PathBuf,
     /// Replace the files pack writes in a non-empty output directory.
     pub force: bool,
+    /// The target triple to precompile the component for
+    /// ([`DEFAULT_TARGET`], or the unit's, e.g. `aarch64-unknown-linux-gnu`),
+    /// shipped as [`PACKED_ARTIFACT_FILE`]; `None` ships none (each unit
+    /// then compiles the component on its first run).
+    pub precompile_for: Option<String>,
 }
 
 /// What was packed.
@@ -189,6 +205,18 @@ pub enum PackError {
          one; put the file itself there"
     )]
     Link(PathBuf),
+    /// The component could not be compiled for the target.
+    #[error(
+        "cannot precompile the component for {target}: {reason:#}; pass --target with a target \
+         this charmbox can compile for (it compiles for its own architecture), or \
+         --no-precompile to ship none (each unit then compiles it on its first run)"
+    )]
+    Precompile {
+        /// The target triple.
+        target: String,
+        /// The compiler's reason.
+        reason: anyhow::Error,
+    },
     /// A file could not be written.
     #[error("cannot write {path}: {reason}")]
     Write {
@@ -222,6 +250,24 @@ pub fn pack(
 
     let mut notes = Vec::new();
     let files = layout::layout(charm_dir, &charm.name, &mut notes)?;
+    let component_path = charm_dir.join(COMPONENT_FILE);
+    let component = std::fs::read(&component_path).map_err(|e| PackError::Read {
+        path: component_path,
+        reason: e.to_string(),
+    })?;
+    // Compiled before anything is written: a target that cannot be
+    // compiled for leaves the output as it was.
+    let precompiled = match &options.precompile_for {
+        Some(target) => Some(
+            crate::engine::precompile_for_target(&component, target)
+                .map(|artifact| crate::cache::packed::seal(artifact, &component))
+                .map_err(|reason| PackError::Precompile {
+                    target: target.clone(),
+                    reason,
+                })?,
+        ),
+        None => None,
+    };
 
     if options.force {
         for name in PACKED_FILES {
@@ -248,9 +294,16 @@ pub fn pack(
         write_new(&path, &mut content.as_bytes())?;
         written.push(PathBuf::from(name));
     }
-    let component = out_dir.join(COMPONENT_FILE);
-    copy_new(&charm_dir.join(COMPONENT_FILE), &component)?;
+    write_new(&out_dir.join(COMPONENT_FILE), &mut component.as_slice())?;
     written.push(COMPONENT_FILE.into());
+    if let Some(precompiled) = precompiled {
+        let path = out_dir.join(PACKED_ARTIFACT_FILE);
+        write_new(&path, &mut precompiled.as_slice())?;
+        // Writable by its owner only, whatever the umask: a unit refuses
+        // an artifact others may write.
+        set_mode(&path, 0o644)?;
+        written.push(PACKED_ARTIFACT_FILE.into());
+    }
 
     let binary = out_dir.join(BINARY_PATH);
     copy_new(&options.binary, &binary)?;
@@ -370,14 +423,18 @@ fn write_error(path: &Path, error: std::io::Error) -> PackError {
 }
 
 fn make_executable(path: &Path) -> Result<(), PackError> {
+    set_mode(path, 0o755)
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), PackError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .map_err(|e| write_error(path, e))?;
     }
     #[cfg(not(unix))]
-    let _ = path;
+    let _ = (path, mode);
     Ok(())
 }
 
@@ -412,6 +469,14 @@ fn dynamically_linked(path: &Path) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_packed_artifact_lies_where_a_unit_looks_for_it() {
+        assert_eq!(
+            crate::cache::packed::packed_artifact_path(Path::new(COMPONENT_FILE)),
+            Path::new(PACKED_ARTIFACT_FILE)
+        );
+    }
 
     #[test]
     fn knows_a_dynamic_executable() {
