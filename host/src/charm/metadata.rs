@@ -432,6 +432,21 @@ pub(crate) fn parse_yaml_as<T: serde::de::DeserializeOwned>(
     let Some(value) = parse_yaml(path, text, Document::Any)? else {
         return Ok(None);
     };
+    // Every metadata file is a map; serde would read a list as a struct's
+    // fields in order and name the wrong thing.
+    let kind = match &value {
+        Value::Object(_) | Value::Null => None,
+        Value::Array(_) => Some("sequence"),
+        Value::String(_) => Some("string"),
+        Value::Number(_) => Some("number"),
+        Value::Bool(_) => Some("boolean"),
+    };
+    if let Some(kind) = kind {
+        return Err(MetadataError::Parse {
+            path: path.to_owned(),
+            message: format!("invalid type: {kind}, expected a map of metadata keys"),
+        });
+    }
     serde_json::from_value(value)
         .map(Some)
         .map_err(|e| MetadataError::Parse {
