@@ -10,8 +10,12 @@ after the other so that machine noise falls on all alike:
     stdout and stderr to files, every task checked completed afterwards;
   - the in-process operation on the same units (bench/examples/units.rs):
     the CLI's work once the charm is loaded, in a process of its own.
-Prints medians of wall time, actions/s, peak RSS (getrusage of the child)
-and each CLI figure as a multiple of the in-process one of the same round.
+Prints medians of wall time and actions/s, of CPU time (every thread, user
+and system: getrusage of the child, and of the operation in-process) and
+actions per CPU-second, peak RSS (getrusage of the child), and each CLI
+figure as a multiple of the in-process one of the same round. On a machine
+shared with other work the wall figures carry its load; the CPU figures
+are what charmbox itself spent.
 """
 
 import json
@@ -31,8 +35,8 @@ TARGET_RSS_MIB = 256
 
 
 def timed(argv, env, stdout):
-    """Wall time (s) and peak RSS (KiB) of one process; its stdout to a
-    file, stderr kept for a failure's report."""
+    """Wall time (s), CPU time (s) and peak RSS (KiB) of one process; its
+    stdout to a file, stderr kept for a failure's report."""
     with open(stdout, "wb") as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
@@ -41,7 +45,7 @@ def timed(argv, env, stdout):
         if os.waitstatus_to_exitcode(status) != 0:
             err.seek(0)
             sys.exit(f"{' '.join(argv)} failed: {err.read().decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def check_tasks(path, units):
@@ -62,23 +66,25 @@ class Size:
         self.out = os.path.join(work, f"out-{units}.json")
         self.existing = os.path.join(work, f"existing-{units}")
         self.samples = {key: [] for key in ("cli-fresh", "cli-existing", "in-fresh", "in-existing")}
+        self.cpu = {key: [] for key in self.samples}
         self.peaks = {key: 0 for key in self.samples}
         self.cli(self.existing)  # the existing units' first run
 
     def cli(self, state):
         argv = [self.binary, "--state-dir", state, "run", self.charm, "greet", "name=Ada",
                 "--num-units", str(self.units), "--format", "json"]
-        elapsed, rss = timed(argv, self.env, self.out)
+        result = timed(argv, self.env, self.out)
         check_tasks(self.out, self.units)
-        return elapsed, rss
+        return result
 
     def in_process(self, state):
         argv = [self.inprocess, self.charm, "--units", str(self.units), "--rounds", "1",
                 "--state", state]
-        elapsed, rss = timed(argv, self.env, self.out)
+        _, _, rss = timed(argv, self.env, self.out)
         with open(self.out) as f:
-            [seconds] = json.load(f)["seconds"]
-        return seconds, rss
+            result = json.load(f)
+        [seconds], [cpu] = result["seconds"], result["cpu_seconds"]
+        return seconds, cpu, rss
 
     def round(self):
         fresh = os.path.join(self.work, f"fresh-{self.units}")
@@ -88,20 +94,24 @@ class Size:
             ("in-fresh", lambda: self.in_process("fresh")),
             ("in-existing", lambda: self.in_process("existing")),
         ):
-            seconds, rss = run()
+            seconds, cpu, rss = run()
             self.samples[key].append(seconds)
+            self.cpu[key].append(cpu)
             self.peaks[key] = max(self.peaks[key], rss)
             shutil.rmtree(fresh, ignore_errors=True)
 
     def rows(self):
         for state in ("fresh", "existing"):
-            cli = self.samples[f"cli-{state}"]
-            inproc = self.samples[f"in-{state}"]
-            ratio = statistics.median(c / i for c, i in zip(cli, inproc))
-            for label, key, times in (("CLI", f"cli-{state}", cli), ("in-process", f"in-{state}", inproc)):
-                median = statistics.median(times)
-                yield (f"{self.units} units, {state}", label, median, self.units / median,
-                       self.peaks[key] / 1024, ratio if label == "CLI" else None)
+            cli, inproc = f"cli-{state}", f"in-{state}"
+            ratios = [
+                statistics.median(c / i for c, i in zip(figures[cli], figures[inproc]))
+                for figures in (self.samples, self.cpu)
+            ]
+            for label, key in (("CLI", cli), ("in-process", inproc)):
+                wall = statistics.median(self.samples[key])
+                cpu = statistics.median(self.cpu[key])
+                yield (f"{self.units} units, {state}", label, wall, cpu, self.peaks[key] / 1024,
+                       ratios if label == "CLI" else None)
 
 
 def main():
@@ -116,13 +126,16 @@ def main():
         print(f"charmbox run hello greet name=Ada --num-units N --format json, "
               f"median of {ROUNDS} alternating rounds")
         print(f"(in-process: the same operation once the charm is loaded, bench/examples/units.rs)")
-        print(f"{'':22} {'':11} {'wall':>9} {'actions/s':>10} {'peak RSS':>11} {'CLI / in-process':>17}")
+        print(f"{'':22} {'':11} {'wall':>9} {'actions/s':>10} {'CPU':>9} {'per CPU-s':>10} "
+              f"{'peak RSS':>11} {'CLI/in-process wall':>20} {'CPU':>6}")
         misses = []
         for size in sizes:
-            for what, label, median, rate, rss, ratio in size.rows():
-                ratio_text = f"x{ratio:.2f}" if ratio is not None else ""
-                print(f"{what:22} {label:11} {median * 1e3:6.1f} ms {rate:10,.0f} "
-                      f"{rss:7.1f} MiB {ratio_text:>17}")
+            for what, label, wall, cpu, rss, ratios in size.rows():
+                rate = size.units / wall
+                ratio_text = f"x{ratios[0]:.2f} x{ratios[1]:.2f}" if ratios else ""
+                print(f"{what:22} {label:11} {wall * 1e3:6.1f} ms {rate:10,.0f} "
+                      f"{cpu * 1e3:6.1f} ms {size.units / cpu:10,.0f} "
+                      f"{rss:7.1f} MiB {ratio_text:>27}")
                 if label == "CLI" and rate < TARGET_RATE:
                     misses.append(f"{what}: {rate:,.0f} actions/s < {TARGET_RATE:,}")
                 if label == "CLI" and rss > TARGET_RSS_MIB:

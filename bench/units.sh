@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The shipped build (the `dist` profile), as compare.sh measures it.
-cargo build --profile dist -p charmbox-cli
-cargo build --profile dist -p charmbox-bench --example units
+# The shipped build (the `dist` profile), as compare.sh measures it; one
+# command for both, so that one set of dependency features serves both.
+cargo build --profile dist -p charmbox-cli -p charmbox-bench --bins --example units --bench ratio
 CARGO_TARGET_DIR=target/examples \
   cargo build --release --target wasm32-wasip2 --manifest-path examples/hello/Cargo.toml
 charm=target/bench/hello-charm

@@ -100,7 +100,8 @@ fn main() {
     let run = |which: usize| match which {
         0 => assert!(bare_call(&engine, &floor_pre, &ping).is_ok()),
         1 => {
-            let report = run_handler(&charm.component, &ping_request, backends(&no_params)).unwrap();
+            let report =
+                run_handler(&charm.component, &ping_request, backends(&no_params)).unwrap();
             assert!(report.message.is_none(), "{:?}", report.message);
         }
         2 => assert!(bare_call(&engine, &bare_greet_pre, &greet).is_ok()),
@@ -157,8 +158,14 @@ fn main() {
         let mut values = micros[which].clone();
         println!("  {name:<11} {:8.2} µs", median(&mut values));
     }
-    println!("  greet / bare_greet   x{:.3}  (charmbox's share of an action)", ratio(3, 2));
-    println!("  ping / floor         x{:.3}  (the empty-action floor ratio)", ratio(1, 0));
+    println!(
+        "  greet / bare_greet   x{:.3}  (charmbox's share of an action)",
+        ratio(3, 2)
+    );
+    println!(
+        "  ping / floor         x{:.3}  (the empty-action floor ratio)",
+        ratio(1, 0)
+    );
     println!("  greet / floor        x{:.3}", ratio(3, 0));
     println!("  bare_greet / floor   x{:.3}", ratio(2, 0));
 }

@@ -10,7 +10,9 @@
 //! `fresh`: each round in a new, empty state directory (its units are new:
 //! their directories and model records are made). `existing`: every round
 //! in one state directory whose units ran once before the first round.
-//! Prints one JSON line: each round's seconds.
+//! Prints one JSON line: each round's wall seconds, and its CPU seconds
+//! (every thread's, user and system, from `getrusage`): on a machine
+//! shared with other work, what the operation itself spent.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -65,11 +67,24 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
-/// One operation on `units` units in `state`, timed from opening the store
-/// to every record committed (the closing checkpoint, which the CLI runs
-/// while it prints, is waited for outside the timing).
-fn operation(charm: &Charm, charm_dir: &Path, state: &Path, units: u32) -> f64 {
+/// CPU time this process has spent so far, every thread, user and system.
+fn cpu_seconds() -> f64 {
+    // SAFETY: `getrusage` writes only into `usage`, which outlives the call.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// One operation on `units` units in `state`, timed (wall and CPU) from
+/// opening the store to every record committed (the closing checkpoint,
+/// which the CLI runs while it prints, is waited for outside the timing).
+fn operation(charm: &Charm, charm_dir: &Path, state: &Path, units: u32) -> (f64, f64) {
     let start = Instant::now();
+    let cpu = cpu_seconds();
     let operations = Operations::new(state);
     let store = operations.open_store().expect("the store opens");
     let prepared = operations
@@ -87,10 +102,11 @@ fn operation(charm: &Charm, charm_dir: &Path, state: &Path, units: u32) -> f64 {
         .run(&prepared, store, Arc::new(Silent), HINTS)
         .expect("the operation runs");
     let seconds = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     assert_eq!(finished.tasks.len(), units as usize);
     assert!(finished.all_completed(), "every task completes");
     finished.wait();
-    seconds
+    (seconds, cpu)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -110,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let existing = tempfile::tempdir()?;
     // Warm up (pool slots, page cache), and make the existing units.
     operation(&charm, charm_dir, existing.path(), options.units);
-    let seconds: Vec<f64> = (0..options.rounds)
+    let (seconds, cpu): (Vec<f64>, Vec<f64>) = (0..options.rounds)
         .map(|_| {
             if options.fresh {
                 let state = tempfile::tempdir().expect("a temporary directory");
@@ -119,10 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 operation(&charm, charm_dir, existing.path(), options.units)
             }
         })
-        .collect();
-    println!(
-        "{}",
-        json!({ "seconds": seconds })
-    );
+        .unzip();
+    println!("{}", json!({ "seconds": seconds, "cpu_seconds": cpu }));
     Ok(())
 }
