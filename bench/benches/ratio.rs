@@ -1,32 +1,38 @@
 //! `cargo bench -p charmbox-bench --bench ratio`: charmbox's in-process run of the
-//! Rust example's `greet` against the floor, taking turns.
+//! Rust example's `greet` against the bare host running it, and of its
+//! empty `ping` against the floor, taking turns.
 //!
 //! Criterion measures one benchmark after another; on a shared machine the
 //! load drifts between them, and a ratio of two of its figures carries the
-//! drift. Here the three runs alternate in short batches (the order turned
+//! drift. Here the four runs alternate in short batches (the order turned
 //! each round), each round's ratios are taken between batches a few
 //! milliseconds apart, and the report is the median over the rounds:
 //!
 //! - `floor`: a bare host instantiating the component and calling its empty
 //!   `ping` export (fresh store each time);
+//! - `ping`: charmbox running `ping` ([`charmbox::run::run_handler`]): its
+//!   whole cost for an action that does nothing, against `floor` the
+//!   empty-action floor ratio;
 //! - `bare_greet`: that bare host calling `greet`, its imports answering
 //!   with canned params and storing nothing;
-//! - `greet`: charmbox running `greet` ([`charmbox::run::run_action`]):
-//!   sandbox, params, validated results, log, report.
+//! - `greet`: charmbox running `greet` ([`charmbox::run::run_handler`]):
+//!   sandbox, params, validated results, log, report; against
+//!   `bare_greet`, charmbox's share of a real action.
 //!
-//! All three use one pooled engine. Options (after `--`): `--rounds N`
+//! All four use one pooled engine. Options (after `--`): `--rounds N`
 //! (default 60), `--batch N` iterations per batch (default 300), and
 //! `--only NAME --seconds S` to run one of them alone, for a profiler.
 
 use std::time::{Duration, Instant};
 
+use charmbox::action::ActionParams;
 use charmbox::charm::Charm;
 use charmbox::run::run_handler;
 use charmbox_bench::{
     backends, bare_call, bare_linker, greet_params, hello_charm, pooled, request, GREET_PARAMS,
 };
 
-const NAMES: [&str; 3] = ["floor", "bare_greet", "greet"];
+const NAMES: [&str; 4] = ["floor", "ping", "bare_greet", "greet"];
 
 struct Options {
     rounds: usize,
@@ -78,6 +84,8 @@ fn main() {
     let charm = Charm::load(&engine, charm_dir.path()).unwrap();
     let params = greet_params();
     let greet_request = request("greet");
+    let ping_request = request("ping");
+    let no_params = ActionParams::from(serde_json::json!({}));
 
     let component = charm.component.component();
     let floor_pre = bare_linker(engine.wasmtime(), "{}")
@@ -91,7 +99,12 @@ fn main() {
 
     let run = |which: usize| match which {
         0 => assert!(bare_call(&engine, &floor_pre, &ping).is_ok()),
-        1 => assert!(bare_call(&engine, &bare_greet_pre, &greet).is_ok()),
+        1 => {
+            let report =
+                run_handler(&charm.component, &ping_request, backends(&no_params)).unwrap();
+            assert!(report.message.is_none(), "{:?}", report.message);
+        }
+        2 => assert!(bare_call(&engine, &bare_greet_pre, &greet).is_ok()),
         _ => {
             let report = run_handler(&charm.component, &greet_request, backends(&params)).unwrap();
             assert!(report.message.is_none(), "{:?}", report.message);
@@ -118,7 +131,7 @@ fn main() {
             run(which);
         }
     }
-    let mut micros: [Vec<f64>; 3] = Default::default();
+    let mut micros: [Vec<f64>; 4] = Default::default();
     for round in 0..options.rounds {
         for step in 0..NAMES.len() {
             let which = (round + step) % NAMES.len();
@@ -145,7 +158,14 @@ fn main() {
         let mut values = micros[which].clone();
         println!("  {name:<11} {:8.2} µs", median(&mut values));
     }
-    println!("  greet / floor        x{:.3}", ratio(2, 0));
-    println!("  bare_greet / floor   x{:.3}", ratio(1, 0));
-    println!("  greet / bare_greet   x{:.3}", ratio(2, 1));
+    println!(
+        "  greet / bare_greet   x{:.3}  (charmbox's share of an action)",
+        ratio(3, 2)
+    );
+    println!(
+        "  ping / floor         x{:.3}  (the empty-action floor ratio)",
+        ratio(1, 0)
+    );
+    println!("  greet / floor        x{:.3}", ratio(3, 0));
+    println!("  bare_greet / floor   x{:.3}", ratio(2, 0));
 }

@@ -69,6 +69,11 @@ struct State {
     /// Armed runs by id: when each overruns, and what it is.
     armed: BTreeMap<u64, (Instant, Overrun)>,
     thread: bool,
+    /// When the thread wakes next by itself (`None`: only when told). A
+    /// run armed to overrun later needs no wake-up: with one deadline for
+    /// every run of an operation, that is nearly every run, and telling
+    /// the thread of each cost a context switch a run.
+    wakes_at: Option<Instant>,
 }
 
 /// A run being watched; dropped, it is not.
@@ -119,7 +124,8 @@ impl Watchdog {
         }
         let id = state.next;
         state.next += 1;
-        state.armed.insert(id, (deadline + GRACE, overrun));
+        let overruns_at = deadline + GRACE;
+        state.armed.insert(id, (overruns_at, overrun));
         if !state.thread {
             let shared = Arc::clone(&self.shared);
             state.thread = std::thread::Builder::new()
@@ -127,7 +133,9 @@ impl Watchdog {
                 .spawn(move || shared.watch())
                 .is_ok();
         }
-        self.shared.changed.notify_one();
+        if state.wakes_at.is_none_or(|at| overruns_at < at) {
+            self.shared.changed.notify_one();
+        }
         Armed {
             shared: Some(Arc::clone(&self.shared)),
             id,
@@ -158,6 +166,7 @@ impl Shared {
                 state = crate::sync::lock(&self.state);
             }
             let next = state.armed.values().map(|(at, _)| *at).min();
+            state.wakes_at = next;
             state = match next {
                 Some(at) => {
                     let wait = at.saturating_duration_since(Instant::now());
