@@ -50,16 +50,21 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<u8> {
     let (errors, warnings): (Vec<_>, Vec<_>) =
         found.iter().partition(|d| d.severity() == Severity::Error);
     if errors.is_empty() {
-        let actions = charm.actions().len();
+        let actions = count(charm.actions().len(), "action");
+        let hooks = match charm.hook_names().len() {
+            0 => String::new(),
+            n => format!(" and {} for hooks", count(n, "handler")),
+        };
         match &charm.metadata {
             Some(metadata) => println!(
-                "{}: ok: {actions} actions declared in {}, each exported with a handler signature; every import is provided",
+                "{}: ok: {actions} declared in {}, each exported with a handler signature{hooks}; every import is provided",
                 charm.name,
                 metadata.source.display()
             ),
             None => println!(
-                "{}: ok: {actions} action handlers exported; every import is provided (no metadata to check against)",
-                charm.name
+                "{}: ok: {} exported{hooks}; every import is provided (no metadata to check against)",
+                charm.name,
+                count(charm.actions().len(), "action handler"),
             ),
         }
         print_reach(&charm);
@@ -91,5 +96,14 @@ pub fn print_reach(charm: &Charm) {
     println!("it can:");
     for phrase in phrases {
         println!("  - {phrase}");
+    }
+}
+
+/// `1 action`, `2 actions`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -227,7 +227,7 @@ fn an_undeclared_export_is_no_action_check_warns_and_the_declared_ones_run() {
         check.stdout
     );
     assert!(
-        check.stdout.contains("partial: ok: 1 actions declared")
+        check.stdout.contains("partial: ok: 1 action declared")
             && check.stdout.contains(
                 "warning: the component exports \"extra\", which is neither an action \
                  charmcraft.yaml declares nor a hook this charm can receive"
