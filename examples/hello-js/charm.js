@@ -9,7 +9,7 @@
 //
 //   bash scripts/build-lang-charms.sh js
 
-import { ActionError, CharmBase, main } from "charmbox-ops";
+import { ActionError, ActiveStatus, CharmBase, main, SecretNotFoundError } from "charmbox-ops";
 
 const GREETINGS = { en: "Hello", fr: "Bonjour", de: "Hallo" };
 
@@ -86,7 +86,38 @@ class HelloCharm extends CharmBase {
   // `juju run hello-js/0 ping`
   // Does nothing and succeeds: shows the charm answers.
   onPingAction() {}
+
+  // `juju config hello-js greeting=Hi`: the model in and out.
+  onConfigChanged() {
+    this.#shareGreeting();
+  }
+
+  // A listener joined (`juju integrate hello-js:listeners ...`).
+  onListenersRelationJoined() {
+    this.#shareGreeting();
+  }
+
+  // Reads config; writes relation data, a secret and the status.
+  #shareGreeting() {
+    const greeting = String(this.config.greeting);
+    const listeners = this.model.relations.get("listeners");
+    for (const relation of listeners) {
+      relation.data.get(this.unit).set("greeting", greeting);
+    }
+    if (this.unit.isLeader()) {
+      // An application's secret: only its leader may make one, once (a
+      // label is unique); later changes give it a new revision.
+      try {
+        this.model.getSecret({ label: "greeting" }).setContent({ greeting });
+      } catch (error) {
+        if (!(error instanceof SecretNotFoundError)) throw error;
+        this.app.addSecret({ greeting }, { label: "greeting" });
+      }
+    }
+    this.unit.status = new ActiveStatus(`sharing ${JSON.stringify(greeting)} with ${listeners.length} listener(s)`);
+  }
 }
 
-// One export per action of wit/world.wit, by its camelCase name.
-export const { greet, snapshotDatabase, restoreSnapshot, checkDisk, ping } = main(HelloCharm);
+// One export per action and hook of wit/world.wit, by its camelCase name.
+export const { greet, snapshotDatabase, restoreSnapshot, checkDisk, ping, configChanged, listenersRelationJoined } =
+  main(HelloCharm);

@@ -90,5 +90,28 @@ class HelloCharm(ops.CharmBase):
         Does nothing and succeeds: shows the charm answers.
         """
 
+    def on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
+        """`juju config hello-python greeting=Hi`: the model in and out."""
+        self._share_greeting()
+
+    def on_listeners_relation_joined(self, event: ops.RelationJoinedEvent) -> None:
+        """A listener joined (`juju integrate hello-python:listeners ...`)."""
+        self._share_greeting()
+
+    def _share_greeting(self) -> None:
+        """Reads config; writes relation data, a secret and the status."""
+        greeting = str(self.config["greeting"])
+        listeners = self.model.relations["listeners"]
+        for relation in listeners:
+            relation.data[self.unit]["greeting"] = greeting
+        if self.unit.is_leader():
+            # An application's secret: only its leader may make one, once
+            # (a label is unique); later changes give it a new revision.
+            try:
+                self.model.get_secret(label="greeting").set_content({"greeting": greeting})
+            except ops.SecretNotFoundError:
+                self.app.add_secret({"greeting": greeting}, label="greeting")
+        self.unit.status = ops.ActiveStatus(f"sharing {greeting!r} with {len(listeners)} listener(s)")
+
 
 WitWorld = ops.main(HelloCharm)

@@ -54,3 +54,35 @@ test("params outside the schema are refused before the run", () => {
 test("the action id is the task id", () => {
   assert.match(ctx.run("ping").id, /^\d+$/);
 });
+
+test("the greeting is shared from config in relation data, a secret and the status", () => {
+  // A model of its own, set as an operator would with charmbox's commands:
+  // deployed (its hooks run, its unit leads), config set (config-changed),
+  // related to a stand-in listener (listeners-relation-joined).
+  const model = new Context(new URL("..", import.meta.url));
+  assert.deepEqual(model.status(), { name: "active", message: 'sharing "Hello" with 0 listener(s)' });
+  model.setConfig({ greeting: "Hi" });
+  assert.deepEqual(model.status(), { name: "active", message: 'sharing "Hi" with 0 listener(s)' });
+  assert.deepEqual(model.relations("listeners"), []);
+  model.integrate("listeners", { application: "listener", endpoint: "greeting", units: { "listener/0": {} } });
+  const [relation, ...others] = model.relations("listeners");
+  assert.equal(others.length, 0);
+  assert.deepEqual(relation.unitData, { greeting: "Hi" });
+  assert.deepEqual(Object.keys(relation.remoteUnits), ["listener/0"]);
+  assert.deepEqual(model.status(), { name: "active", message: 'sharing "Hi" with 1 listener(s)' });
+  const secret = model.secret("greeting");
+  assert.deepEqual([secret.content, secret.owner], [{ greeting: "Hi" }, "hello-js"]);
+  // A reset brings the default back: a new revision of the one secret.
+  model.resetConfig("greeting");
+  assert.deepEqual(model.relations("listeners")[0].unitData, { greeting: "Hello" });
+  const renewed = model.secret("greeting");
+  assert.deepEqual([renewed.content, renewed.revision], [{ greeting: "Hello" }, 3]);
+  assert.equal(model.secrets().length, 1);
+});
+
+test("a user secret granted to the charm is in the model", () => {
+  const model = new Context(new URL("..", import.meta.url));
+  const uri = model.addSecret("api-token", { token: "s3cret" });
+  const secret = model.secret("api-token");
+  assert.deepEqual([secret.uri, secret.owner, secret.content], [uri, "<model>", { token: "s3cret" }]);
+});

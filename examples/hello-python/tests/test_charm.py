@@ -61,3 +61,36 @@ def test_params_outside_the_schema_are_refused_before_the_run(ctx: Context) -> N
 def test_the_action_id_is_the_task_id(ctx: Context) -> None:
     out = ctx.run("ping")
     assert out.id.isdigit(), out.id
+
+
+
+def test_the_greeting_is_shared_from_config_in_relation_data_a_secret_and_the_status() -> None:
+    # A model of its own, set as an operator would with charmbox's commands:
+    # deployed (its hooks run, its unit leads), config set (config-changed),
+    # related to a stand-in listener (listeners-relation-joined).
+    ctx = Context(CHARM_DIR)
+    assert ctx.status() == ("active", "sharing 'Hello' with 0 listener(s)")
+    ctx.set_config({"greeting": "Hi"})
+    assert ctx.status() == ("active", "sharing 'Hi' with 0 listener(s)")
+    assert ctx.relations("listeners") == []
+    ctx.integrate("listeners", {"application": "listener", "endpoint": "greeting", "units": {"listener/0": {}}})
+    (relation,) = ctx.relations("listeners")
+    assert relation.unit_data == {"greeting": "Hi"}
+    assert list(relation.remote_units) == ["listener/0"]
+    assert ctx.status() == ("active", "sharing 'Hi' with 1 listener(s)")
+    secret = ctx.secret("greeting")
+    assert (secret.content, secret.owner) == ({"greeting": "Hi"}, "hello-python")
+    # A reset brings the default back: a new revision of the one secret.
+    ctx.reset_config("greeting")
+    (relation,) = ctx.relations("listeners")
+    assert relation.unit_data == {"greeting": "Hello"}
+    secret = ctx.secret("greeting")
+    assert (secret.content, secret.revision) == ({"greeting": "Hello"}, 3)
+    assert len(ctx.secrets()) == 1
+
+
+def test_a_user_secret_granted_to_the_charm_is_in_the_model() -> None:
+    ctx = Context(CHARM_DIR)
+    uri = ctx.add_secret("api-token", {"token": "s3cret"})
+    secret = ctx.secret("api-token")
+    assert (secret.uri, secret.owner, secret.content) == (uri, "<model>", {"token": "s3cret"})

@@ -12,6 +12,21 @@
 //   const failed = ctx.runFailing("greet", { name: "" });
 //   assert.equal(failed.message, "name must not be empty");
 //
+// The model around the charm is charmbox's local model, in the context's
+// own state directory, set and read as an operator would (`charmbox config`,
+// `integrate`, `add-secret`; `status`, `show-unit`, `secrets`):
+//
+//   ctx.setConfig({ greeting: "Hi" });                          // config in
+//   ctx.integrate("listeners", { application: "listener", units: { "listener/0": {} } });
+//   ctx.run("share-greeting");
+//   assert.deepEqual(ctx.status(), { name: "active", message: "..." });
+//   assert.deepEqual(ctx.relations("listeners")[0].unitData, { greeting: "Hi" });
+//   assert.deepEqual(ctx.secret("greeting").content, { greeting: "Hi" });
+//
+// The first of these deploys the charm (`charmbox deploy`: its install,
+// leader-elected, config-changed and start hooks run), so its first unit
+// leads.
+//
 // The binary is $CHARMBOX if set, else `charmbox` on PATH. A context builds
 // the charm with `charmbox build` when it is made (once per process and
 // charm; pass { build: false } to run charm.wasm as it is) and keeps its
@@ -184,6 +199,145 @@ export class Context {
     return new ActionFailed(output);
   }
 
+  // The local model: what the charm reads, set before a run; what it wrote,
+  // read after. Each goes through the operator's command.
+
+  /** The charm's application in the model (deployed on first use). */
+  get app() {
+    if (this._app === undefined) this._app = this.#deployedApp();
+    return this._app;
+  }
+
+  /** Deploys the charm (`charmbox deploy`) unless it is in the model already; returns its application's name. */
+  deploy() {
+    return this.app;
+  }
+
+  /** Sets config options, as `charmbox config APP key=value` (typed as Juju types them; config-changed runs). */
+  setConfig(values) {
+    const pairs = Object.entries(values).map(([key, value]) => `${key}=${String(value)}`);
+    this.#charmbox(["config", this.app, ...pairs], "setting config");
+  }
+
+  /** Resets config options to their defaults. */
+  resetConfig(...keys) {
+    this.#charmbox(["config", this.app, "--reset", keys.join(",")], "resetting config");
+  }
+
+  /**
+   * Relates the charm's `endpoint` to a stand-in remote application
+   * (`charmbox integrate APP:ENDPOINT --remote FILE`): `remote` is that
+   * file's content (`application`, `endpoint`, `interface`,
+   * `application-data`, `units` with each unit's databag).
+   */
+  integrate(endpoint, remote) {
+    const file = join(this.stateDir, `remote-${process.pid}-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(remote));
+    try {
+      this.#charmbox(["integrate", `${this.app}:${endpoint}`, "--remote", file], `relating ${endpoint}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** Adds a user secret (`charmbox add-secret`), granted to the charm's application unless `grant` is false; returns its URI. */
+  addSecret(name, content, { grant = true } = {}) {
+    const pairs = Object.entries(content).map(([key, value]) => `${key}=${value}`);
+    const done = this.#charmbox(["add-secret", name, ...pairs], "adding a secret");
+    if (grant) this.#charmbox(["grant-secret", name, this.app], "granting the secret");
+    return done.stdout.trim();
+  }
+
+  /** A unit's workload status `{ name, message }` (default: the context's unit, or the application's unit 0). */
+  status(unit = this.unit ?? `${this.app}/0`) {
+    const units = this.#statusOfApp().units ?? {};
+    if (!Object.hasOwn(units, unit)) {
+      throw new CharmboxError(`unit ${unit} is not in the model; its units are ${JSON.stringify(Object.keys(units))}`);
+    }
+    return statusOf(units[unit]["workload-status"]);
+  }
+
+  /** The application's status `{ name, message }`. */
+  appStatus() {
+    return statusOf(this.#statusOfApp()["application-status"]);
+  }
+
+  /**
+   * A unit's relations on `endpoint` with their databags, as `charmbox
+   * show-unit` shows them: `{ id, endpoint, remoteEndpoint, unitData,
+   * appData, remoteAppData, remoteUnits }` (values are strings).
+   */
+  relations(endpoint, unit = this.unit ?? `${this.app}/0`) {
+    const shown = this.#json(["show-unit", unit, "--format", "json"], `showing ${unit}`);
+    return (shown[unit]?.["relation-info"] ?? [])
+      .filter((info) => info.endpoint === endpoint)
+      .map((info) => ({
+        id: Number(info["relation-id"]),
+        endpoint,
+        remoteEndpoint: info["related-endpoint"] ?? "",
+        unitData: { ...(info["local-unit"]?.data ?? {}) },
+        appData: { ...(info["local-application-data"] ?? {}) },
+        remoteAppData: { ...(info["application-data"] ?? {}) },
+        remoteUnits: Object.fromEntries(
+          Object.entries(info["related-units"] ?? {}).map(([name, bag]) => [name, { ...(bag.data ?? {}) }]),
+        ),
+      }));
+  }
+
+  /** Every secret of the model, content revealed. */
+  secrets() {
+    const listed = this.#json(["secrets", "--format", "json"], "listing secrets");
+    return Object.keys(listed).map((uri) => this.secret(uri));
+  }
+
+  /**
+   * A secret by URI, name (a user secret) or label (a charm's own), content
+   * revealed: `{ uri, owner, label, revision, content, raw }`.
+   */
+  secret(name) {
+    const listed = this.#json(["secrets", "--format", "json"], "listing secrets");
+    const uri =
+      Object.entries(listed).find(([uri, info]) => [uri, info.name, info.label].includes(name))?.[0] ?? name;
+    const shown = this.#json(["show-secret", uri, "--reveal", "--format", "json"], `showing secret ${name}`);
+    const [[found, info]] = Object.entries(shown);
+    return {
+      uri: found,
+      owner: String(info.owner ?? ""),
+      label: info.label ?? info.name,
+      revision: Number(info.revision ?? 0),
+      content: { ...(info.content ?? {}) },
+      raw: info,
+    };
+  }
+
+  #statusOfApp() {
+    return this.#json(["status", "--format", "json"], "reading the status").applications?.[this.app] ?? {};
+  }
+
+  #deployedApp() {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const shown = this.#json(["status", "--format", "json"], "reading the status");
+      for (const [app, info] of Object.entries(shown.applications ?? {})) {
+        if (info.charm && resolve(info.charm) === this.charmDir) return app;
+      }
+      if (attempt === 0) this.#charmbox(["deploy", this.charmDir], "deploying the charm");
+    }
+    throw new CharmboxError(`charmbox deploy ${this.charmDir} left no application of it in the model`);
+  }
+
+  #json(args, what) {
+    const done = this.#charmbox(args, what);
+    return done.stdout.trim() ? JSON.parse(done.stdout) : {};
+  }
+
+  #charmbox(args, what) {
+    const done = this.#invoke(args);
+    if (done.status !== 0) {
+      throw new CharmboxError(`${what} failed (charmbox ${args.join(" ")}):\n${errorText(done.stderr)}`);
+    }
+    return done;
+  }
+
   #run(action, params) {
     const file = join(this.stateDir, `params-${process.pid}-${Date.now()}.json`);
     writeFileSync(file, JSON.stringify(params));
@@ -231,6 +385,11 @@ function logEntry(entry) {
   const words = String(entry).split(" ");
   if (words.length < 5) return { timestamp: "", message: String(entry) };
   return { timestamp: words.slice(0, 4).join(" "), message: words.slice(4).join(" ") };
+}
+
+/** A status as `charmbox status --format json` shows it. */
+function statusOf(shown = {}) {
+  return { name: String(shown.current ?? ""), message: String(shown.message ?? "") };
 }
 
 function errorText(stderr) {

@@ -18,6 +18,23 @@ defaults filled in, a fresh sandbox, the same results, log and output)::
         failed = ctx.run_failing("greet", {"name": ""})
         assert failed.message == "name must not be empty"
 
+The model around the charm is charmbox's local model, in the context's own
+state directory, set and read as an operator would (``charmbox config``,
+``integrate``, ``add-secret``; ``status``, ``show-unit``, ``secrets``)::
+
+    def test_share_greeting():
+        ctx.set_config({"greeting": "Hi"})                 # config in
+        ctx.integrate("listeners", {"application": "listener",
+                                     "units": {"listener/0": {}}})
+        ctx.run("share-greeting")
+        assert ctx.status() == ("active", "sharing 'Hi' with 1 listener(s)")
+        (relation,) = ctx.relations("listeners")
+        assert relation.unit_data == {"greeting": "Hi"}    # relation data out
+        assert ctx.secret("greeting").content == {"greeting": "Hi"}
+
+The first of these deploys the charm (``charmbox deploy``: its install,
+leader-elected, config-changed and start hooks run), so its first unit leads.
+
 The binary is ``$CHARMBOX`` if set, else ``charmbox`` on ``PATH``. A
 context builds the charm with ``charmbox build`` the first time it is used
 (once per process and charm; pass ``build=False`` to run ``charm.wasm`` as
@@ -36,7 +53,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Union
 
 __all__ = [
     "ActionFailed",
@@ -45,6 +62,9 @@ __all__ = [
     "Context",
     "InvalidParams",
     "LogEntry",
+    "RelationInfo",
+    "SecretInfo",
+    "Status",
 ]
 
 _BUILT: Dict[Path, None] = {}
@@ -136,6 +156,46 @@ class ActionOutput:
         return value
 
 
+class Status(NamedTuple):
+    """A workload status as ``charmbox status`` shows it: ``("active",
+    "ready")``; the message is ``""`` when none was set."""
+
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RelationInfo:
+    """One relation of a unit, its databags as ``charmbox show-unit`` shows
+    them (values are strings, as Juju keeps them)."""
+
+    id: int
+    endpoint: str
+    remote_endpoint: str
+    unit_data: Dict[str, str]
+    """This unit's own databag: what the charm wrote for it."""
+    app_data: Dict[str, str]
+    """This application's databag (the leader writes it)."""
+    remote_app_data: Dict[str, str]
+    """The other application's databag."""
+    remote_units: Dict[str, Dict[str, str]]
+    """Each remote unit's databag, by unit name."""
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    """A secret of the model, as ``charmbox show-secret --reveal`` shows it."""
+
+    uri: str
+    owner: str
+    """The owning application, or ``<model>`` for a user secret."""
+    label: Optional[str]
+    """The name (a user secret) or label (a charm's) it goes by."""
+    revision: int
+    content: Dict[str, str]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+
 class ActionFailed(CharmboxError):
     """An action that ran and failed (``event.fail``, an ``ActionError``, an
     exception, a trap, a timeout), with everything it reported."""
@@ -175,7 +235,9 @@ class Context:
         self.charmbox = charmbox or _find_charmbox()
         self._state = tempfile.TemporaryDirectory(prefix="charmbox-test-")
         self.state_dir = Path(self._state.name)
-        """The state directory the runs use (units' data, the task store)."""
+        """The state directory the runs use (units' data, the task store,
+        the local model)."""
+        self._app: Optional[str] = None
         if build and self.charm_dir not in _BUILT:
             self._charmbox(["build", str(self.charm_dir)], what="building the charm")
             _BUILT[self.charm_dir] = None
@@ -211,6 +273,138 @@ class Context:
             )
         return ActionFailed(output)
 
+    # The local model: what the charm reads, set before a run; what it
+    # wrote, read after. Each goes through the operator's command.
+
+    @property
+    def app(self) -> str:
+        """The charm's application in the model (deployed on first use)."""
+        if self._app is None:
+            self._app = self._deployed_app()
+        return self._app
+
+    def deploy(self) -> str:
+        """Deploys the charm (``charmbox deploy``: install, leader-elected,
+        config-changed and start run, its first unit leads) unless it is
+        already in the model; returns its application's name."""
+        return self.app
+
+    def set_config(self, values: Mapping[str, Any]) -> None:
+        """Sets config options, as ``charmbox config APP key=value`` (typed
+        as Juju types them; ``config-changed`` runs)."""
+        pairs = [f"{key}={_config_text(value)}" for key, value in values.items()]
+        self._charmbox(["config", self.app, *pairs], what="setting config")
+
+    def reset_config(self, *keys: str) -> None:
+        """Resets config options to their defaults."""
+        self._charmbox(["config", self.app, "--reset", ",".join(keys)], what="resetting config")
+
+    def integrate(self, endpoint: str, remote: Mapping[str, Any]) -> None:
+        """Relates the charm's ``endpoint`` to a stand-in remote application
+        (``charmbox integrate APP:ENDPOINT --remote FILE``): ``remote`` is that
+        file's content, ``application``, ``endpoint``, ``interface``,
+        ``application-data`` and ``units`` (each unit's databag)."""
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+            json.dump(dict(remote), file)
+        try:
+            self._charmbox(
+                ["integrate", f"{self.app}:{endpoint}", "--remote", file.name],
+                what=f"relating {endpoint}",
+            )
+        finally:
+            os.unlink(file.name)
+
+    def add_secret(self, name: str, content: Mapping[str, str], *, grant: bool = True) -> str:
+        """Adds a user secret (``charmbox add-secret``) and, unless ``grant``
+        is false, grants the charm's application access; returns its URI."""
+        pairs = [f"{key}={value}" for key, value in content.items()]
+        done = self._charmbox(["add-secret", name, *pairs], what="adding a secret")
+        if grant:
+            self._charmbox(["grant-secret", name, self.app], what="granting the secret")
+        return done.stdout.strip()
+
+    def status(self, unit: Optional[str] = None) -> Status:
+        """A unit's workload status (default: the context's unit, or the
+        application's unit 0), as ``charmbox status`` shows it."""
+        name = unit or self.unit or f"{self.app}/0"
+        units = self._status_of_app().get("units", {})
+        if name not in units:
+            raise CharmboxError(f"unit {name} is not in the model; its units are {sorted(units)}")
+        return _status(units[name].get("workload-status", {}))
+
+    def app_status(self) -> Status:
+        """The application's status, as ``charmbox status`` shows it."""
+        return _status(self._status_of_app().get("application-status", {}))
+
+    def relations(self, endpoint: str, unit: Optional[str] = None) -> List[RelationInfo]:
+        """A unit's relations on ``endpoint`` with their databags, as
+        ``charmbox show-unit`` shows them."""
+        name = unit or self.unit or f"{self.app}/0"
+        shown = self._json(["show-unit", name, "--format", "json"], what=f"showing {name}")
+        found = []
+        for info in shown.get(name, {}).get("relation-info", []):
+            if info.get("endpoint") != endpoint:
+                continue
+            found.append(
+                RelationInfo(
+                    id=int(info["relation-id"]),
+                    endpoint=endpoint,
+                    remote_endpoint=info.get("related-endpoint", ""),
+                    unit_data=dict(info.get("local-unit", {}).get("data", {})),
+                    app_data=dict(info.get("local-application-data", {})),
+                    remote_app_data=dict(info.get("application-data", {})),
+                    remote_units={
+                        remote: dict(bag.get("data", {}))
+                        for remote, bag in info.get("related-units", {}).items()
+                    },
+                )
+            )
+        return found
+
+    def secrets(self) -> List[SecretInfo]:
+        """Every secret of the model, content revealed."""
+        listed = self._json(["secrets", "--format", "json"], what="listing secrets")
+        return [self.secret(uri) for uri in listed]
+
+    def secret(self, name: str) -> SecretInfo:
+        """A secret by URI, name (a user secret) or label (a charm's own),
+        content revealed, as ``charmbox show-secret --reveal`` shows it."""
+        listed = self._json(["secrets", "--format", "json"], what="listing secrets")
+        uri = next(
+            (uri for uri, info in listed.items() if name in (uri, info.get("name"), info.get("label"))),
+            name,
+        )
+        shown = self._json(["show-secret", uri, "--reveal", "--format", "json"], what=f"showing secret {name}")
+        ((uri, info),) = shown.items()
+        return SecretInfo(
+            uri=uri,
+            owner=str(info.get("owner", "")),
+            label=info.get("label", info.get("name")),
+            revision=int(info.get("revision", 0)),
+            content=dict(info.get("content", {})),
+            raw=info,
+        )
+
+    def _status_of_app(self) -> Dict[str, Any]:
+        shown = self._json(["status", "--format", "json"], what="reading the status")
+        return shown.get("applications", {}).get(self.app, {})
+
+    def _deployed_app(self) -> str:
+        """The application running this charm directory, deploying it first
+        when the model has none."""
+        for attempt in range(2):
+            shown = self._json(["status", "--format", "json"], what="reading the status")
+            for app, info in shown.get("applications", {}).items():
+                if Path(info.get("charm", "")).resolve() == self.charm_dir:
+                    return app
+            if attempt == 0:
+                self._charmbox(["deploy", str(self.charm_dir)], what="deploying the charm")
+        raise CharmboxError(f"charmbox deploy {self.charm_dir} left no application of it in the model")
+
+    def _json(self, args: List[str], *, what: str) -> Dict[str, Any]:
+        done = self._charmbox(args, what=what)
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
     def _run(self, action: str, params: Optional[Mapping[str, Any]]) -> ActionOutput:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
             json.dump(dict(params or {}), file)
@@ -241,16 +435,28 @@ class Context:
             raw=task,
         )
 
-    def _charmbox(self, args: List[str], *, what: str) -> None:
+    def _charmbox(self, args: List[str], *, what: str) -> subprocess.CompletedProcess:
         done = self._invoke(args)
         if done.returncode != 0:
             raise CharmboxError(f"{what} failed (charmbox {' '.join(args)}):\n{_error_text(done.stderr)}")
+        return done
 
     def _invoke(self, args: List[str]) -> subprocess.CompletedProcess:
         env = dict(os.environ, CHARMBOX_STATE_DIR=str(self.state_dir))
         return subprocess.run(
             [self.charmbox, *args], capture_output=True, text=True, env=env, check=False
         )
+
+
+def _config_text(value: Any) -> str:
+    """A config value as ``charmbox config`` takes it: ``true``, ``3``, text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _status(shown: Mapping[str, Any]) -> Status:
+    return Status(str(shown.get("current", "")), str(shown.get("message", "")))
 
 
 def _log_entry(entry: Any) -> LogEntry:
