@@ -3,8 +3,8 @@
 //! charm", one block per language) are read from the file and run, one
 //! command at a time, in an empty directory outside the repository, with
 //! the `charmbox` cargo just built first on `PATH`. README.md's "Starting a
-//! charm" block must be made of commands a walk-through runs, so it is run
-//! too. [`super::init`] runs each walk-through and then checks what it left.
+//! charm" block, and the README `charmbox init` writes for each language,
+//! must be made of commands a walk-through runs, so they are run too. [`super::init`] runs each walk-through and then checks what it left.
 //!
 //! Keeping CI's time: each language's walk-through runs once (the first-hour
 //! test is built on it rather than beside it); the compiled-component cache
@@ -161,7 +161,7 @@ fn the_walk_throughs_are_read_from_the_doc_as_an_author_types_them() {
             "charmbox build",
             "charmbox check .",
             "charmbox run . greet name=Ada",
-            "charmbox pack . -o ./dist",
+            "charmbox pack . -o ../my-charm-packed",
         ] {
             assert!(
                 commands.iter().any(|c| c == expected),
@@ -171,6 +171,25 @@ fn the_walk_throughs_are_read_from_the_doc_as_an_author_types_them() {
         assert!(
             commands.iter().all(|c| !c.contains('#')),
             "{language}: a comment was kept: {commands:?}"
+        );
+    }
+}
+
+/// The README `charmbox init` writes for each language lists commands its
+/// walk-through runs (rendered for a charm named `my-charm`, as the
+/// walk-through names it).
+#[test]
+fn each_templates_readme_lists_commands_its_walk_through_runs() {
+    for language in ["python", "js", "rust"] {
+        let text = doc(&format!("templates/{language}/README.md")).replace("{{name}}", "my-charm");
+        let lines: Vec<&str> = text.lines().collect();
+        let listed = commands(&lines, None);
+        let run = walk_through(language);
+        let not_run: Vec<&String> = listed.iter().filter(|c| !run.contains(c)).collect();
+        assert!(
+            not_run.is_empty(),
+            "templates/{language}/README.md has commands its walk-through in docs/languages.md \
+             does not run: {not_run:?}"
         );
     }
 }

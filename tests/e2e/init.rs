@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::docs::{run_commands, walk_through};
-use crate::support::{repo_root, Charmbox, Run};
+use crate::support::{log_messages, repo_root, Charmbox, Run};
 
 /// Whether `language`'s tools are here, or else skip (or, in CI, fail).
 fn available(language: &str, tools: &[&str]) -> bool {
@@ -56,7 +56,8 @@ fn first_hour(language: &str) {
     let dir = run_commands(&walk_through(language), home.path(), &cache, cb.state_dir());
     assert_eq!(dir, home.path().join("my-charm"));
     assert!(dir.join("charm.wasm").is_file());
-    assert!(dir.join("dist").join("dispatch").is_file(), "packed");
+    let packed = home.path().join("my-charm-packed");
+    assert!(packed.join("dispatch").is_file(), "packed");
     let build = |cb: &Charmbox| {
         let mut command = cb.command(&["build", dir.to_str().unwrap()]);
         command.env("CARGO_TARGET_DIR", repo_root().join("target"));
@@ -136,6 +137,46 @@ fn a_javascript_charm_from_init_to_pack() {
     if available("JavaScript", &["node", "npm"]) {
         first_hour("js");
     }
+}
+
+/// The other JavaScript engine: `charmbox build --js-engine quickjs` (jco's
+/// QuickJS backend, as jco writes it), then `check` and a run, as for the
+/// default StarlingMonkey build.
+#[test]
+fn a_javascript_charm_built_with_quickjs_checks_and_runs() {
+    if !available("JavaScript", &["node", "npm"]) {
+        return;
+    }
+    let cb = Charmbox::new();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("quick-charm");
+    let dir_text = dir.to_str().unwrap();
+    ok("init", &cb.cmd(&["init", "--lang", "js", dir_text]));
+    let built = cb.cmd(&["build", dir_text, "--js-engine", "quickjs"]);
+    ok("build --js-engine quickjs", &built);
+    assert!(
+        built.stdout.contains("built ") && built.stdout.contains("JavaScript"),
+        "{}",
+        built.stdout
+    );
+    let check = cb.cmd(&["check", dir_text]);
+    ok("check", &check);
+    assert!(
+        check.stdout.starts_with("quick-charm: ok"),
+        "{}",
+        check.stdout
+    );
+    let run = cb.run(&dir, "greet", &["name=Ada"]);
+    ok("run greet", &run);
+    let task = run.task("quick-charm/0");
+    assert_eq!(task["results"]["greeting"], "Hello, Ada!");
+    assert_eq!(log_messages(&task), ["greeting Ada"]);
+    let failed = cb.run(&dir, "greet", &["name="]);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert_eq!(
+        failed.task("quick-charm/0")["message"],
+        "name must not be empty"
+    );
 }
 
 #[test]
