@@ -1,6 +1,8 @@
 //! Arguments several commands share: durations, sizes, the sandbox limits
 //! as flags, and the words that tell a user which flag raises a limit.
 
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use charmbox::run::LimitHints;
@@ -13,6 +15,18 @@ pub const LIMIT_HINTS: LimitHints = LimitHints {
     memory: "raise it with --memory",
     disk: "raise it with --disk, or --inodes for files and directories",
 };
+
+/// A directory given by its flag, else by environment variable `var` (an
+/// empty one is unset). Read after parsing rather than by clap's `env`:
+/// clap shows a flag its variable set in every usage line, as if it had
+/// been typed and were required.
+pub fn flag_or_env(flag: Option<PathBuf>, var: &str) -> Option<PathBuf> {
+    flag.or_else(|| {
+        std::env::var_os(var)
+            .filter(|value: &OsString| !value.is_empty())
+            .map(PathBuf::from)
+    })
+}
 
 /// Sandbox limits on the command line.
 #[derive(Debug, Clone, Args)]
@@ -74,13 +88,22 @@ pub fn parse_timeout(text: &str) -> Result<Timeout, String> {
     if text.trim() == "0" {
         return Ok(Timeout(None));
     }
-    match humantime::parse_duration(text) {
+    match parse_duration(text) {
         Ok(d) if d.is_zero() => Ok(Timeout(None)),
         Ok(d) => Ok(Timeout(Some(d))),
-        Err(e) => Err(format!(
-            "{e}: expected a duration such as 30s, 5m or 1h30m, or 0 for none"
-        )),
+        Err(e) => Err(format!("{e} (0 for none)")),
     }
+}
+
+/// Parses a duration as every flag takes one (`30s`, `5m`, `1h30m`),
+/// saying once what is wrong with a bad one and what to write instead.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| match e {
+        humantime::DurationError::UnknownUnit { unit, value, .. } if unit.is_empty() => {
+            format!("{value} has no unit: write {value}s for seconds or {value}m for minutes")
+        }
+        other => format!("{other}: write a duration such as 30s, 5m or 1h30m"),
+    })
 }
 
 /// Parses `256MiB`, `1GiB`, `512KiB`, `64MB` or a plain byte count.
@@ -132,5 +155,9 @@ mod tests {
             Ok(Timeout(Some(Duration::from_secs(90))))
         );
         assert!(parse_timeout("soon").is_err());
+        // A number without its unit is explained once, with what to write.
+        let err = parse_timeout("5").unwrap_err();
+        assert!(err.contains("write 5s for seconds"), "{err}");
+        assert_eq!(err.matches("5s").count(), 1, "{err}");
     }
 }

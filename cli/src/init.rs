@@ -22,15 +22,15 @@ pub struct InitArgs {
     #[arg(long)]
     name: Option<String>,
 
-    /// The charmbox checkout the charm depends on by path (default: the one
-    /// this charmbox was built from).
-    #[arg(long, env = "CHARMBOX_SOURCE_DIR", value_name = "DIR")]
+    /// The charmbox checkout the charm depends on by path (default:
+    /// $CHARMBOX_SOURCE_DIR, else the one this charmbox was built from).
+    #[arg(long, value_name = "DIR")]
     charmbox_dir: Option<PathBuf>,
 }
 
 /// Writes the project and says what to do next.
 pub fn execute(args: InitArgs) -> anyhow::Result<u8> {
-    let source = match &args.charmbox_dir {
+    let source = match &super::args::flag_or_env(args.charmbox_dir, "CHARMBOX_SOURCE_DIR") {
         Some(dir) => CharmboxSource::new(dir)?,
         None => CharmboxSource::built_in()?,
     };

@@ -50,18 +50,23 @@ Exit status:
 
 charmbox check exits 1 when it finds a problem.";
 
+/// The help section of the options every command takes, after each
+/// command's own.
+const GLOBAL_OPTIONS: &str = "Global options";
+
 /// Run Juju charm actions compiled to WebAssembly components, sandboxed.
 #[derive(Debug, Parser)]
 #[command(name = "charmbox", version, about, after_help = EXIT_STATUS_HELP)]
 struct Cli {
     /// Where charmbox keeps state (units' data directories). Default:
-    /// $XDG_DATA_HOME/charmbox, else ~/.local/share/charmbox.
-    #[arg(long, global = true, env = "CHARMBOX_STATE_DIR", value_name = "DIR")]
+    /// $CHARMBOX_STATE_DIR, else $XDG_DATA_HOME/charmbox, else
+    /// ~/.local/share/charmbox.
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL_OPTIONS)]
     state_dir: Option<PathBuf>,
 
-    /// Where compiled components are cached. Default: $XDG_CACHE_HOME/charmbox,
-    /// else ~/.cache/charmbox.
-    #[arg(long, global = true, env = "CHARMBOX_CACHE_DIR", value_name = "DIR")]
+    /// Where compiled components are cached. Default: $CHARMBOX_CACHE_DIR,
+    /// else $XDG_CACHE_HOME/charmbox, else ~/.cache/charmbox.
+    #[arg(long, global = true, value_name = "DIR", help_heading = GLOBAL_OPTIONS)]
     cache_dir: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -243,7 +248,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { 0 });
         }
     };
-    let _ = CACHE_DIR.set(cli.cache_dir.clone());
+    // The variables are read here, not by clap: clap shows a flag its
+    // variable set in every usage line, as if it had been typed.
+    let cache_dir = args::flag_or_env(cli.cache_dir, "CHARMBOX_CACHE_DIR");
+    let _ = CACHE_DIR.set(cache_dir);
     // A foreground run splits before anything else starts a thread: its
     // tasks may outlast its wait (see `foreground`).
     let link = match &cli.command {
@@ -259,8 +267,10 @@ fn main() -> ExitCode {
     if cli.command.loads_a_charm() {
         charmbox::charm::schema::prepare_in_background();
     }
-    let explicit_state_dir = cli.state_dir.clone();
-    let state_dir = cli.state_dir.or_else(charmbox::paths::default_state_dir);
+    let explicit_state_dir = args::flag_or_env(cli.state_dir, "CHARMBOX_STATE_DIR");
+    let state_dir = explicit_state_dir
+        .clone()
+        .or_else(charmbox::paths::default_state_dir);
     let result = match cli.command {
         Command::Init(args) => init::execute(args),
         Command::Build(args) => build::execute(args),

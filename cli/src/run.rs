@@ -105,13 +105,13 @@ fn parse_wait(text: &str) -> Result<Wait, String> {
     if text.starts_with('-') {
         return Ok(Wait(None));
     }
-    match humantime::parse_duration(text) {
+    if text.trim() == "0" {
+        return Ok(Wait(Some(DEFAULT_WAIT)));
+    }
+    match super::args::parse_duration(text) {
         Ok(d) if d.is_zero() => Ok(Wait(Some(DEFAULT_WAIT))),
         Ok(d) => Ok(Wait(Some(d))),
-        Err(_) if text.trim() == "0" => Ok(Wait(Some(DEFAULT_WAIT))),
-        Err(e) => Err(format!(
-            "{e}: expected a duration such as 30s or 2m, or -1s to wait for ever"
-        )),
+        Err(e) => Err(format!("{e} (-1s to wait for ever)")),
     }
 }
 

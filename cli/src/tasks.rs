@@ -66,10 +66,10 @@ impl WaitArgs {
         if text.trim() == "0" {
             return Ok(Waiting::For(None));
         }
-        match humantime::parse_duration(text) {
+        match super::args::parse_duration(text) {
             Ok(d) if d.is_zero() => Ok(Waiting::For(None)),
             Ok(d) => Ok(Waiting::For(Some(d))),
-            Err(e) => bail!("--wait {text:?}: {e}: expected a duration such as 30s or 5m"),
+            Err(e) => bail!("--wait {text:?}: {e}"),
         }
     }
 
@@ -157,9 +157,7 @@ pub fn show_operation(args: ShowOperationArgs, state_dir: Option<PathBuf>) -> an
     let state_dir = require_state_dir(state_dir)?;
     let store = TaskStore::open(&state_dir)?;
     let operation = match args.wait.waiting()? {
-        Waiting::No => store
-            .operation(args.id)?
-            .ok_or(StoreError::UnknownOperation(args.id))?,
+        Waiting::No => store.existing_operation(args.id)?,
         Waiting::For(wait) => match store.follow_operation(args.id, wait)? {
             Followed::Ended(operation) => operation,
             Followed::TimedOut(operation) => bail!(
@@ -254,6 +252,9 @@ pub fn cancel_task(args: CancelTaskArgs, state_dir: Option<PathBuf>) -> anyhow::
             )),
             Err(StoreError::UnknownTask(id)) => {
                 refused.push(format!("task: {id}, error: not found"))
+            }
+            Err(e @ StoreError::OperationNotTask(_)) => {
+                refused.push(format!("task: {id}, error: {e}"))
             }
             Err(e) => return Err(e.into()),
         }

@@ -8,25 +8,41 @@
 // exports, one per export of wit/world.wit, in camelCase. The hooks keep the
 // unit's status: `maintenance` while installing, then `active` with the
 // language its config names and how many friends (peer units) it has, or
-// `blocked` with what is wrong in the config. Build with:
+// `blocked` with what is wrong in the config. config-changed and
+// listeners-relation-joined also show the model in and out: they share the
+// configured `greeting` in each `listeners` relation's unit databag and, from
+// the leader, in the application's secret labelled `greeting`. Build with:
 //
 //   bash scripts/build-lang-charms.sh js
 
-import { ActionError, ActiveStatus, BlockedStatus, CharmBase, MaintenanceStatus, main } from "charmbox-ops";
+import {
+  ActionError,
+  ActiveStatus,
+  BlockedStatus,
+  CharmBase,
+  MaintenanceStatus,
+  main,
+  SecretNotFoundError,
+} from "charmbox-ops";
 
 const GREETINGS = { en: "Hello", fr: "Bonjour", de: "Hallo" };
 // The peer endpoint in charmcraft.yaml.
 const FRIENDS = "friends";
+// The endpoint the greeting is shared on (`provides` in charmcraft.yaml).
+const LISTENERS = "listeners";
 
 class HelloCharm extends CharmBase {
-  // -- hooks: the unit's status
+  // -- hooks: the unit's status, and the greeting shared
 
   // Nothing to install; say so while the rest comes.
   onInstall() {
     this.unit.status = new MaintenanceStatus("installing");
   }
 
+  // `juju config hello-js greeting=Hi language=fr`: the model in (config)
+  // and out (relation data, a secret, the status).
   onConfigChanged() {
+    this.#shareGreeting();
     this.#showStatus();
   }
 
@@ -42,6 +58,33 @@ class HelloCharm extends CharmBase {
   // A peer unit left (or this one is leaving): one friend fewer.
   onFriendsRelationDeparted() {
     this.#showStatus();
+  }
+
+  // A listener joined (`juju integrate hello-js:listeners ...`): it gets the
+  // greeting too.
+  onListenersRelationJoined() {
+    this.#shareGreeting();
+    this.#showStatus();
+  }
+
+  // The configured greeting, in this unit's databag of each `listeners`
+  // relation and, from the leader, in the application's secret labelled
+  // `greeting`.
+  #shareGreeting() {
+    const greeting = String(this.config.greeting);
+    for (const relation of this.model.relations.get(LISTENERS)) {
+      relation.data.get(this.unit).set("greeting", greeting);
+    }
+    if (this.unit.isLeader()) {
+      // An application's secret: only its leader may make one, once (a
+      // label is unique); later changes give it a new revision.
+      try {
+        this.model.getSecret({ label: "greeting" }).setContent({ greeting });
+      } catch (error) {
+        if (!(error instanceof SecretNotFoundError)) throw error;
+        this.app.addSecret({ greeting }, { label: "greeting" });
+      }
+    }
   }
 
   // `active` with the configured language and the number of friends, or
@@ -145,4 +188,5 @@ export const {
   start,
   friendsRelationJoined,
   friendsRelationDeparted,
+  listenersRelationJoined,
 } = main(HelloCharm);

@@ -7,7 +7,10 @@ and `charmbox_ops.main` makes the `WitWorld` class componentize-py calls,
 one method per export of wit/world.wit. The hooks keep the unit's status:
 `maintenance` while installing, then `active` with the language its config
 names and how many friends (peer units) it has, or `blocked` with what is
-wrong in the config. Build with:
+wrong in the config. config-changed and listeners-relation-joined also show
+the model in and out: they share the configured `greeting` in each
+`listeners` relation's unit databag and, from the leader, in the
+application's secret labelled `greeting`. Build with:
 
     bash scripts/build-lang-charms.sh python
 """
@@ -18,16 +21,21 @@ from charmbox_ops import ActionError, ActionEvent
 GREETINGS = {"en": "Hello", "fr": "Bonjour", "de": "Hallo"}
 FRIENDS = "friends"
 """The peer endpoint in charmcraft.yaml."""
+LISTENERS = "listeners"
+"""The endpoint the greeting is shared on (`provides` in charmcraft.yaml)."""
 
 
 class HelloCharm(ops.CharmBase):
-    # -- hooks: the unit's status
+    # -- hooks: the unit's status, and the greeting shared
 
     def on_install(self, event: ops.InstallEvent) -> None:
         """Nothing to install; say so while the rest comes."""
         self.unit.status = ops.MaintenanceStatus("installing")
 
     def on_config_changed(self, event: ops.ConfigChangedEvent) -> None:
+        """`juju config hello-python greeting=Hi language=fr`: the model in
+        (config) and out (relation data, a secret, the status)."""
+        self._share_greeting()
         self._show_status()
 
     def on_start(self, event: ops.StartEvent) -> None:
@@ -40,6 +48,27 @@ class HelloCharm(ops.CharmBase):
     def on_friends_relation_departed(self, event: ops.RelationDepartedEvent) -> None:
         """A peer unit left (or this one is leaving): one friend fewer."""
         self._show_status()
+
+    def on_listeners_relation_joined(self, event: ops.RelationJoinedEvent) -> None:
+        """A listener joined (`juju integrate hello-python:listeners ...`):
+        it gets the greeting too."""
+        self._share_greeting()
+        self._show_status()
+
+    def _share_greeting(self) -> None:
+        """The configured greeting, in this unit's databag of each
+        `listeners` relation and, from the leader, in the application's
+        secret labelled `greeting`."""
+        greeting = str(self.config["greeting"])
+        for relation in self.model.relations[LISTENERS]:
+            relation.data[self.unit]["greeting"] = greeting
+        if self.unit.is_leader():
+            # An application's secret: only its leader may make one, once
+            # (a label is unique); later changes give it a new revision.
+            try:
+                self.model.get_secret(label="greeting").set_content({"greeting": greeting})
+            except ops.SecretNotFoundError:
+                self.app.add_secret({"greeting": greeting}, label="greeting")
 
     def _show_status(self) -> None:
         """`active` with the configured language and the number of friends,

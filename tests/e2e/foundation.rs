@@ -301,4 +301,66 @@ fn bad_arguments_are_usage_errors() {
     let run = charmbox.run(&hello, "greet", &["--timeout", "soon"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("duration"), "{}", run.stderr);
+    // A number without its unit: what to write, said once.
+    let run = charmbox.run(&hello, "greet", &["--timeout", "5"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("5 has no unit: write 5s for seconds"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("for example").count(),
+        0,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("unit").count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn usage_and_help_put_the_global_options_apart_and_never_as_required() {
+    // The state and cache directories are set by their variables (as
+    // `Charmbox::command` does): the usage line of an incomplete command
+    // does not show them as if they had to be given.
+    let charmbox = Charmbox::new();
+    let run = charmbox.cmd(&["run", "some-charm"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Usage: charmbox run <CHARM> <ACTION> [KEY=VALUE]..."),
+        "{}",
+        run.stderr
+    );
+    // Each command's help: its own options, then the global ones.
+    for command in ["run", "status", "check"] {
+        let help = charmbox.cmd(&[command, "--help"]);
+        assert_eq!(help.code, 0, "{help:?}");
+        let global = help.stdout.find("Global options:").expect(&help.stdout);
+        let own = help.stdout.find("Options:").expect(&help.stdout);
+        let state = help.stdout.find("--state-dir").expect(&help.stdout);
+        let cache = help.stdout.find("--cache-dir").expect(&help.stdout);
+        assert!(
+            own < global && global < state && global < cache,
+            "{}",
+            help.stdout
+        );
+        assert!(
+            help.stdout.contains("$CHARMBOX_STATE_DIR"),
+            "{}",
+            help.stdout
+        );
+    }
+    // The variables still choose the directories.
+    let state = tempfile::tempdir().unwrap();
+    let run = charmbox
+        .command(&["operations"])
+        .env("CHARMBOX_STATE_DIR", state.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(
+        state.path().join("tasks.db").is_file(),
+        "the variable's directory is used"
+    );
 }

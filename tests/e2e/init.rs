@@ -1,9 +1,10 @@
 //! A charm author's first hour, through the real binary, in each language:
-//! `charmbox init` in a directory outside the repository, `charmbox build`,
-//! `check`, an action run, a failing run, `pack`; the warning for a
-//! `charm.wasm` older than its sources, and the hint for a missing one.
-//! These are the commands README.md, docs/languages.md and docs/testing.md
-//! walk through. The Python and JavaScript toolchains are installed on first
+//! docs/languages.md's walk-through, read from the doc and run command by
+//! command in a directory outside the repository (`charmbox init`, `build`,
+//! `check`, an action run, the charm's own tests, `pack`; see
+//! [`super::docs`]), then what it left: a failing run, refused params, the
+//! warning for a `charm.wasm` older than its sources, a rebuild; and the
+//! hint for a missing `charm.wasm` before the first build. The Python and JavaScript toolchains are installed on first
 //! use (PyPI and npm) into the test cache; without python3, or node and npm,
 //! that language is skipped with a message (`CHARMBOX_REQUIRE_LANGS=1`
 //! fails instead).
@@ -11,7 +12,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{repo_root, Charmbox, Run};
+use crate::docs::{run_commands, walk_through};
+use crate::support::{log_messages, repo_root, Charmbox, Run};
 
 /// Whether `language`'s tools are here, or else skip (or, in CI, fail).
 fn available(language: &str, tools: &[&str]) -> bool {
@@ -45,20 +47,20 @@ fn ok(what: &str, run: &Run) {
     );
 }
 
-/// init → build → check → run (completed, failed) → pack, then a stale
-/// build is warned about, and a rebuild is up to date.
+/// The walk-through of `language` as the doc has it, then a failed and a
+/// refused run, a stale build warned about, and a rebuild up to date.
 fn first_hour(language: &str) {
     let cb = Charmbox::new();
     let home = tempfile::tempdir().unwrap();
-    let dir = home.path().join("my-charm");
-    let dir_text = dir.to_str().unwrap();
+    let cache = repo_root().join("target").join("test-cache");
+    let dir = run_commands(&walk_through(language), home.path(), &cache, cb.state_dir());
+    assert_eq!(dir, home.path().join("my-charm"));
+    assert!(dir.join("charm.wasm").is_file());
+    let packed = home.path().join("my-charm-packed");
+    assert!(packed.join("dispatch").is_file(), "packed");
     let build = |cb: &Charmbox| {
-        let mut command = cb.command(&["build", dir_text]);
-        // A Rust charm's build shares one target directory across test runs.
-        command.env(
-            "CARGO_TARGET_DIR",
-            repo_root().join("target").join("e2e-init"),
-        );
+        let mut command = cb.command(&["build", dir.to_str().unwrap()]);
+        command.env_remove("CARGO_TARGET_DIR");
         let output = command.output().expect("charmbox runs");
         Run {
             code: output.status.code().unwrap_or(-1),
@@ -67,25 +69,9 @@ fn first_hour(language: &str) {
         }
     };
 
-    let init = cb.cmd(&["init", "--lang", language, dir_text]);
-    ok("init", &init);
-    assert!(init.stdout.contains("made my-charm"), "{}", init.stdout);
-    assert!(init.stdout.contains("charmbox build"), "{}", init.stdout);
-
-    // Before a build: check says what to do, with exit status 1.
-    let check = cb.cmd(&["check", dir_text]);
-    assert_eq!(check.code, 1, "{check:?}");
-    assert!(check.stdout.contains("charmbox build"), "{}", check.stdout);
-
-    let built = build(&cb);
-    ok("build", &built);
-    assert!(built.stdout.contains("built "), "{}", built.stdout);
-    assert!(dir.join("charm.wasm").is_file());
-
-    let check = cb.cmd(&["check", dir_text]);
+    let check = cb.cmd(&["check", dir.to_str().unwrap()]);
     ok("check", &check);
     assert!(check.stdout.starts_with("my-charm: ok"), "{}", check.stdout);
-
     let run = cb.run(&dir, "greet", &["name=Ada"]);
     ok("run greet", &run);
     let task = run.task("my-charm/0");
@@ -100,11 +86,6 @@ fn first_hour(language: &str) {
     let refused = cb.run(&dir, "greet", &["nmae=Ada"]);
     assert_eq!(refused.code, 2, "{refused:?}");
     assert!(refused.stderr.contains("nmae"), "{}", refused.stderr);
-
-    let out = home.path().join("dist");
-    let pack = cb.cmd(&["pack", dir_text, "-o", out.to_str().unwrap()]);
-    ok("pack", &pack);
-    assert!(out.join("dispatch").is_file());
 
     // A source changed after the build: each command says so.
     let source = ["src/lib.rs", "charm.py", "charm.js"]
@@ -155,6 +136,77 @@ fn a_python_charm_from_init_to_pack() {
 fn a_javascript_charm_from_init_to_pack() {
     if available("JavaScript", &["node", "npm"]) {
         first_hour("js");
+    }
+}
+
+/// The other JavaScript engine: `charmbox build --js-engine quickjs` (jco's
+/// QuickJS backend, as jco writes it), then `check` and a run, as for the
+/// default StarlingMonkey build.
+#[test]
+fn a_javascript_charm_built_with_quickjs_checks_and_runs() {
+    if !available("JavaScript", &["node", "npm"]) {
+        return;
+    }
+    let cb = Charmbox::new();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("quick-charm");
+    let dir_text = dir.to_str().unwrap();
+    ok("init", &cb.cmd(&["init", "--lang", "js", dir_text]));
+    let built = cb.cmd(&["build", dir_text, "--js-engine", "quickjs"]);
+    ok("build --js-engine quickjs", &built);
+    assert!(
+        built.stdout.contains("built ") && built.stdout.contains("JavaScript"),
+        "{}",
+        built.stdout
+    );
+    let check = cb.cmd(&["check", dir_text]);
+    ok("check", &check);
+    assert!(
+        check.stdout.starts_with("quick-charm: ok"),
+        "{}",
+        check.stdout
+    );
+    let run = cb.run(&dir, "greet", &["name=Ada"]);
+    ok("run greet", &run);
+    let task = run.task("quick-charm/0");
+    assert_eq!(task["results"]["greeting"], "Hello, Ada!");
+    assert_eq!(log_messages(&task), ["greeting Ada"]);
+    let failed = cb.run(&dir, "greet", &["name="]);
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert_eq!(
+        failed.task("quick-charm/0")["message"],
+        "name must not be empty"
+    );
+}
+
+#[test]
+fn before_its_first_build_check_says_how_to_build_the_charm_in_its_language() {
+    let cb = Charmbox::new();
+    let home = tempfile::tempdir().unwrap();
+    for language in ["rust", "python", "js"] {
+        let dir = home.path().join(format!("{language}-charm"));
+        let init = cb.cmd(&["init", "--lang", language, dir.to_str().unwrap()]);
+        ok("init", &init);
+        assert!(init.stdout.contains("charmbox build"), "{}", init.stdout);
+        let check = cb.cmd(&["check", dir.to_str().unwrap()]);
+        assert_eq!(check.code, 1, "{check:?}");
+        assert!(
+            check.stdout.contains("charmbox build")
+                && check
+                    .stdout
+                    .contains(&format!("this {} charm", name(language))),
+            "{language}: {}",
+            check.stdout
+        );
+    }
+}
+
+/// How charmbox names `language`.
+fn name(language: &str) -> &'static str {
+    match language {
+        "rust" => "Rust",
+        "python" => "Python",
+        _ => "JavaScript",
     }
 }
 

@@ -6,6 +6,7 @@ mod wat_charm;
 
 mod cache;
 mod contract;
+mod docs;
 mod foundation;
 mod hooks;
 mod hostile;

@@ -115,6 +115,81 @@ fn check_and_run_refuse_a_mismatched_charm_with_the_same_message() {
     assert!(run.stderr.contains(problem), "{}", run.stderr);
 }
 
+#[test]
+fn check_and_pack_refuse_a_name_juju_refuses_as_run_does_and_say_where_it_came_from() {
+    let charmbox = Charmbox::new();
+    let out = tempfile::tempdir().unwrap();
+    // A `name:` Juju refuses: check, pack and run all refuse it, naming it
+    // and its file.
+    let charm = example_charm_dir("hello");
+    let yaml = charm.path().join("charmcraft.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text.replacen("name: hello", "name: My_Charm", 1)).unwrap();
+    let problem = "the charm's name \"My_Charm\", from the `name:` of";
+    let check = charmbox.cmd(&["check", charm.path().to_str().unwrap()]);
+    assert_eq!(check.code, 1, "{check:?}");
+    assert!(check.stdout.contains(problem), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("`name: my-charm`"),
+        "{}",
+        check.stdout
+    );
+    let packed = out.path().join("packed");
+    let pack = charmbox.cmd(&[
+        "pack",
+        charm.path().to_str().unwrap(),
+        "-o",
+        packed.to_str().unwrap(),
+    ]);
+    assert_eq!(pack.code, 2, "{pack:?}");
+    assert!(pack.stderr.contains(problem), "{}", pack.stderr);
+    assert!(!packed.exists(), "nothing packed");
+    let run = charmbox.run(charm.path(), "greet", &["name=Ada", "--unit", "my-app/0"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains(problem), "{}", run.stderr);
+
+    // No `name:`: the directory's name is used, and check says so; one
+    // Juju refuses is refused, naming the directory.
+    for (dir_name, code) in [("from-its-dir", 0), ("From_Its_Dir", 1)] {
+        let charm = example_charm_dir("hello");
+        let dir = out.path().join(dir_name);
+        std::fs::create_dir(&dir).unwrap();
+        let text = std::fs::read_to_string(charm.path().join("charmcraft.yaml")).unwrap();
+        let unnamed: String = text
+            .lines()
+            .filter(|line| !line.starts_with("name:"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        std::fs::write(dir.join("charmcraft.yaml"), unnamed).unwrap();
+        std::fs::copy(charm.path().join("charm.wasm"), dir.join("charm.wasm")).unwrap();
+        let check = charmbox.cmd(&["check", dir.to_str().unwrap()]);
+        assert_eq!(check.code, code, "{check:?}");
+        assert!(
+            check.stdout.contains("(charmcraft.yaml has no `name:`)")
+                && check
+                    .stdout
+                    .contains(&format!("the directory {}", dir.display())),
+            "{}",
+            check.stdout
+        );
+        if code == 0 {
+            assert!(
+                check
+                    .stdout
+                    .contains("warning: the charm is named \"from-its-dir\""),
+                "{}",
+                check.stdout
+            );
+        } else {
+            assert!(
+                check.stdout.contains("`name: from-its-dir`"),
+                "{}",
+                check.stdout
+            );
+        }
+    }
+}
+
 /// Runs `greet` on the hello charm directory with `args`; asserts the run was
 /// refused before the sandbox started and returns stderr.
 fn refused(args: &[&str]) -> String {

@@ -100,6 +100,41 @@ fn show_task_prints_the_stored_record() {
 }
 
 #[test]
+fn an_operation_id_shown_as_a_task_names_the_command_that_shows_it() {
+    let charm = example_charm_dir("hello");
+    let charmbox = Charmbox::new();
+    let run = charmbox.run(charm.path(), "greet", &["name=Ada"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let task = run.task("hello/0");
+    let (task_id, operation_id) = (
+        task["id"].as_str().unwrap().to_owned(),
+        task["operation"].as_str().unwrap().to_owned(),
+    );
+    let shown = charmbox.cmd(&["show-task", &operation_id]);
+    assert_eq!(shown.code, 2, "{shown:?}");
+    assert!(
+        shown.stderr.contains(&format!(
+            "{operation_id} is an operation, not a task: show it and its tasks with `charmbox \
+             show-operation {operation_id}`"
+        )),
+        "{}",
+        shown.stderr
+    );
+    let shown = charmbox.cmd(&["show-operation", &task_id]);
+    assert_eq!(shown.code, 2, "{shown:?}");
+    assert!(
+        shown.stderr.contains(&format!(
+            "{task_id} is a task, not an operation: show it with `charmbox show-task {task_id}`"
+        )),
+        "{}",
+        shown.stderr
+    );
+    // What they point at works.
+    assert_eq!(charmbox.cmd(&["show-operation", &operation_id]).code, 0);
+    assert_eq!(charmbox.cmd(&["show-task", &task_id]).code, 0);
+}
+
+#[test]
 fn an_unknown_task_is_a_clear_error() {
     let charmbox = Charmbox::new();
     let run = charmbox.cmd(&["show-task", "424242"]);

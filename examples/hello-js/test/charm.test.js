@@ -62,6 +62,7 @@ test("deploying two units leaves each active with its friend", () => {
   assert.deepEqual(out.ran.slice(0, 2), ["install", "friends-relation-created"]);
   assert.ok(out.ran.includes("friends-relation-joined"));
   assert.deepEqual(out.status, { current: "active", message: "ready to greet in en, 1 friends" });
+  assert.deepEqual(ctx.status("hello-js/1"), { current: "active", message: "ready to greet in en, 1 friends" });
 });
 
 test("install says the unit is installing", () => {
@@ -69,4 +70,45 @@ test("install says the unit is installing", () => {
   const out = ctx.runHook("install");
   assert.deepEqual(out.ran, ["install"]);
   assert.deepEqual(out.status, { current: "maintenance", message: "installing" });
+});
+
+test("the greeting is shared from config in relation data, a secret and the status", () => {
+  // A model of its own, set as an operator would with charmbox's commands:
+  // deployed (its hooks run, its unit leads), config set (config-changed),
+  // related to a stand-in listener (listeners-relation-joined).
+  const model = new Context(new URL("..", import.meta.url));
+  assert.deepEqual(model.status(), { current: "active", message: "ready to greet in en, 0 friends" });
+  assert.deepEqual(model.secret("greeting").content, { greeting: "Hello" });
+  model.setConfig({ greeting: "Hi", language: "fr" });
+  assert.deepEqual(model.status(), { current: "active", message: "ready to greet in fr, 0 friends" });
+  assert.deepEqual(model.secret("greeting").content, { greeting: "Hi" });
+  assert.deepEqual(model.relations("listeners"), []);
+  model.integrate("listeners", { application: "listener", endpoint: "greeting", units: { "listener/0": {} } });
+  const [relation, ...others] = model.relations("listeners");
+  assert.equal(others.length, 0);
+  assert.deepEqual(relation.unitData, { greeting: "Hi" });
+  assert.deepEqual(Object.keys(relation.remoteUnits), ["listener/0"]);
+  assert.deepEqual(model.status(), { current: "active", message: "ready to greet in fr, 0 friends" });
+  const secret = model.secret("greeting");
+  assert.deepEqual([secret.content, secret.owner], [{ greeting: "Hi" }, "hello-js"]);
+  // A reset brings the default back: a new revision of the one secret.
+  model.resetConfig("greeting");
+  assert.deepEqual(model.relations("listeners")[0].unitData, { greeting: "Hello" });
+  const renewed = model.secret("greeting");
+  assert.deepEqual([renewed.content, renewed.revision], [{ greeting: "Hello" }, 3]);
+  assert.equal(model.secrets().length, 1);
+  // A language the charm does not know blocks it; the greeting is still shared.
+  model.setConfig({ greeting: "Hey", language: "xx" });
+  assert.deepEqual(model.status(), {
+    current: "blocked",
+    message: 'config option "language" is "xx": it must be en, fr or de',
+  });
+  assert.deepEqual(model.relations("listeners")[0].unitData, { greeting: "Hey" });
+});
+
+test("a user secret granted to the charm is in the model", () => {
+  const model = new Context(new URL("..", import.meta.url));
+  const uri = model.addSecret("api-token", { token: "s3cret" });
+  const secret = model.secret("api-token");
+  assert.deepEqual([secret.uri, secret.owner, secret.content], [uri, "<model>", { token: "s3cret" }]);
 });

@@ -70,6 +70,7 @@ def test_deploying_two_units_leaves_each_active_with_its_friend() -> None:
     assert out.ran[:2] == ["install", "friends-relation-created"]
     assert "friends-relation-joined" in out.ran
     assert out.status == UnitStatus("active", "ready to greet in en, 1 friends")
+    assert ctx.status("hello-python/1") == ("active", "ready to greet in en, 1 friends")
 
 
 def test_install_says_the_unit_is_installing() -> None:
@@ -77,3 +78,41 @@ def test_install_says_the_unit_is_installing() -> None:
     out = ctx.run_hook("install")
     assert out.ran == ["install"]
     assert out.status == UnitStatus("maintenance", "installing")
+
+
+def test_the_greeting_is_shared_from_config_in_relation_data_a_secret_and_the_status() -> None:
+    # A model of its own, set as an operator would with charmbox's commands:
+    # deployed (its hooks run, its unit leads), config set (config-changed),
+    # related to a stand-in listener (listeners-relation-joined).
+    ctx = Context(CHARM_DIR)
+    assert ctx.status() == ("active", "ready to greet in en, 0 friends")
+    assert ctx.secret("greeting").content == {"greeting": "Hello"}
+    ctx.set_config({"greeting": "Hi", "language": "fr"})
+    assert ctx.status() == ("active", "ready to greet in fr, 0 friends")
+    assert ctx.secret("greeting").content == {"greeting": "Hi"}
+    assert ctx.relations("listeners") == []
+    ctx.integrate("listeners", {"application": "listener", "endpoint": "greeting", "units": {"listener/0": {}}})
+    (relation,) = ctx.relations("listeners")
+    assert relation.unit_data == {"greeting": "Hi"}
+    assert list(relation.remote_units) == ["listener/0"]
+    assert ctx.status() == ("active", "ready to greet in fr, 0 friends")
+    secret = ctx.secret("greeting")
+    assert (secret.content, secret.owner) == ({"greeting": "Hi"}, "hello-python")
+    # A reset brings the default back: a new revision of the one secret.
+    ctx.reset_config("greeting")
+    (relation,) = ctx.relations("listeners")
+    assert relation.unit_data == {"greeting": "Hello"}
+    secret = ctx.secret("greeting")
+    assert (secret.content, secret.revision) == ({"greeting": "Hello"}, 3)
+    assert len(ctx.secrets()) == 1
+    # A language the charm does not know blocks it; the greeting is still shared.
+    ctx.set_config({"greeting": "Hey", "language": "xx"})
+    assert ctx.status() == ("blocked", 'config option "language" is "xx": it must be en, fr or de')
+    assert ctx.relations("listeners")[0].unit_data == {"greeting": "Hey"}
+
+
+def test_a_user_secret_granted_to_the_charm_is_in_the_model() -> None:
+    ctx = Context(CHARM_DIR)
+    uri = ctx.add_secret("api-token", {"token": "s3cret"})
+    secret = ctx.secret("api-token")
+    assert (secret.uri, secret.owner, secret.content) == (uri, "<model>", {"token": "s3cret"})

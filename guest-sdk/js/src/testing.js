@@ -12,6 +12,25 @@
 //   const failed = ctx.runFailing("greet", { name: "" });
 //   assert.equal(failed.message, "name must not be empty");
 //
+// Hooks run in a local model in the context's own state directory, as
+// `charmbox deploy` and `charmbox run-hook` run them, and the model around
+// the charm is set and read as an operator would (`charmbox config`,
+// `integrate`, `add-secret`; `status`, `show-unit`, `secrets`):
+//
+//   const out = ctx.deploy({ units: 2 });     // install, ..., start on each unit
+//   assert.deepEqual(out.status, { current: "active", message: "ready to greet in en, 1 friends" });
+//   assert.deepEqual(ctx.runHook("start").ran, ["start"]);      // on <app>/0
+//
+//   ctx.setConfig({ greeting: "Hi", language: "fr" });          // config in
+//   ctx.integrate("listeners", { application: "listener", units: { "listener/0": {} } });
+//   assert.deepEqual(ctx.status(), { current: "active", message: "ready to greet in fr, 0 friends" });
+//   assert.deepEqual(ctx.relations("listeners")[0].unitData, { greeting: "Hi" });
+//   assert.deepEqual(ctx.secret("greeting").content, { greeting: "Hi" });
+//
+// A model call (or runHook) made before deploy deploys one unit first (its
+// install, leader-elected, config-changed and start hooks run), so that unit
+// leads.
+//
 // The binary is $CHARMBOX if set, else `charmbox` on PATH. A context builds
 // the charm with `charmbox build` when it is made (once per process and
 // charm; pass { build: false } to run charm.wasm as it is) and keeps its
@@ -131,7 +150,8 @@ export class ActionFailed extends CharmboxError {
  * re-runs, the hook, what its relation writes fired on other units), each
  * `{ id, unit, hook, context, status, cause, message }` as `charmbox hooks
  * --format json` records it; `status`: the unit's workload status
- * `{ current, message }` (`error` while a hook failed).
+ * `{ current, message }`, as `Context.status` gives it (`error` while a hook
+ * failed).
  */
 export class HookOutput {
   /** @param {any[]} runs @param {string} unit @param {{ current: string, message: string }} status */
@@ -211,10 +231,14 @@ export class Context {
     return new ActionFailed(output);
   }
 
+  // Hooks, in the context's local model.
+
   /**
    * `charmbox deploy` of the charm with `units` units in the context's
    * model: each unit's setup hooks (install, the peer relations' hooks,
-   * leader-elected, config-changed, start). The output's unit is the first.
+   * leader-elected, config-changed, start); its first unit leads. Records
+   * the application (`app`). The output's unit is the first. Throws
+   * CharmboxError if charmbox refused (the charm deployed already, for one).
    * @param {{ units?: number }} [options]
    * @returns {HookOutput}
    */
@@ -224,26 +248,31 @@ export class Context {
     if (done.status !== 0 && done.status !== EXIT_FAILED) {
       throw new CharmboxError(`charmbox deploy failed: ${errorText(done.stderr)}`);
     }
-    this.#deployed = true;
+    const app = this.#appOfCharm();
+    if (app === undefined) {
+      throw new CharmboxError(`charmbox deploy ${this.charmDir} left no application of it in the model`);
+    }
+    this.#app = app;
     const runs = this.#hookRuns(before);
-    const unit = runs.length > 0 ? runs[0].unit : "";
-    return new HookOutput(runs, unit, this.#unitStatus(unit));
+    const unit = runs.length > 0 ? runs[0].unit : this.#defaultUnit();
+    return new HookOutput(runs, unit, this.status(unit));
   }
 
   /**
-   * Fires `hook` on `unit` (default: the context's unit, or the first) as
-   * `charmbox run-hook` does, the unit's deferred events first; deploys one
-   * unit first if `deploy` was not called. A relation hook takes the
-   * endpoint's relation (`relation`, its id, when there are several) and
-   * `remoteUnit`. A hook that fails is in the output (`succeeded` is false,
-   * the status `error`); throws CharmboxError if charmbox refused to fire it.
+   * Fires `hook` on `unit` (default: the context's unit, or the
+   * application's first) as `charmbox run-hook` does, the unit's deferred
+   * events first; deploys one unit first if `deploy` was not called. A
+   * relation hook takes the endpoint's relation (`relation`, its id, when
+   * there are several) and `remoteUnit`. A hook that fails is in the output
+   * (`succeeded` is false, the status `error`); throws CharmboxError if
+   * charmbox refused to fire it.
    * @param {string} hook
    * @param {{ unit?: string, relation?: number, remoteUnit?: string }} [options]
    * @returns {HookOutput}
    */
   runHook(hook, { unit, relation, remoteUnit } = {}) {
-    if (!this.#deployed) this.deploy();
-    const on = unit ?? this.unit ?? this.#firstUnit();
+    this.#deployedApp();
+    const on = unit ?? this.#defaultUnit();
     const before = this.#lastHookId();
     const args = ["run-hook", on, hook];
     if (relation !== undefined) args.push("--relation", String(relation));
@@ -253,14 +282,145 @@ export class Context {
     if ((done.status !== 0 && done.status !== EXIT_FAILED) || (done.status === EXIT_FAILED && runs.length === 0)) {
       throw new CharmboxError(`charmbox run-hook ${on} ${hook} failed: ${errorText(done.stderr)}`);
     }
-    return new HookOutput(runs, on, this.#unitStatus(on));
+    return new HookOutput(runs, on, this.status(on));
   }
 
-  #deployed = false;
+  // The local model: what the charm reads, set before a run; what it wrote,
+  // read after. Each goes through the operator's command.
+
+  /** The charm's application in the model: the one `deploy` made, or, when none was, one unit deployed now. */
+  get app() {
+    return this.#deployedApp();
+  }
+
+  /** Sets config options, as `charmbox config APP key=value` (typed as Juju types them; config-changed runs). */
+  setConfig(values) {
+    const pairs = Object.entries(values).map(([key, value]) => `${key}=${String(value)}`);
+    this.#charmbox(["config", this.app, ...pairs], "setting config");
+  }
+
+  /** Resets config options to their defaults. */
+  resetConfig(...keys) {
+    this.#charmbox(["config", this.app, "--reset", keys.join(",")], "resetting config");
+  }
+
+  /**
+   * Relates the charm's `endpoint` to a stand-in remote application
+   * (`charmbox integrate APP:ENDPOINT --remote FILE`): `remote` is that
+   * file's content (`application`, `endpoint`, `interface`,
+   * `application-data`, `units` with each unit's databag).
+   */
+  integrate(endpoint, remote) {
+    const file = join(this.stateDir, `remote-${process.pid}-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(remote));
+    try {
+      this.#charmbox(["integrate", `${this.app}:${endpoint}`, "--remote", file], `relating ${endpoint}`);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** Adds a user secret (`charmbox add-secret`), granted to the charm's application unless `grant` is false; returns its URI. */
+  addSecret(name, content, { grant = true } = {}) {
+    const pairs = Object.entries(content).map(([key, value]) => `${key}=${value}`);
+    const done = this.#charmbox(["add-secret", name, ...pairs], "adding a secret");
+    if (grant) this.#charmbox(["grant-secret", name, this.app], "granting the secret");
+    return done.stdout.trim();
+  }
+
+  /** A unit's workload status `{ current, message }` (default: the context's unit, or the application's first). */
+  status(unit = this.#defaultUnit()) {
+    const apps = Object.values(this.#modelStatus().applications ?? {});
+    for (const info of apps) {
+      const view = (info.units ?? {})[unit];
+      if (view !== undefined) return statusOf(view["workload-status"]);
+    }
+    const known = apps.flatMap((info) => Object.keys(info.units ?? {})).sort();
+    throw new CharmboxError(`unit ${unit} is not in the model; its units are ${JSON.stringify(known)}`);
+  }
+
+  /** The application's status `{ current, message }`. */
+  appStatus() {
+    return statusOf(this.#statusOfApp()["application-status"]);
+  }
+
+  /**
+   * A unit's relations on `endpoint` with their databags, as `charmbox
+   * show-unit` shows them: `{ id, endpoint, remoteEndpoint, unitData,
+   * appData, remoteAppData, remoteUnits }` (values are strings; default
+   * unit: the context's, or the application's first).
+   */
+  relations(endpoint, unit = this.#defaultUnit()) {
+    const shown = this.#json(["show-unit", unit, "--format", "json"], `showing ${unit}`);
+    return (shown[unit]?.["relation-info"] ?? [])
+      .filter((info) => info.endpoint === endpoint)
+      .map((info) => ({
+        id: Number(info["relation-id"]),
+        endpoint,
+        remoteEndpoint: info["related-endpoint"] ?? "",
+        unitData: { ...(info["local-unit"]?.data ?? {}) },
+        appData: { ...(info["local-application-data"] ?? {}) },
+        remoteAppData: { ...(info["application-data"] ?? {}) },
+        remoteUnits: Object.fromEntries(
+          Object.entries(info["related-units"] ?? {}).map(([name, bag]) => [name, { ...(bag.data ?? {}) }]),
+        ),
+      }));
+  }
+
+  /** Every secret of the model, content revealed. */
+  secrets() {
+    const listed = this.#json(["secrets", "--format", "json"], "listing secrets");
+    return Object.keys(listed).map((uri) => this.secret(uri));
+  }
+
+  /**
+   * A secret by URI, name (a user secret) or label (a charm's own), content
+   * revealed: `{ uri, owner, label, revision, content, raw }`.
+   */
+  secret(name) {
+    const listed = this.#json(["secrets", "--format", "json"], "listing secrets");
+    const uri =
+      Object.entries(listed).find(([uri, info]) => [uri, info.name, info.label].includes(name))?.[0] ?? name;
+    const shown = this.#json(["show-secret", uri, "--reveal", "--format", "json"], `showing secret ${name}`);
+    const [[found, info]] = Object.entries(shown);
+    return {
+      uri: found,
+      owner: String(info.owner ?? ""),
+      label: info.label ?? info.name,
+      revision: Number(info.revision ?? 0),
+      content: { ...(info.content ?? {}) },
+      raw: info,
+    };
+  }
+
+  /** The charm's application, once known. */
+  #app;
+
+  /** The charm's application, deploying one unit of it first when the model has none. */
+  #deployedApp() {
+    this.#app ??= this.#appOfCharm();
+    if (this.#app === undefined) this.deploy();
+    return this.#app;
+  }
+
+  /** The application in the model running this charm directory, if any (by its charm's path). */
+  #appOfCharm() {
+    for (const [app, info] of Object.entries(this.#modelStatus().applications ?? {})) {
+      if (info.charm && resolve(info.charm) === this.charmDir) return app;
+    }
+    return undefined;
+  }
+
+  /** The context's unit, or the first unit of the charm's application (deployed first when it is not yet). */
+  #defaultUnit() {
+    if (this.unit) return this.unit;
+    const units = Object.keys(this.#statusOfApp().units ?? {});
+    if (units.length === 0) throw new CharmboxError(`the application ${this.app} has no unit in the model`);
+    return units[0];
+  }
 
   #hookRuns(after) {
-    const done = this.#invoke(["hooks", "--format", "json"]);
-    if (done.status !== 0) throw new CharmboxError(`charmbox hooks failed: ${errorText(done.stderr)}`);
+    const done = this.#charmbox(["hooks", "--format", "json"], "listing the hook runs");
     return JSON.parse(done.stdout || "[]")
       .filter((run) => run.id > after)
       .map((run) => ({
@@ -280,28 +440,26 @@ export class Context {
     return runs.length > 0 ? runs[runs.length - 1].id : 0;
   }
 
-  #status() {
-    const done = this.#invoke(["status", "--format", "json"]);
-    if (done.status !== 0) throw new CharmboxError(`charmbox status failed: ${errorText(done.stderr)}`);
-    return JSON.parse(done.stdout);
+  #modelStatus() {
+    return this.#json(["status", "--format", "json"], "reading the status");
   }
 
-  #firstUnit() {
-    for (const app of Object.values(this.#status().applications ?? {})) {
-      for (const name of Object.keys(app.units ?? {})) return name;
-    }
-    throw new CharmboxError("the context's model has no unit: call deploy() first");
+  #statusOfApp() {
+    const app = this.app; // deployed first, if need be, before the status is read
+    return this.#modelStatus().applications?.[app] ?? {};
   }
 
-  #unitStatus(unit) {
-    for (const app of Object.values(this.#status().applications ?? {})) {
-      const view = (app.units ?? {})[unit];
-      if (view !== undefined) {
-        const workload = view["workload-status"] ?? {};
-        return { current: workload.current ?? "", message: workload.message ?? "" };
-      }
+  #json(args, what) {
+    const done = this.#charmbox(args, what);
+    return done.stdout.trim() ? JSON.parse(done.stdout) : {};
+  }
+
+  #charmbox(args, what) {
+    const done = this.#invoke(args);
+    if (done.status !== 0) {
+      throw new CharmboxError(`${what} failed (charmbox ${args.join(" ")}):\n${errorText(done.stderr)}`);
     }
-    return { current: "unknown", message: "" };
+    return done;
   }
 
   #run(action, params) {
@@ -351,6 +509,13 @@ function logEntry(entry) {
   const words = String(entry).split(" ");
   if (words.length < 5) return { timestamp: "", message: String(entry) };
   return { timestamp: words.slice(0, 4).join(" "), message: words.slice(4).join(" ") };
+}
+
+/** A status `{ current, message }` as `charmbox status --format json` shows it
+ * (`current`: active, blocked, maintenance, waiting, error...; the message
+ * is "" when none was set). */
+function statusOf(shown = {}) {
+  return { current: String(shown.current ?? ""), message: String(shown.message ?? "") };
 }
 
 function errorText(stderr) {

@@ -13,8 +13,9 @@ use std::fmt;
 use super::component::OtherExport;
 use super::exports::ExportRole;
 use super::hooks::Endpoints;
-use super::metadata::is_export_name;
+use super::metadata::{is_export_name, NameSource, CHARMCRAFT_YAML};
 use super::Charm;
+use crate::unit::is_valid_application_name;
 
 /// One finding about a charm, and how to act on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +47,14 @@ pub enum DiagnosticKind {
     MissingImport,
     /// An action's params schema that cannot be compiled.
     BadParamsSchema,
+    /// The charm's name is not one Juju accepts (its application, and so
+    /// its units, are named after it).
+    BadCharmName,
+    /// The charm directory names the charm: its metadata has no `name:`.
+    NameFromDirectory,
+    /// A bare component whose file name is no application name: it runs
+    /// only on a unit chosen with `--unit`.
+    BareNameNoUnit,
     /// A required param that the schema also forbids (it is not declared,
     /// and undeclared params are refused): the action can never run.
     RequiredUndeclared,
@@ -67,8 +76,11 @@ impl DiagnosticKind {
             Self::NotDeclared
             | Self::OtherFunction
             | Self::RequiredUndeclared
-            | Self::ActionHookCollision => Severity::Warning,
-            Self::NotExported
+            | Self::ActionHookCollision
+            | Self::NameFromDirectory
+            | Self::BareNameNoUnit => Severity::Warning,
+            Self::BadCharmName
+            | Self::NotExported
             | Self::WrongSignature
             | Self::MissingImport
             | Self::BadParamsSchema => Severity::Error,
@@ -94,6 +106,7 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
     let component = &charm.component;
     let mut found = Vec::new();
     let other_named = |name: &str| component.other_exports().iter().find(|o| o.name == name);
+    found.extend(charm_name(charm));
 
     if let Some(metadata) = &charm.metadata {
         let file = metadata
@@ -200,6 +213,76 @@ pub fn check(charm: &Charm) -> Vec<Diagnostic> {
         found.push(missing_import(&missing.name, &missing.reason));
     }
     found
+}
+
+/// What the charm's name calls for: Juju's application name rule (the
+/// one `charmbox init` applies and `run` names units by), and where a
+/// name its metadata does not give came from.
+fn charm_name(charm: &Charm) -> Option<Diagnostic> {
+    let name = &charm.name;
+    let valid = is_valid_application_name(name);
+    let rule = "Juju's charm and application names are lowercase letters, digits and single \
+                hyphens, starting with a letter (and no word of only digits)";
+    let Some(metadata) = &charm.metadata else {
+        return (!valid).then(|| Diagnostic {
+            kind: DiagnosticKind::BareNameNoUnit,
+            problem: format!(
+                "the component's name {name:?}, from its file name, is no application name: \
+                 {rule}"
+            ),
+            hint: "run it on a unit you name (--unit my-app/0), or rename the file (my-app.wasm)"
+                .into(),
+        });
+    };
+    let suggestion = suggest_name(name);
+    match (&metadata.name_source, valid) {
+        (NameSource::Directory(_), true) => Some(Diagnostic {
+            kind: DiagnosticKind::NameFromDirectory,
+            problem: format!(
+                "the charm is named {name:?} after {}: charmcraft and Juju need a `name:`",
+                metadata.name_source
+            ),
+            hint: format!("add `name: {name}` to {CHARMCRAFT_YAML}"),
+        }),
+        (NameSource::Directory(_), false) => Some(Diagnostic {
+            kind: DiagnosticKind::BadCharmName,
+            problem: format!(
+                "the charm's name {name:?} comes from {}, and is not a valid charm name: {rule}",
+                metadata.name_source
+            ),
+            hint: format!("add a valid name to {CHARMCRAFT_YAML}, such as `name: {suggestion}`"),
+        }),
+        (source, false) => Some(Diagnostic {
+            kind: DiagnosticKind::BadCharmName,
+            problem: format!(
+                "the charm's name {name:?}, from {source}, is not a valid charm name: {rule}"
+            ),
+            hint: format!("rename it, such as to `name: {suggestion}`"),
+        }),
+        (_, true) => None,
+    }
+}
+
+/// A valid charm name like `name`: lowercased, runs of other characters
+/// made one hyphen; `my-charm` when nothing of it is left.
+fn suggest_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    let out = out.trim_start_matches('-').to_owned();
+    if is_valid_application_name(&out) {
+        out
+    } else {
+        "my-charm".to_owned()
+    }
 }
 
 fn wrong_signature(other: &OtherExport, declared: bool) -> Diagnostic {

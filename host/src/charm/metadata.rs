@@ -23,6 +23,8 @@ pub const METADATA_YAML: &str = "metadata.yaml";
 pub struct CharmMetadata {
     /// The charm's name.
     pub name: String,
+    /// Where [`name`](Self::name) came from.
+    pub name_source: NameSource,
     /// The file the actions came from.
     pub source: PathBuf,
     /// Declared actions, in file order.
@@ -34,6 +36,31 @@ pub struct CharmMetadata {
     /// What hooks are named after: the endpoints, `storage:` and
     /// `containers:`.
     pub hooks: super::hooks::Endpoints,
+}
+
+/// Where a charm's name came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameSource {
+    /// The `name:` of this file (`charmcraft.yaml` or `metadata.yaml`).
+    File(PathBuf),
+    /// The charm directory's own name: neither file has a `name:`.
+    Directory(PathBuf),
+    /// Given with the actions (see [`CharmMetadata::from_actions_yaml`]).
+    Given,
+}
+
+impl std::fmt::Display for NameSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => write!(f, "the `name:` of {}", path.display()),
+            Self::Directory(dir) => write!(
+                f,
+                "the name of the directory {} ({CHARMCRAFT_YAML} has no `name:`)",
+                dir.display()
+            ),
+            Self::Given => f.write_str("the name given with the actions"),
+        }
+    }
 }
 
 /// One declared action.
@@ -101,22 +128,26 @@ impl CharmMetadata {
         let charmcraft_path = dir.join(CHARMCRAFT_YAML);
         let actions_path = dir.join(ACTIONS_YAML);
         let charmcraft = read_optional(&charmcraft_path, Document::Any)?;
-        let mut name = charmcraft
+        let mut named = charmcraft
             .as_ref()
             .map(|c| name_in(&charmcraft_path, c))
             .transpose()?
-            .flatten();
-        if name.is_none() {
+            .flatten()
+            .map(|name| (name, NameSource::File(charmcraft_path.clone())));
+        if named.is_none() {
             let metadata_path = dir.join(METADATA_YAML);
             if let Some(metadata) = read_optional(&metadata_path, Document::Any)? {
-                name = name_in(&metadata_path, &metadata)?;
+                named = name_in(&metadata_path, &metadata)?
+                    .map(|name| (name, NameSource::File(metadata_path)));
             }
         }
-        let name = name.unwrap_or_else(|| {
-            dir.canonicalize()
+        let (name, name_source) = named.unwrap_or_else(|| {
+            let name = dir
+                .canonicalize()
                 .ok()
                 .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "charm".into())
+                .unwrap_or_else(|| "charm".into());
+            (name, NameSource::Directory(dir.to_owned()))
         });
 
         let from_charmcraft = match &charmcraft {
@@ -149,6 +180,7 @@ impl CharmMetadata {
             }
         };
         let mut metadata = Self::from_definitions(name, source, raw)?;
+        metadata.name_source = name_source;
         metadata.config = ConfigOptions::read_dir(dir)?;
         metadata.endpoints = RelationEndpoints::read_dir(dir)?;
         metadata.hooks = super::hooks::Endpoints::read_dir(dir, &metadata.endpoints)?;
@@ -197,6 +229,7 @@ impl CharmMetadata {
         }
         Ok(Self {
             name,
+            name_source: NameSource::Given,
             source,
             actions,
             config: ConfigOptions::default(),
@@ -418,7 +451,17 @@ fn parse_yaml(path: &Path, text: &str, document: Document) -> Result<Option<Valu
     };
     parsed.map(Some).map_err(|e| MetadataError::Parse {
         path: path.to_owned(),
-        message: e.to_string(),
+        // Text that is not YAML at all says so, apart from YAML of the
+        // wrong shape (an unclosed `[` is a syntax error, not a type).
+        message: match e.kind() {
+            crate::yaml11::ErrorKind::Syntax => format!(
+                "YAML syntax error at line {}, column {}: {}",
+                e.line(),
+                e.column(),
+                e.message()
+            ),
+            _ => e.to_string(),
+        },
     })
 }
 
@@ -458,6 +501,25 @@ pub(crate) fn parse_yaml_as<T: serde::de::DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unclosed_flow_sequence_is_a_syntax_error_with_its_place() {
+        let path = Path::new("c/charmcraft.yaml");
+        let err = parse_yaml(path, "name: c\nactions: [\n", Document::Any).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("c/charmcraft.yaml: YAML syntax error at line 3, column 1: "),
+            "{text}"
+        );
+        let err = parse_yaml(path, "greet: [\n", Document::Actions).unwrap_err();
+        assert!(
+            err.to_string().contains("YAML syntax error at line 2"),
+            "{err}"
+        );
+        // The wrong shape is not called a syntax error.
+        let err = parse_yaml(path, "[1]: x\n", Document::Actions).unwrap_err();
+        assert!(!err.to_string().contains("syntax"), "{err}");
+    }
 
     #[test]
     fn action_names_follow_juju() {

@@ -38,7 +38,7 @@ pub use check::{Diagnostic, DiagnosticKind, Severity};
 pub use component::{
     CharmComponent, Handler, HandlerSignature, LoadError, MissingImport, OtherExport,
 };
-pub use metadata::{ActionSpec, CharmMetadata, MetadataError};
+pub use metadata::{ActionSpec, CharmMetadata, MetadataError, NameSource};
 pub use schema::{ParamsError, Violation};
 
 use crate::engine::Engine;

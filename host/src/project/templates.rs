@@ -28,6 +28,7 @@ const COMMON: &[TemplateFile] = &[file!("charmcraft.yaml", "common/charmcraft.ya
 
 const RUST: &[TemplateFile] = &[
     file!("Cargo.toml", "rust/Cargo.toml"),
+    file!(".cargo/config.toml", "rust/.cargo/config.toml"),
     file!("src/lib.rs", "rust/src/lib.rs"),
     file!("tests/actions.rs", "rust/tests/actions.rs"),
     file!("README.md", "rust/README.md"),

@@ -45,7 +45,7 @@ impl TaskStore {
             )
             .optional()
             .map_err(err)?;
-        let status = status.ok_or(StoreError::UnknownTask(id))?;
+        let status = status.ok_or_else(|| self.missing_task(id))?;
         let status = TaskStatus::parse(&status).ok_or_else(|| StoreError::BadRecord {
             path: self.path.clone(),
             record: format!("task {id}"),

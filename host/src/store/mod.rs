@@ -98,6 +98,15 @@ pub enum StoreError {
     /// No operation with that id.
     #[error("operation {0} not found: `charmbox operations` lists the operations there are")]
     UnknownOperation(OperationId),
+    /// The id asked for as a task's is an operation's (tasks and operations
+    /// are numbered from one sequence, as in Juju).
+    #[error(
+        "{0} is an operation, not a task: show it and its tasks with `charmbox show-operation {0}`"
+    )]
+    OperationNotTask(OperationId),
+    /// The id asked for as an operation's is a task's.
+    #[error("{0} is a task, not an operation: show it with `charmbox show-task {0}`")]
+    TaskNotOperation(TaskId),
 }
 
 /// An open task store.

@@ -144,7 +144,49 @@ impl TaskStore {
     /// One task by id.
     pub fn task(&self, id: TaskId) -> Result<Task, StoreError> {
         let mut tasks = self.query_tasks("WHERE t.id = ?1", params![id.to_sql()])?;
-        tasks.pop().ok_or(StoreError::UnknownTask(id))
+        tasks.pop().ok_or_else(|| self.missing_task(id))
+    }
+
+    /// Why there is no task `id`: the id is an operation's
+    /// ([`StoreError::OperationNotTask`]) or nothing's
+    /// ([`StoreError::UnknownTask`]).
+    pub(super) fn missing_task(&self, id: TaskId) -> StoreError {
+        match self.has_row("operations", id.to_sql()) {
+            Ok(true) => OperationId::from_sql(id.to_sql())
+                .map_or(StoreError::UnknownTask(id), StoreError::OperationNotTask),
+            Ok(false) => StoreError::UnknownTask(id),
+            Err(e) => e,
+        }
+    }
+
+    /// Operation `id` with its tasks; an id that is a task's, or nothing's,
+    /// says so ([`StoreError::TaskNotOperation`],
+    /// [`StoreError::UnknownOperation`]).
+    pub fn existing_operation(&self, id: OperationId) -> Result<Operation, StoreError> {
+        if let Some(operation) = self.operation(id)? {
+            return Ok(operation);
+        }
+        Err(if self.has_row("tasks", id.to_sql())? {
+            TaskId::from_sql(id.to_sql()).map_or(
+                StoreError::UnknownOperation(id),
+                StoreError::TaskNotOperation,
+            )
+        } else {
+            StoreError::UnknownOperation(id)
+        })
+    }
+
+    /// Whether `table` has a row of id `id`.
+    fn has_row(&self, table: &str, id: i64) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+                [id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|row| row.is_some())
+            .map_err(self.sqlite())
     }
 
     /// Follows task `id` until it has finished or `wait` has passed,
@@ -192,9 +234,7 @@ impl TaskStore {
         let deadline = wait.map(|t| Instant::now() + t);
         loop {
             self.abort_orphans()?;
-            let operation = self
-                .operation(id)?
-                .ok_or(StoreError::UnknownOperation(id))?;
+            let operation = self.existing_operation(id)?;
             if operation.status().is_final() {
                 return Ok(Followed::Ended(operation));
             }

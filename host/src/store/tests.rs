@@ -150,6 +150,39 @@ fn unknown_task_ids_are_clear_errors() {
 }
 
 #[test]
+fn an_operation_id_asked_for_as_a_task_says_which_command_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TaskStore::open(dir.path()).unwrap();
+    let (op, tasks) = store.enqueue(&new_op(&["a/0"])).unwrap();
+    let as_task = TaskId::new(op.get()).unwrap();
+    let err = store.task(as_task).unwrap_err();
+    assert!(
+        matches!(err, StoreError::OperationNotTask(o) if o == op),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("`charmbox show-operation 1`"),
+        "{err}"
+    );
+    assert!(matches!(
+        store.request_cancel(as_task),
+        Err(StoreError::OperationNotTask(_))
+    ));
+    let as_operation = OperationId::new(tasks[0].id.get()).unwrap();
+    let err = store.existing_operation(as_operation).unwrap_err();
+    assert!(
+        matches!(err, StoreError::TaskNotOperation(t) if t == tasks[0].id),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`charmbox show-task 2`"), "{err}");
+    assert!(matches!(
+        store.existing_operation(OperationId::new(9).unwrap()),
+        Err(StoreError::UnknownOperation(_))
+    ));
+    assert_eq!(store.existing_operation(op).unwrap().id, op);
+}
+
+#[test]
 fn a_record_that_cannot_be_read_back_is_an_error_never_a_default() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = TaskStore::open(dir.path()).unwrap();
