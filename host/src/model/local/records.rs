@@ -86,6 +86,20 @@ impl<'c> Rows<'c> {
         sqlite_error(self.path)
     }
 
+    /// Every row `sql` selects with `params`, each read by `map`: the one
+    /// place a query is prepared (and its statement cached) and its rows
+    /// collected, each SQLite error naming the model file.
+    pub(crate) fn query_all<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> LocalResult<Vec<T>> {
+        let mut statement = self.conn.prepare_cached(sql).map_err(self.err())?;
+        let rows = statement.query_map(params, map).map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+
     pub(crate) fn bad(
         &self,
         record: String,
@@ -162,18 +176,12 @@ impl<'c> Rows<'c> {
 
     /// Every application, by name.
     pub(crate) fn applications(&self) -> LocalResult<Vec<ApplicationRecord>> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT name, charm, charm_name, leader, status, status_message, status_since
+        let rows = self.query_all(
+            "SELECT name, charm, charm_name, leader, status, status_message, status_since
                  FROM applications ORDER BY name",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([], application_row)
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            [],
+            application_row,
+        )?;
         rows.into_iter()
             .map(|row| self.application_record(row))
             .collect()
@@ -419,19 +427,13 @@ impl<'c> Rows<'c> {
 
     /// The units of `application`, by number.
     pub(crate) fn units(&self, application: &str) -> LocalResult<Vec<UnitRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT name, status, status_message, status_since, workload_version,
+        let rows = self.query_all(
+            "SELECT name, status, status_message, status_since, workload_version,
                         workload_version_since
                  FROM units WHERE application = ?1 ORDER BY number",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([application], unit_row)
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            [application],
+            unit_row,
+        )?;
         rows.into_iter().map(|row| self.unit_record(row)).collect()
     }
 
@@ -489,17 +491,11 @@ impl<'c> Rows<'c> {
     /// The config values the operator set on `application`, as stored
     /// (JSON), by key.
     pub(crate) fn config(&self, application: &str) -> LocalResult<IndexMap<String, Value>> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT key, value FROM config WHERE application = ?1 ORDER BY key")
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([application], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+        let rows = self.query_all(
+            "SELECT key, value FROM config WHERE application = ?1 ORDER BY key",
+            [application],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
         rows.into_iter()
             .map(|(key, text)| {
                 let value = serde_json::from_str(&text).map_err(|e| {
@@ -592,24 +588,18 @@ impl<'c> Rows<'c> {
     /// A unit's open ports, with the endpoint each is open for (`""`:
     /// every endpoint).
     pub(crate) fn opened_ports(&self, unit: &str) -> LocalResult<Vec<(String, PortRange)>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT endpoint, protocol, from_port, to_port FROM opened_ports WHERE unit = ?1",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([unit], |r| {
+        let rows = self.query_all(
+            "SELECT endpoint, protocol, from_port, to_port FROM opened_ports WHERE unit = ?1",
+            [unit],
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                 ))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         rows.into_iter()
             .map(|(endpoint, protocol, from, to)| {
                 let bad =
@@ -682,15 +672,11 @@ impl<'c> Rows<'c> {
         unit: Option<&str>,
         after: i64,
     ) -> LocalResult<Vec<(i64, DebugLogLine)>> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT seq, time, unit, level, message FROM debug_log
+        let rows = self.query_all(
+            "SELECT seq, time, unit, level, message FROM debug_log
                  WHERE seq > ?1 AND (?2 IS NULL OR unit = ?2) ORDER BY seq",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map(params![after, unit], |r| {
+            params![after, unit],
+            |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
@@ -698,10 +684,8 @@ impl<'c> Rows<'c> {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                 ))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         rows.into_iter()
             .map(|(seq, time, unit, level, message)| {
                 let level = LogLevel::parse(&level)

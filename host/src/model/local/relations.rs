@@ -99,20 +99,15 @@ impl Rows<'_> {
             "SELECT relation, application, endpoint, role, interface FROM relation_endpoints
              WHERE {condition} ORDER BY relation"
         );
-        let mut statement = self.conn.prepare_cached(&sql).map_err(self.err())?;
-        let rows = statement
-            .query_map(values, |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+        let rows = self.query_all(&sql, values, |r| {
+            Ok((
+                r.get::<_, u32>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
         let mut relations: Vec<RelationRecord> = Vec::new();
         for (id, application, endpoint, role, interface) in rows {
             let role = RelationRole::parse(&role)
@@ -215,21 +210,17 @@ impl Rows<'_> {
 
     /// Every non-empty bag of a relation, by holder.
     pub(crate) fn bags(&self, relation: RelationId) -> LocalResult<BTreeMap<String, Bag>> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT holder, key, value FROM relation_data WHERE relation = ?1")
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map(params![relation.0], |r| {
+        let rows = self.query_all(
+            "SELECT holder, key, value FROM relation_data WHERE relation = ?1",
+            params![relation.0],
+            |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
                 ))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         let mut bags: BTreeMap<String, Bag> = BTreeMap::new();
         for (holder, key, value) in rows {
             bags.entry(holder).or_default().insert(key, value);

@@ -245,15 +245,7 @@ impl Rows<'_> {
 
     /// Every secret, by ID.
     pub(crate) fn all_secrets(&self) -> LocalResult<Vec<SecretRecord>> {
-        let mut statement = self
-            .conn
-            .prepare(&secret_select("1 = 1 ORDER BY created, id"))
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([], secret_row)
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+        let rows = self.query_all(&secret_select("1 = 1 ORDER BY created, id"), [], secret_row)?;
         rows.into_iter()
             .map(|row| self.secret_record(row))
             .collect()
@@ -283,18 +275,14 @@ impl Rows<'_> {
         unit: &str,
         application: &str,
     ) -> LocalResult<Vec<SecretRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(&secret_select(
+        let rows = self.query_all(
+&secret_select(
                 "(owner_kind = 'unit' AND owner = ?1) OR (owner_kind = 'application' AND owner = ?2)
                  ORDER BY created, id",
-            ))
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map(params![unit, application], secret_row)
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            ),
+params![unit, application],
+secret_row,
+)?;
         rows.into_iter()
             .map(|row| self.secret_record(row))
             .collect()
@@ -348,25 +336,19 @@ impl Rows<'_> {
     }
 
     fn revisions_where(&self, id: &str, revision: Option<u32>) -> LocalResult<Vec<RevisionRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT revision, content, expiry, created FROM secret_revisions
+        let rows = self.query_all(
+            "SELECT revision, content, expiry, created FROM secret_revisions
                  WHERE secret = ?1 AND (?2 IS NULL OR revision = ?2) ORDER BY revision",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map(params![id, revision], |r| {
+            params![id, revision],
+            |r| {
                 Ok((
                     r.get::<_, u32>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<i64>>(2)?,
                     r.get::<_, i64>(3)?,
                 ))
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         rows.into_iter()
             .map(|(revision, content, expiry, created)| {
                 let content = serde_json::from_str(&content).map_err(|e| {
@@ -407,23 +389,17 @@ impl Rows<'_> {
 
     /// Every reader of secret `id`.
     pub(crate) fn consumers(&self, id: &str) -> LocalResult<Vec<ConsumerRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT unit, revision, label FROM secret_consumers WHERE secret = ?1 ORDER BY unit",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([id], |r| {
+        let rows = self.query_all(
+            "SELECT unit, revision, label FROM secret_consumers WHERE secret = ?1 ORDER BY unit",
+            [id],
+            |r| {
                 Ok(ConsumerRecord {
                     unit: r.get(0)?,
                     revision: r.get(1)?,
                     label: r.get(2)?,
                 })
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         Ok(rows)
     }
 
@@ -476,23 +452,17 @@ impl Rows<'_> {
 
     /// Who else may read secret `id`.
     pub(crate) fn secret_grants(&self, id: &str) -> LocalResult<Vec<GrantRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached(
-                "SELECT subject, relation, role FROM secret_grants WHERE secret = ?1 ORDER BY subject",
-            )
-            .map_err(self.err())?;
-        let rows = statement
-            .query_map([id], |r| {
+        let rows = self.query_all(
+            "SELECT subject, relation, role FROM secret_grants WHERE secret = ?1 ORDER BY subject",
+            [id],
+            |r| {
                 Ok(GrantRecord {
                     subject: r.get(0)?,
                     relation: r.get::<_, Option<u32>>(1)?.map(RelationId),
                     role: r.get(2)?,
                 })
-            })
-            .map_err(self.err())?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            },
+        )?;
         Ok(rows)
     }
 
