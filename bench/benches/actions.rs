@@ -60,7 +60,7 @@ fn in_process(c: &mut Criterion) {
         // The floor: the same component, a bare host, an empty export.
         let bytes = std::fs::read(charm_dir.path().join("charm.wasm")).unwrap();
         let component = Component::new(engine.wasmtime(), &bytes).unwrap();
-        let pre = bare_linker(engine.wasmtime(), "{}")
+        let pre = bare_linker(engine.wasmtime(), &component, "{}")
             .instantiate_pre(&component)
             .unwrap();
         let ping = component
@@ -71,7 +71,7 @@ fn in_process(c: &mut Criterion) {
         });
 
         // The same bare host running the action itself.
-        let greet_pre = bare_linker(engine.wasmtime(), GREET_PARAMS)
+        let greet_pre = bare_linker(engine.wasmtime(), &component, GREET_PARAMS)
             .instantiate_pre(&component)
             .unwrap();
         let greet = component

@@ -88,10 +88,10 @@ fn main() {
     let no_params = ActionParams::from(serde_json::json!({}));
 
     let component = charm.component.component();
-    let floor_pre = bare_linker(engine.wasmtime(), "{}")
+    let floor_pre = bare_linker(engine.wasmtime(), component, "{}")
         .instantiate_pre(component)
         .unwrap();
-    let bare_greet_pre = bare_linker(engine.wasmtime(), GREET_PARAMS)
+    let bare_greet_pre = bare_linker(engine.wasmtime(), component, GREET_PARAMS)
         .instantiate_pre(component)
         .unwrap();
     let ping = component.get_export_index(None, "ping").unwrap();

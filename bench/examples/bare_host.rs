@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // SAFETY: an artifact this program compiled with this configuration.
     let component = unsafe { Component::deserialize_file(&engine, artifact)? };
-    let linker = bare_linker(&engine, GREET_PARAMS);
+    let linker = bare_linker(&engine, &component, GREET_PARAMS);
     let pre = linker.instantiate_pre(&component)?;
     let index = component
         .get_export_index(None, export)

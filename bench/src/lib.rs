@@ -10,7 +10,7 @@ use charmbox::model::{EventInfo, ModelIdentity, NoModel, UnitContext};
 use charmbox::run::{Backends, RunRequest};
 use charmbox::sandbox::SandboxLimits;
 use charmbox::testing::CrateBuild;
-use wasmtime::component::{ComponentExportIndex, InstancePre, Linker, ResourceTable};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The params every `greet` benchmark runs with, as JSON text.
@@ -126,8 +126,15 @@ impl WasiView for Bare {
     }
 }
 
-/// The bare host's linker: WASI, and an `action-get` answering `params`.
-pub fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Bare> {
+/// The bare host's linker for `component`: WASI, an `action-get`
+/// answering `params`, and every other import the component names (the
+/// model's interfaces a charm with hooks imports) a trap: the actions the
+/// benchmarks run call none of them.
+pub fn bare_linker(
+    engine: &wasmtime::Engine,
+    component: &Component,
+    params: &'static str,
+) -> Linker<Bare> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     // The action interface of each contract version (hello is built
@@ -153,6 +160,7 @@ pub fn bare_linker(engine: &wasmtime::Engine, params: &'static str) -> Linker<Ba
             .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
             .unwrap();
     }
+    linker.define_unknown_imports_as_traps(component).unwrap();
     linker
 }
 
