@@ -34,6 +34,22 @@ pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Creates `dir`, whose parent exists, private to this user (`0700`, as
+/// [`create_private_dir_all`]); one that exists already (another process
+/// made it) is left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    match builder.create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
+    }
+}
+
 /// Options that create (or open) a file private to this user: `0600` when
 /// made, whatever the umask.
 pub fn private_file_options() -> std::fs::OpenOptions {
