@@ -24,30 +24,28 @@ fn xdg_dir(var: &str, home_relative: &str) -> Option<PathBuf> {
 /// and a umask only takes bits away). Directories that exist are left as
 /// they are: an operator's own choice of mode is theirs.
 pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
+    private_dir_builder().recursive(true).create(dir)
 }
 
 /// Creates `dir`, whose parent exists, private to this user (`0700`, as
 /// [`create_private_dir_all`]); one that exists already (another process
 /// made it) is left as it is.
 pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    match private_dir_builder().create(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        other => other,
+    }
+}
+
+/// A directory builder whose directories are `0700` when made.
+fn private_dir_builder() -> std::fs::DirBuilder {
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt as _;
         builder.mode(0o700);
     }
-    match builder.create(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
-        other => other,
-    }
+    builder
 }
 
 /// Options that create (or open) a file private to this user: `0600` when

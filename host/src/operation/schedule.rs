@@ -180,14 +180,10 @@ impl<'r, 'a> Worker<'r, 'a> {
 /// directory's `units` when an operation starts: a unit's directory (and
 /// the data directory in it) is made on its first run, and asking for each
 /// unit would cost a system call a task.
-struct UnitDirs {
-    names: HashSet<std::ffi::OsString>,
-    /// Whether `units` itself was listed: then a new unit's two
-    /// directories are made one each, without first trying (and failing)
-    /// to make the innermost, as a recursive create does: a third of the
-    /// system calls of making 1000 new units.
-    listed: bool,
-}
+///
+/// `None` when `units` could not be listed (nor made): each task then
+/// makes what it needs, and says what failed.
+struct UnitDirs(Option<HashSet<std::ffi::OsString>>);
 
 impl UnitDirs {
     fn listed(state_dir: &Path) -> Self {
@@ -201,32 +197,30 @@ impl UnitDirs {
             }
             listing => listing,
         };
-        match entries {
-            Ok(entries) => Self {
-                names: entries
-                    .filter_map(|e| e.ok().map(|e| e.file_name()))
-                    .collect(),
-                listed: true,
-            },
-            // Each task then makes what it needs, and says what failed.
-            Err(_) => Self {
-                names: HashSet::new(),
-                listed: false,
-            },
-        }
+        Self(entries.ok().map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.file_name()))
+                .collect()
+        }))
     }
 
-    /// Makes `unit`'s directories unless the listing found them.
+    /// Makes `unit`'s directories unless the listing found them. Once
+    /// `units` is listed, a new unit's two directories are made one each,
+    /// without first trying (and failing) to make the innermost, as a
+    /// recursive create does: a third of the system calls of making 1000
+    /// new units.
     fn make(&self, state_dir: &Path, unit: &UnitName) -> std::io::Result<()> {
         let data_dir = unit.data_dir(state_dir);
         let unit_dir = data_dir.parent().expect("a data dir has a parent");
+        let Some(names) = &self.0 else {
+            return crate::paths::create_private_dir_all(&data_dir);
+        };
         match unit_dir.file_name() {
-            Some(name) if self.names.contains(name) => Ok(()),
-            _ if self.listed => {
+            Some(name) if names.contains(name) => Ok(()),
+            _ => {
                 crate::paths::create_private_dir(unit_dir)?;
                 crate::paths::create_private_dir(&data_dir)
             }
-            _ => crate::paths::create_private_dir_all(&data_dir),
         }
     }
 }
