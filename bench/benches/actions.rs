@@ -34,8 +34,8 @@ use charmbox::run::{run_handler, LimitHints};
 use charmbox::sandbox::SandboxLimits;
 use charmbox::unit::UnitName;
 use charmbox_bench::{
-    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, probe_charm, repo,
-    request, GREET_PARAMS,
+    backends, bare_call, bare_pre, greet_params, hello_charm, pooled, probe_charm, repo, request,
+    GREET_PARAMS,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use wasmtime::component::Component;
@@ -60,9 +60,7 @@ fn in_process(c: &mut Criterion) {
         // The floor: the same component, a bare host, an empty export.
         let bytes = std::fs::read(charm_dir.path().join("charm.wasm")).unwrap();
         let component = Component::new(engine.wasmtime(), &bytes).unwrap();
-        let pre = bare_linker(engine.wasmtime(), &component, "{}")
-            .instantiate_pre(&component)
-            .unwrap();
+        let pre = bare_pre(engine.wasmtime(), &component, "{}").unwrap();
         let ping = component
             .get_export_index(None, "ping")
             .expect("hello exports ping");
@@ -71,9 +69,7 @@ fn in_process(c: &mut Criterion) {
         });
 
         // The same bare host running the action itself.
-        let greet_pre = bare_linker(engine.wasmtime(), &component, GREET_PARAMS)
-            .instantiate_pre(&component)
-            .unwrap();
+        let greet_pre = bare_pre(engine.wasmtime(), &component, GREET_PARAMS).unwrap();
         let greet = component
             .get_export_index(None, "greet")
             .expect("hello exports greet");

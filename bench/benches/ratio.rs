@@ -29,7 +29,7 @@ use charmbox::action::ActionParams;
 use charmbox::charm::Charm;
 use charmbox::run::run_handler;
 use charmbox_bench::{
-    backends, bare_call, bare_linker, greet_params, hello_charm, pooled, request, GREET_PARAMS,
+    backends, bare_call, bare_pre, greet_params, hello_charm, pooled, request, GREET_PARAMS,
 };
 
 const NAMES: [&str; 4] = ["floor", "ping", "bare_greet", "greet"];
@@ -88,12 +88,8 @@ fn main() {
     let no_params = ActionParams::from(serde_json::json!({}));
 
     let component = charm.component.component();
-    let floor_pre = bare_linker(engine.wasmtime(), component, "{}")
-        .instantiate_pre(component)
-        .unwrap();
-    let bare_greet_pre = bare_linker(engine.wasmtime(), component, GREET_PARAMS)
-        .instantiate_pre(component)
-        .unwrap();
+    let floor_pre = bare_pre(engine.wasmtime(), component, "{}").unwrap();
+    let bare_greet_pre = bare_pre(engine.wasmtime(), component, GREET_PARAMS).unwrap();
     let ping = component.get_export_index(None, "ping").unwrap();
     let greet = component.get_export_index(None, "greet").unwrap();
 

@@ -9,7 +9,7 @@
 //! ARTIFACT first when ARTIFACT does not exist (a warm-up run), then maps
 //! ARTIFACT. Used by `bench/compare.sh` beside `charmbox run`.
 
-use charmbox_bench::{bare_linker, Bare, GREET_PARAMS};
+use charmbox_bench::{bare_pre, Bare, GREET_PARAMS};
 use wasmtime::component::Component;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,8 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // SAFETY: an artifact this program compiled with this configuration.
     let component = unsafe { Component::deserialize_file(&engine, artifact)? };
-    let linker = bare_linker(&engine, &component, GREET_PARAMS);
-    let pre = linker.instantiate_pre(&component)?;
+    let pre = bare_pre(&engine, &component, GREET_PARAMS)?;
     let index = component
         .get_export_index(None, export)
         .ok_or_else(|| format!("the component exports no {export}"))?;

@@ -126,42 +126,32 @@ impl WasiView for Bare {
     }
 }
 
-/// The bare host's linker for `component`: WASI, an `action-get`
+/// The bare host, ready to instantiate `component`: WASI, an `action-get`
 /// answering `params`, and every other import the component names (the
 /// model's interfaces a charm with hooks imports) a trap: the actions the
 /// benchmarks run call none of them.
-pub fn bare_linker(
+pub fn bare_pre(
     engine: &wasmtime::Engine,
     component: &Component,
     params: &'static str,
-) -> Linker<Bare> {
+) -> wasmtime::Result<InstancePre<Bare>> {
     let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     // The action interface of each contract version (hello is built
     // against the newest; the committed 0.1.0 fixture imports the first).
     for version in ["0.1.0", "0.2.0"] {
-        let mut action = linker
-            .instance(&format!("juju:charm/action@{version}"))
-            .unwrap();
-        action
-            .func_wrap("action-get", move |_, (_,): (Option<String>,)| {
-                Ok((Some(params.to_owned()),))
-            })
-            .unwrap();
-        action
-            .func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
-                Ok((Ok::<(), String>(()),))
-            })
-            .unwrap();
-        action
-            .func_wrap("action-log", |_, (_,): (String,)| Ok(()))
-            .unwrap();
-        action
-            .func_wrap("action-fail", |_, (_,): (String,)| Ok(()))
-            .unwrap();
+        let mut action = linker.instance(&format!("juju:charm/action@{version}"))?;
+        action.func_wrap("action-get", move |_, (_,): (Option<String>,)| {
+            Ok((Some(params.to_owned()),))
+        })?;
+        action.func_wrap("action-set", |_, (_,): (Vec<(String, String)>,)| {
+            Ok((Ok::<(), String>(()),))
+        })?;
+        action.func_wrap("action-log", |_, (_,): (String,)| Ok(()))?;
+        action.func_wrap("action-fail", |_, (_,): (String,)| Ok(()))?;
     }
-    linker.define_unknown_imports_as_traps(component).unwrap();
-    linker
+    linker.define_unknown_imports_as_traps(component)?;
+    linker.instantiate_pre(component)
 }
 
 /// One run on the bare host: a fresh store, instantiate, call `export`.
