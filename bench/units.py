@@ -80,15 +80,18 @@ class Size:
 
     def in_process(self, state):
         argv = [self.inprocess, self.charm, "--units", str(self.units), "--rounds", "1",
-                "--state", state]
+                "--state", state, "--in", self.work]
         _, _, rss = timed(argv, self.env, self.out)
         with open(self.out) as f:
             result = json.load(f)
         [seconds], [cpu] = result["seconds"], result["cpu_seconds"]
         return seconds, cpu, rss
 
-    def round(self):
-        fresh = os.path.join(self.work, f"fresh-{self.units}")
+    def round(self, number):
+        # A new state directory each round, none deleted before every round
+        # has run: ext4 makes inodes slowly for seconds after many were
+        # deleted, which a user's new units do not follow.
+        fresh = os.path.join(self.work, f"fresh-{self.units}-{number}")
         for key, run in (
             ("cli-fresh", lambda: self.cli(fresh)),
             ("cli-existing", lambda: self.cli(self.existing)),
@@ -99,7 +102,6 @@ class Size:
             self.samples[key].append(seconds)
             self.cpu[key].append(cpu)
             self.peaks[key] = max(self.peaks[key], rss)
-            shutil.rmtree(fresh, ignore_errors=True)
 
     def rows(self):
         for state in ("fresh", "existing"):
@@ -121,9 +123,9 @@ def main():
     cache = os.path.join(work, "cache")
     try:
         sizes = [Size(n, binary, inprocess, charm, work, cache) for n in SIZES]
-        for _ in range(ROUNDS):
+        for number in range(ROUNDS):
             for size in sizes:
-                size.round()
+                size.round(number)
         print(f"charmbox run hello greet name=Ada --num-units N --format json, "
               f"median of {ROUNDS} alternating rounds")
         print(f"(in-process: the same operation once the charm is loaded, bench/examples/units.rs)")

@@ -5,11 +5,15 @@
 //! CLI adds to this is the process: its start, the engine, loading the
 //! charm, and printing the results.
 //!
-//! `units CHARM_DIR --units N --rounds R --state fresh|existing`
+//! `units CHARM_DIR --units N --rounds R --state fresh|existing [--in DIR]`
 //!
 //! `fresh`: each round in a new, empty state directory (its units are new:
 //! their directories and model records are made). `existing`: every round
 //! in one state directory whose units ran once before the first round.
+//! The state directories are made in `DIR` (default: the system's temporary
+//! directory) and left there for the caller to delete after every run it
+//! times: a filesystem making inodes just after deleting many is slower
+//! than it is for a user, whose new units do not follow a mass deletion.
 //! Prints one JSON line: each round's wall seconds, and its CPU seconds
 //! (every thread's, user and system, from `getrusage`): on a machine
 //! shared with other work, what the operation itself spent.
@@ -37,10 +41,12 @@ struct Options {
     units: u32,
     rounds: usize,
     fresh: bool,
+    root: Option<std::path::PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
-    const USAGE: &str = "usage: units CHARM_DIR --units N --rounds R --state fresh|existing";
+    const USAGE: &str =
+        "usage: units CHARM_DIR --units N --rounds R --state fresh|existing [--in DIR]";
     let mut args = std::env::args().skip(1);
     let charm = args.next().ok_or(USAGE)?;
     let mut options = Options {
@@ -48,6 +54,7 @@ fn options() -> Result<Options, String> {
         units: 1000,
         rounds: 5,
         fresh: true,
+        root: None,
     };
     while let Some(arg) = args.next() {
         let value = args.next().ok_or(format!("{arg} needs a value; {USAGE}"))?;
@@ -61,6 +68,7 @@ fn options() -> Result<Options, String> {
                     _ => return Err(format!("--state takes fresh or existing, not {value}")),
                 }
             }
+            "--in" => options.root = Some(value.into()),
             _ => return Err(format!("unknown argument {arg}; {USAGE}")),
         }
     }
@@ -123,19 +131,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let engine = builder.build()?;
     let charm = Charm::load(&engine, charm_dir)?;
-    let existing = tempfile::tempdir()?;
+    let root = options.root.unwrap_or_else(std::env::temp_dir);
+    // Kept until the caller deletes them: see the module's doc.
+    let state_dir = || tempfile::tempdir_in(&root).map(tempfile::TempDir::keep);
+    let existing = state_dir()?;
     // Warm up (pool slots, page cache), and make the existing units.
-    operation(&charm, charm_dir, existing.path(), options.units);
-    let (seconds, cpu): (Vec<f64>, Vec<f64>) = (0..options.rounds)
-        .map(|_| {
-            if options.fresh {
-                let state = tempfile::tempdir().expect("a temporary directory");
-                operation(&charm, charm_dir, state.path(), options.units)
-            } else {
-                operation(&charm, charm_dir, existing.path(), options.units)
-            }
-        })
-        .unzip();
+    operation(&charm, charm_dir, &existing, options.units);
+    let mut seconds = Vec::with_capacity(options.rounds);
+    let mut cpu = Vec::with_capacity(options.rounds);
+    for _ in 0..options.rounds {
+        let (round_seconds, round_cpu) = if options.fresh {
+            operation(&charm, charm_dir, &state_dir()?, options.units)
+        } else {
+            operation(&charm, charm_dir, &existing, options.units)
+        };
+        seconds.push(round_seconds);
+        cpu.push(round_cpu);
+    }
     println!("{}", json!({ "seconds": seconds, "cpu_seconds": cpu }));
     Ok(())
 }
