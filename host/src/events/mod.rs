@@ -894,13 +894,6 @@ impl<'e> LocalEvents<'e> {
                 }
             };
             let loaded = self.charm_of(pending.unit.application())?;
-            let data_dir = pending.unit.data_dir(&self.state_dir);
-            std::fs::create_dir_all(&data_dir).map_err(|e| {
-                EventError::Refused(format!(
-                    "cannot create the directory of unit {}: {e}",
-                    pending.unit
-                ))
-            })?;
             let _locks = locker
                 .lock(&pending.unit, &Concurrency::of(None), Wait::Yes)
                 .map_err(|source| EventError::UnitLock {

@@ -72,7 +72,7 @@ pub(crate) fn run_tasks(run: &TaskRun<'_>, tasks: Vec<Task>) -> Vec<Task> {
         .workers
         .unwrap_or_else(|| workers_for(count))
         .clamp(1, count.max(1));
-    let units = UnitDirs::listed(run.state_dir);
+    let units = UnitDirs::for_charm(run.charm, run.state_dir);
     if workers == 1 {
         // One at a time: on this thread, sparing a thread's start-up.
         let worker = Worker::new(run, &units);
@@ -176,17 +176,30 @@ impl<'r, 'a> Worker<'r, 'a> {
     }
 }
 
-/// The units whose directories exist, from one listing of the state
-/// directory's `units` when an operation starts: a unit's directory (and
-/// the data directory in it) is made on its first run, and asking for each
-/// unit would cost a system call a task.
+/// Which units' directories an operation makes before their tasks run.
 ///
-/// `None` when `units` could not be listed (nor made): each task then
-/// makes what it needs, and says what failed.
-struct UnitDirs(Option<HashSet<std::ffi::OsString>>);
+/// A unit's directory holds its data directory, the guest's `/data`, which
+/// only a charm whose component reaches the filesystem can see: for any
+/// other, no directory is made (on systems without per-descriptor locks the
+/// unit's lock file makes its own). For one that does, the units whose
+/// directories exist come from one listing of the state directory's `units`
+/// when the operation starts: a unit's directory is made on its first run,
+/// and asking for each unit would cost a system call a task.
+enum UnitDirs {
+    /// The charm reaches no directory.
+    Unneeded,
+    /// The units whose directories exist.
+    Listed(HashSet<std::ffi::OsString>),
+    /// `units` could not be listed (nor made): each task makes what it
+    /// needs, and says what failed.
+    Unlisted,
+}
 
 impl UnitDirs {
-    fn listed(state_dir: &Path) -> Self {
+    fn for_charm(charm: &Charm, state_dir: &Path) -> Self {
+        if !charm.component.reaches_filesystem() {
+            return Self::Unneeded;
+        }
         let units = state_dir.join(crate::unit::UNITS_DIR);
         let entries = match std::fs::read_dir(&units) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -197,24 +210,31 @@ impl UnitDirs {
             }
             listing => listing,
         };
-        Self(entries.ok().map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.file_name()))
-                .collect()
-        }))
+        match entries {
+            Ok(entries) => Self::Listed(
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect(),
+            ),
+            Err(_) => Self::Unlisted,
+        }
     }
 
-    /// Makes `unit`'s directories unless the listing found them. Once
-    /// `units` is listed, a new unit's two directories are made one each,
-    /// without first trying (and failing) to make the innermost, as a
-    /// recursive create does: a third of the system calls of making 1000
-    /// new units.
+    /// Makes `unit`'s directories unless they are unneeded or the listing
+    /// found them. Once `units` is listed, a new unit's two directories are
+    /// made one each, without first trying (and failing) to make the
+    /// innermost, as a recursive create does: a third of the system calls
+    /// of making 1000 new units.
     fn make(&self, state_dir: &Path, unit: &UnitName) -> std::io::Result<()> {
+        let names = match self {
+            Self::Unneeded => return Ok(()),
+            Self::Unlisted => {
+                return crate::paths::create_private_dir_all(&unit.data_dir(state_dir))
+            }
+            Self::Listed(names) => names,
+        };
         let data_dir = unit.data_dir(state_dir);
         let unit_dir = data_dir.parent().expect("a data dir has a parent");
-        let Some(names) = &self.0 else {
-            return crate::paths::create_private_dir_all(&data_dir);
-        };
         match unit_dir.file_name() {
             Some(name) if names.contains(name) => Ok(()),
             _ => {

@@ -59,7 +59,6 @@ impl UnitClaim {
         unit: &UnitName,
         concurrency: &Concurrency,
     ) -> std::io::Result<Option<Self>> {
-        crate::paths::create_private_dir_all(&unit.data_dir(state_dir))?;
         match UnitLocker::open(state_dir)?.lock(unit, concurrency, Wait::No) {
             Ok(locks) => Ok(Some(Self(locks))),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(None),
