@@ -226,15 +226,14 @@ impl UnitDirs {
     /// innermost, as a recursive create does: a third of the system calls
     /// of making 1000 new units.
     fn make(&self, state_dir: &Path, unit: &UnitName) -> std::io::Result<()> {
-        let names = match self {
-            Self::Unneeded => return Ok(()),
-            Self::Unlisted => {
-                return crate::paths::create_private_dir_all(&unit.data_dir(state_dir))
-            }
-            Self::Listed(names) => names,
-        };
+        if let Self::Unneeded = self {
+            return Ok(());
+        }
         let data_dir = unit.data_dir(state_dir);
         let unit_dir = data_dir.parent().expect("a data dir has a parent");
+        let Self::Listed(names) = self else {
+            return crate::paths::create_private_dir_all(&data_dir);
+        };
         match unit_dir.file_name() {
             Some(name) if names.contains(name) => Ok(()),
             _ => {
