@@ -32,7 +32,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML};
+use super::metadata::{parse_yaml_as, MetadataError, MetadataFiles, CHARMCRAFT_YAML};
 
 /// Juju's older separate config file.
 pub const CONFIG_YAML: &str = "config.yaml";
@@ -206,14 +206,13 @@ struct CharmcraftConfig {
 impl ConfigOptions {
     /// The options of the charm directory `dir`: `charmcraft.yaml`'s
     /// `config:`, else `config.yaml`, else none. Declaring them in both is
-    /// an error, as charmcraft merges one into the other.
-    pub fn read_dir(dir: &Path) -> Result<Self, MetadataError> {
-        let charmcraft_path = dir.join(CHARMCRAFT_YAML);
+    /// an error, as charmcraft merges one into the other. `files` are the
+    /// directory's metadata files, already read.
+    pub(crate) fn read(dir: &Path, files: &MetadataFiles) -> Result<Self, MetadataError> {
         let config_path = dir.join(CONFIG_YAML);
-        let from_charmcraft = match read_optional(&charmcraft_path)? {
-            Some(text) => {
-                parse_yaml_as::<CharmcraftConfig>(&charmcraft_path, &text)?.and_then(|c| c.config)
-            }
+        let charmcraft_path = dir.join(CHARMCRAFT_YAML);
+        let from_charmcraft = match &files.charmcraft {
+            Some(file) => file.read_as::<CharmcraftConfig>()?.and_then(|c| c.config),
             None => None,
         };
         let from_file = match read_optional(&config_path)? {
@@ -578,6 +577,10 @@ fn read_optional(path: &Path) -> Result<Option<String>, MetadataError> {
 mod tests {
     use super::*;
 
+    fn read_dir(dir: &Path) -> Result<ConfigOptions, MetadataError> {
+        ConfigOptions::read(dir, &MetadataFiles::read(dir)?)
+    }
+
     fn options(yaml: &str) -> Result<ConfigOptions, MetadataError> {
         ConfigOptions::from_config_yaml(Path::new("config.yaml"), yaml)
     }
@@ -788,15 +791,15 @@ options:
             "name: x\nconfig:\n  options:\n    a: {type: int, default: 1}\n",
         )
         .unwrap();
-        let config = ConfigOptions::read_dir(dir.path()).unwrap();
+        let config = read_dir(dir.path()).unwrap();
         assert_eq!(
             config.option("a").unwrap().default,
             Some(ConfigValue::Int(1))
         );
         std::fs::write(dir.path().join(CONFIG_YAML), "options: {}\n").unwrap();
-        let err = ConfigOptions::read_dir(dir.path()).unwrap_err().to_string();
+        let err = read_dir(dir.path()).unwrap_err().to_string();
         assert!(err.contains("declared in both"), "{err}");
         std::fs::remove_file(dir.path().join(CHARMCRAFT_YAML)).unwrap();
-        assert!(ConfigOptions::read_dir(dir.path()).unwrap().is_empty());
+        assert!(read_dir(dir.path()).unwrap().is_empty());
     }
 }

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::config::go_quote;
-use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
+use super::metadata::{parse_yaml_as, MetadataError, MetadataFiles};
 
 /// An endpoint's side of a relation, as Juju names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,17 +109,14 @@ enum RawEndpoint {
 }
 
 impl RelationEndpoints {
-    /// The endpoints of the charm directory `dir`, from `charmcraft.yaml`
-    /// if it declares any, else `metadata.yaml`.
-    pub fn read_dir(dir: &Path) -> Result<Self, MetadataError> {
-        for file in [CHARMCRAFT_YAML, METADATA_YAML] {
-            let path = dir.join(file);
-            let text = match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(MetadataError::Read { path, source }),
+    /// The endpoints a charm directory's metadata `files` declare: those
+    /// of `charmcraft.yaml` if it declares any, else `metadata.yaml`'s.
+    pub(crate) fn read(files: &MetadataFiles) -> Result<Self, MetadataError> {
+        for file in files.present() {
+            let Some(raw) = file.read_as::<RawMetadata>()? else {
+                continue;
             };
-            let endpoints = Self::parse(&path, &text)?;
+            let endpoints = Self::from_raw(&file.path, raw)?;
             if !endpoints.is_empty() {
                 return Ok(endpoints);
             }
@@ -130,9 +127,14 @@ impl RelationEndpoints {
     /// The endpoints declared in `text` (a `charmcraft.yaml` or
     /// `metadata.yaml`); `source` names it in errors.
     pub fn parse(source: &Path, text: &str) -> Result<Self, MetadataError> {
-        let Some(raw) = parse_yaml_as::<RawMetadata>(source, text)? else {
-            return Ok(Self::default());
-        };
+        match parse_yaml_as::<RawMetadata>(source, text)? {
+            Some(raw) => Self::from_raw(source, raw),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// The endpoints declared in `raw`, read from `source`.
+    fn from_raw(source: &Path, raw: RawMetadata) -> Result<Self, MetadataError> {
         let invalid = |message: String| MetadataError::Invalid {
             path: source.to_owned(),
             message,

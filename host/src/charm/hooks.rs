@@ -31,13 +31,12 @@
 //! ```
 
 use std::fmt;
-use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::endpoints::RelationEndpoints;
-use super::metadata::{parse_yaml_as, MetadataError, CHARMCRAFT_YAML, METADATA_YAML};
+use super::metadata::{MetadataError, MetadataFiles};
 
 /// What a charm's metadata declares that hooks are named after.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -197,23 +196,20 @@ struct RawHookSources {
 }
 
 impl Endpoints {
-    /// What the charm directory `dir` declares that hooks are named after:
-    /// its relation endpoints (already read, `relations`), and the
-    /// `storage:` and `containers:` of `charmcraft.yaml`, else
-    /// `metadata.yaml`.
-    pub fn read_dir(dir: &Path, relations: &RelationEndpoints) -> Result<Self, MetadataError> {
+    /// What a charm directory declares that hooks are named after: its
+    /// relation endpoints (already read, `relations`), and the `storage:`
+    /// and `containers:` of `charmcraft.yaml`, else `metadata.yaml` (of its
+    /// metadata `files`).
+    pub(crate) fn read(
+        files: &MetadataFiles,
+        relations: &RelationEndpoints,
+    ) -> Result<Self, MetadataError> {
         let mut endpoints = Self {
             relations: relations.iter().map(|e| e.name.clone()).collect(),
             ..Self::default()
         };
-        for file in [CHARMCRAFT_YAML, METADATA_YAML] {
-            let path = dir.join(file);
-            let text = match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(MetadataError::Read { path, source }),
-            };
-            let Some(raw) = parse_yaml_as::<RawHookSources>(&path, &text)? else {
+        for file in files.present() {
+            let Some(raw) = file.read_as::<RawHookSources>()? else {
                 continue;
             };
             let storage: Vec<String> = raw.storage.unwrap_or_default().into_keys().collect();

@@ -125,20 +125,17 @@ impl CharmMetadata {
     /// an `actions:` section, else `actions.yaml`. The name comes from
     /// `charmcraft.yaml`, else `metadata.yaml`, else the directory's name.
     pub fn read_dir(dir: &Path) -> Result<Self, MetadataError> {
+        let files = MetadataFiles::read(dir)?;
         let charmcraft_path = dir.join(CHARMCRAFT_YAML);
         let actions_path = dir.join(ACTIONS_YAML);
-        let charmcraft = read_optional(&charmcraft_path, Document::Any)?;
-        let mut named = charmcraft
-            .as_ref()
-            .map(|c| name_in(&charmcraft_path, c))
-            .transpose()?
-            .flatten()
-            .map(|name| (name, NameSource::File(charmcraft_path.clone())));
-        if named.is_none() {
-            let metadata_path = dir.join(METADATA_YAML);
-            if let Some(metadata) = read_optional(&metadata_path, Document::Any)? {
-                named = name_in(&metadata_path, &metadata)?
-                    .map(|name| (name, NameSource::File(metadata_path)));
+        let charmcraft = files.charmcraft.as_ref().and_then(|f| f.document.as_ref());
+        let mut named = None;
+        for file in files.present() {
+            if let Some(document) = &file.document {
+                if let Some(name) = name_in(&file.path, document)? {
+                    named = Some((name, NameSource::File(file.path.clone())));
+                    break;
+                }
             }
         }
         let (name, name_source) = named.unwrap_or_else(|| {
@@ -150,7 +147,7 @@ impl CharmMetadata {
             (name, NameSource::Directory(dir.to_owned()))
         });
 
-        let from_charmcraft = match &charmcraft {
+        let from_charmcraft = match charmcraft {
             Some(Value::Object(map)) => map.get("actions").filter(|a| !a.is_null()).cloned(),
             _ => None,
         };
@@ -170,9 +167,7 @@ impl CharmMetadata {
                 let actions = read_optional(&actions_path, Document::Actions)?;
                 (actions_path, actions)
             }
-            (None, false) if charmcraft.is_some() || charmcraft_path.exists() => {
-                (charmcraft_path, None)
-            }
+            (None, false) if files.charmcraft.is_some() => (charmcraft_path, None),
             (None, false) => {
                 return Err(MetadataError::Missing {
                     dir: dir.to_owned(),
@@ -181,9 +176,9 @@ impl CharmMetadata {
         };
         let mut metadata = Self::from_definitions(name, source, raw)?;
         metadata.name_source = name_source;
-        metadata.config = ConfigOptions::read_dir(dir)?;
-        metadata.endpoints = RelationEndpoints::read_dir(dir)?;
-        metadata.hooks = super::hooks::Endpoints::read_dir(dir, &metadata.endpoints)?;
+        metadata.config = ConfigOptions::read(dir, &files)?;
+        metadata.endpoints = RelationEndpoints::read(&files)?;
+        metadata.hooks = super::hooks::Endpoints::read(&files, &metadata.endpoints)?;
         Ok(metadata)
     }
 
@@ -418,6 +413,68 @@ pub fn is_export_name(name: &str) -> bool {
         })
 }
 
+/// A charm directory's `charmcraft.yaml` and `metadata.yaml`, each read
+/// and parsed once for every reader of the directory (its actions and name,
+/// config options, relation endpoints, hook sources): each reader used to
+/// read and parse them itself, four times a load.
+#[derive(Debug)]
+pub(crate) struct MetadataFiles {
+    /// `charmcraft.yaml`, if the directory has one.
+    pub(crate) charmcraft: Option<MetadataFile>,
+    /// `metadata.yaml`, if the directory has one.
+    pub(crate) metadata: Option<MetadataFile>,
+}
+
+impl MetadataFiles {
+    /// Reads and parses both files of `dir` that exist.
+    pub(crate) fn read(dir: &Path) -> Result<Self, MetadataError> {
+        Ok(Self {
+            charmcraft: MetadataFile::read(dir.join(CHARMCRAFT_YAML))?,
+            metadata: MetadataFile::read(dir.join(METADATA_YAML))?,
+        })
+    }
+
+    /// The files present, `charmcraft.yaml` first: the order every reader
+    /// looks in, taking the first file that declares what it reads.
+    pub(crate) fn present(&self) -> impl Iterator<Item = &MetadataFile> {
+        self.charmcraft.iter().chain(self.metadata.iter())
+    }
+}
+
+/// One metadata file, parsed as YAML 1.1 ([`parse_yaml`]).
+#[derive(Debug)]
+pub(crate) struct MetadataFile {
+    /// Where it is (errors name it).
+    pub(crate) path: PathBuf,
+    /// Its document; `None` for an empty file.
+    pub(crate) document: Option<Value>,
+}
+
+impl MetadataFile {
+    /// Reads and parses `path`; `None` if there is no such file.
+    fn read(path: PathBuf) -> Result<Option<Self>, MetadataError> {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let document = parse_yaml(&path, &text, Document::Any)?;
+                Ok(Some(Self { path, document }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(MetadataError::Read { path, source }),
+        }
+    }
+
+    /// Its document read into `T` ([`document_as`]); `None` for an empty
+    /// file.
+    pub(crate) fn read_as<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Option<T>, MetadataError> {
+        self.document
+            .as_ref()
+            .map(|document| document_as(&self.path, document))
+            .transpose()
+    }
+}
+
 /// Which YAML document a metadata file holds.
 #[derive(Clone, Copy)]
 enum Document {
@@ -472,12 +529,19 @@ pub(crate) fn parse_yaml_as<T: serde::de::DeserializeOwned>(
     path: &Path,
     text: &str,
 ) -> Result<Option<T>, MetadataError> {
-    let Some(value) = parse_yaml(path, text, Document::Any)? else {
-        return Ok(None);
-    };
+    parse_yaml(path, text, Document::Any)?
+        .map(|document| document_as(path, &document))
+        .transpose()
+}
+
+/// Reads metadata file `path`'s parsed `document` into `T`.
+fn document_as<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    document: &Value,
+) -> Result<T, MetadataError> {
     // Every metadata file is a map; serde would read a list as a struct's
     // fields in order and name the wrong thing.
-    let kind = match &value {
+    let kind = match document {
         Value::Object(_) | Value::Null => None,
         Value::Array(_) => Some("sequence"),
         Value::String(_) => Some("string"),
@@ -490,12 +554,10 @@ pub(crate) fn parse_yaml_as<T: serde::de::DeserializeOwned>(
             message: format!("invalid type: {kind}, expected a map of metadata keys"),
         });
     }
-    serde_json::from_value(value)
-        .map(Some)
-        .map_err(|e| MetadataError::Parse {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })
+    T::deserialize(document).map_err(|e| MetadataError::Parse {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
