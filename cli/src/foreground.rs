@@ -4,19 +4,24 @@
 //! go on; `show-task ID --watch` follows them, `cancel-task ID` stops them.
 //!
 //! A task runs in the process that started it, so the command splits in
-//! two before anything else happens ([`split`]): the process the shell
-//! waits for only waits; its child does the work and prints the results.
-//! Over two pipes the child says when the operation is recorded (the wait
-//! starts then) and when it is about to print (then the parent waits for
-//! it to end, whatever the wait, and exits with its status). When the wait
-//! ends first, the parent tells the child, which answers with the units it
-//! has not finished, stops writing to the terminal, and runs its tasks to
-//! their end; the parent prints Juju's message and exits. A Ctrl-C after
-//! the operation is recorded ends only the waiting (as in Juju); before,
-//! it ends both.
+//! two first of all ([`split`]): the process the shell waits for only
+//! waits; its child does the work and prints the results. The child keeps
+//! the wait: once the operation is recorded it waits so long for its
+//! tasks, and if they have not finished then, it says to the parent which
+//! units it was waiting for, stops writing to the terminal and runs its
+//! tasks to their end; the parent prints Juju's message and exits. When
+//! the child is about to print the results, it says so, and the parent
+//! waits for it to end and exits with its status. A Ctrl-C after the
+//! operation is recorded ends only the waiting (as in Juju): the parent
+//! goes, and its child, seeing it gone, stops writing to the terminal;
+//! before, it ends both.
+//!
+//! The parent needs nothing from the command line, so the split comes
+//! before it is parsed: what the child then writes to (the allocator's
+//! pages, the stack) it copies from a parent that has written little.
 
 use std::fs::File;
-use std::io::{Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,32 +32,31 @@ use charmbox::task::{Task, TaskId};
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
 /// The child's messages to the parent, each one line.
-const ENQUEUED: &str = "E";
 const CLAIMED: &str = "C";
 const GAVE_UP: &str = "A";
-/// The parent's message to the child.
-const GIVE_UP: &[u8] = b"G\n";
 
 /// The child's side: what it tells the parent, and whether it may still
 /// print.
 pub struct Link {
     state: Mutex<LinkState>,
+    /// The pipe whose end says the parent is gone; the wait watches it.
+    from_parent: Mutex<Option<File>>,
 }
 
 struct LinkState {
     to_parent: File,
     /// The output is the child's to print (the parent waits for it).
     claimed: bool,
-    /// The parent stopped waiting: print nothing more.
+    /// The wait ended first: print nothing more.
     gave_up: bool,
     /// The operation's tasks not finished yet, in unit order.
     unfinished: Vec<(TaskId, String)>,
 }
 
-/// Splits the process (see the [module](self)); returns in the child only.
-/// The parent waits up to `wait` (`None`: for ever) once the operation is
-/// recorded, then exits. Must be called before any thread is started.
-pub fn split(wait: Option<Duration>) -> anyhow::Result<Arc<Link>> {
+/// Splits the process (see the [module](self)); returns in the child only,
+/// the parent exits with what the child tells it. Must be called before
+/// any thread is started.
+pub fn split() -> anyhow::Result<Arc<Link>> {
     let (from_child, to_parent) = pipe()?;
     let (from_parent, to_child) = pipe()?;
     // SAFETY: no other thread exists yet (the caller's promise), so the
@@ -62,29 +66,22 @@ pub fn split(wait: Option<Duration>) -> anyhow::Result<Arc<Link>> {
         0 => {
             drop(from_child);
             drop(to_child);
-            let link = Arc::new(Link {
+            Ok(Arc::new(Link {
                 state: Mutex::new(LinkState {
                     to_parent: File::from(to_parent),
                     claimed: false,
                     gave_up: false,
                     unfinished: Vec::new(),
                 }),
-            });
-            let watcher = Arc::clone(&link);
-            std::thread::Builder::new()
-                .name("charmbox-wait".into())
-                .spawn(move || watcher.watch_parent(File::from(from_parent)))?;
-            Ok(link)
+                from_parent: Mutex::new(Some(File::from(from_parent))),
+            }))
         }
         child => {
             drop(to_parent);
             drop(from_parent);
-            std::process::exit(parent(
-                child,
-                File::from(from_child),
-                File::from(to_child),
-                wait,
-            ))
+            // Held until this process exits: the child sees it go.
+            let _to_child = to_child;
+            std::process::exit(parent(child, File::from(from_child)))
         }
     }
 }
@@ -100,93 +97,20 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// The parent: waits as the [module](self) says; returns its exit status.
-fn parent(
-    child: libc::pid_t,
-    mut from_child: File,
-    mut to_child: File,
-    wait: Option<Duration>,
-) -> i32 {
-    let mut lines = Lines::default();
-    let mut deadline: Option<Instant> = None;
-    loop {
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        match lines.next(&mut from_child, timeout) {
-            Next::Line(line) if line == ENQUEUED => {
-                deadline = wait.map(|w| Instant::now() + w);
-            }
-            Next::Line(line) if line == CLAIMED => return exit_status_of(child),
-            Next::Line(_) => {}
-            Next::End => return exit_status_of(child),
-            Next::TimedOut => {
-                let _ = to_child.write_all(GIVE_UP);
-                // The child answers: it gave up, or it had already claimed.
-                loop {
-                    match lines.next(&mut from_child, None) {
-                        Next::Line(line) if line == CLAIMED => return exit_status_of(child),
-                        Next::Line(line) => {
-                            if let Some(waiting) = line.strip_prefix(GAVE_UP) {
-                                eprintln!("error: {}", waiting.trim_start());
-                                return i32::from(super::EXIT_FAILED);
-                            }
-                        }
-                        Next::End | Next::TimedOut => return exit_status_of(child),
-                    }
-                }
-            }
+/// The parent: relays the child's end, as the [module](self) says;
+/// returns its exit status.
+fn parent(child: libc::pid_t, from_child: File) -> i32 {
+    for line in BufReader::new(from_child).lines() {
+        let Ok(line) = line else { break };
+        if line == CLAIMED {
+            break;
+        }
+        if let Some(waiting) = line.strip_prefix(GAVE_UP) {
+            eprintln!("error: {}", waiting.trim_start());
+            return i32::from(super::EXIT_FAILED);
         }
     }
-}
-
-/// Lines read from a pipe, with a timeout.
-#[derive(Default)]
-struct Lines {
-    buffer: Vec<u8>,
-}
-
-enum Next {
-    Line(String),
-    End,
-    TimedOut,
-}
-
-impl Lines {
-    fn next(&mut self, pipe: &mut File, timeout: Option<Duration>) -> Next {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
-            if let Some(at) = self.buffer.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.buffer.drain(..=at).collect();
-                return Next::Line(String::from_utf8_lossy(&line[..at]).into_owned());
-            }
-            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            let millis = match left {
-                None => -1,
-                Some(left) if left.is_zero() => return Next::TimedOut,
-                Some(left) => i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX),
-            };
-            let mut poll = libc::pollfd {
-                fd: pipe.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd, for the call's length.
-            let ready = unsafe { libc::poll(&mut poll, 1, millis) };
-            if ready < 0 {
-                if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Next::End;
-            }
-            if ready == 0 {
-                continue;
-            }
-            let mut chunk = [0u8; 512];
-            match pipe.read(&mut chunk) {
-                Ok(0) | Err(_) => return Next::End,
-                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
-            }
-        }
-    }
+    exit_status_of(child)
 }
 
 /// Waits for `child` and gives its exit status as this process's.
@@ -211,14 +135,28 @@ fn exit_status_of(child: libc::pid_t) -> i32 {
 }
 
 impl Link {
-    /// The operation is recorded with `tasks`: the parent's wait starts,
-    /// and a Ctrl-C now ends only the waiting.
-    pub fn enqueued(&self, tasks: &[Task]) {
+    /// The operation is recorded with `tasks`: the wait starts (`None`:
+    /// for ever), and a Ctrl-C now ends only the waiting.
+    pub fn enqueued(self: &Arc<Self>, tasks: &[Task], wait: Option<Duration>) {
         // SAFETY: setting a signal's disposition to "ignore".
         unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
-        let mut state = charmbox_lock(&self.state);
-        state.unfinished = tasks.iter().map(|t| (t.id, t.unit.to_string())).collect();
-        let _ = writeln!(state.to_parent, "{ENQUEUED}");
+        charmbox_lock(&self.state).unfinished =
+            tasks.iter().map(|t| (t.id, t.unit.to_string())).collect();
+        let Some(from_parent) = charmbox_lock(&self.from_parent).take() else {
+            return;
+        };
+        let link = Arc::clone(self);
+        let deadline = wait.map(|w| Instant::now() + w);
+        let started = std::thread::Builder::new()
+            .name("charmbox-wait".into())
+            .spawn(move || {
+                wait_for_parent(&from_parent, deadline);
+                link.give_up();
+            });
+        if started.is_err() {
+            // Without the wait the parent waits for the end; it still gets it.
+            eprintln!("warning: cannot start the run's wait: it waits for its tasks to end");
+        }
     }
 
     /// A task has finished.
@@ -240,13 +178,10 @@ impl Link {
         true
     }
 
-    /// Waits for the parent to give up or go away; then, unless the output
-    /// is claimed, stops writing to the terminal and says which units it
-    /// was still waiting for.
-    fn watch_parent(&self, mut from_parent: File) {
-        let mut byte = [0u8; 1];
-        // A byte (the parent gave up) or the end (it is gone): either way.
-        let _ = from_parent.read(&mut byte);
+    /// The wait ended (or the parent is gone): unless the output is
+    /// claimed, stops writing to the terminal and tells the parent which
+    /// units it was still waiting for.
+    fn give_up(&self) {
         let mut state = charmbox_lock(&self.state);
         if state.claimed {
             return;
@@ -274,6 +209,32 @@ impl Link {
             "{GAVE_UP} timed out waiting for results from: {}{hint}",
             units.join(", ")
         );
+    }
+}
+
+/// Returns at `deadline` (`None`: never), or sooner when the parent is
+/// gone (its end of the pipe closed).
+fn wait_for_parent(from_parent: &File, deadline: Option<Instant>) {
+    loop {
+        let millis = match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+            None => -1,
+            Some(left) if left.is_zero() => return,
+            Some(left) => i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX),
+        };
+        let mut poll = libc::pollfd {
+            fd: from_parent.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, for the call's length.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        if ready < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        // Ready (the parent wrote nothing, so it is gone) or failed.
+        if ready != 0 {
+            return;
+        }
     }
 }
 

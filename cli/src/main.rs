@@ -230,6 +230,20 @@ fn raise_descriptor_limit() {
 
 /// Parses the process's arguments, runs the command and returns its exit code.
 fn main() -> ExitCode {
+    let args = dispatch::effective_args(std::env::args_os().collect());
+    // A run in the foreground splits first of all (see `foreground`): a
+    // command line that starts `charmbox run` is one (or the child says
+    // what is wrong with it); another spelling of a run splits once parsed.
+    let mut link = None;
+    if args.get(1).is_some_and(|command| command == "run") {
+        match foreground::split() {
+            Ok(split) => link = Some(split),
+            Err(e) => {
+                eprintln!("error: cannot start the run: {e:#}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
     raise_descriptor_limit();
     // The library's warnings (a cache it cannot write, a checkpoint that
     // failed) reach the operator on stderr; RUST_LOG chooses more.
@@ -241,7 +255,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let cli = match Cli::try_parse_from(dispatch::effective_args(std::env::args_os().collect())) {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -252,18 +266,19 @@ fn main() -> ExitCode {
     // variable set in every usage line, as if it had been typed.
     let cache_dir = args::flag_or_env(cli.cache_dir, "CHARMBOX_CACHE_DIR");
     let _ = CACHE_DIR.set(cache_dir);
-    // A foreground run splits before anything else starts a thread: its
-    // tasks may outlast its wait (see `foreground`).
-    let link = match &cli.command {
-        Command::Run(args) if args.waits() => match foreground::split(args.wait()) {
-            Ok(link) => Some(link),
-            Err(e) => {
-                eprintln!("error: cannot start the run: {e:#}");
-                return ExitCode::from(EXIT_USAGE);
+    // A foreground run splits before anything starts a thread: its tasks
+    // may outlast its wait (see `foreground`).
+    if let (Command::Run(args), None) = (&cli.command, &link) {
+        if args.waits() {
+            match foreground::split() {
+                Ok(split) => link = Some(split),
+                Err(e) => {
+                    eprintln!("error: cannot start the run: {e:#}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
             }
-        },
-        _ => None,
-    };
+        }
+    }
     if cli.command.loads_a_charm() {
         charmbox::charm::schema::prepare_in_background();
     }

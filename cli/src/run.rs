@@ -243,6 +243,7 @@ pub fn execute(
     let progress = Arc::new(RunProgress {
         terminal,
         link: link.clone(),
+        wait: args.wait(),
     });
     let finished = operations.run(&prepared, store, progress.clone(), LIMIT_HINTS)?;
     progress.terminal.done();
@@ -340,12 +341,14 @@ fn report_failures(tasks: &[Task]) {
 struct RunProgress {
     terminal: TerminalProgress,
     link: Option<Arc<Link>>,
+    /// How long the parent waits once the operation is recorded.
+    wait: Option<Duration>,
 }
 
 impl Progress for RunProgress {
     fn enqueued(&self, operation: OperationId, tasks: &[Task]) {
         if let Some(link) = &self.link {
-            link.enqueued(tasks);
+            link.enqueued(tasks, self.wait);
         }
         self.terminal.enqueued(operation, tasks);
     }

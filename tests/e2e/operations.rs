@@ -231,6 +231,31 @@ fn run_waits_as_juju_and_says_so_when_the_wait_ends_first() {
 }
 
 #[test]
+fn a_ctrl_c_once_the_operation_is_recorded_ends_only_the_waiting() {
+    let charm = ticker_charm();
+    let charmbox = Charmbox::new();
+    let path = charm.path().to_str().unwrap();
+    let mut run = charmbox.spawn(&["run", path, "tick", "ticks=0", "--wait", "10m"]);
+    wait_for(&charmbox, "2", |t| !log_messages(t).is_empty());
+    let group = i32::try_from(run.id()).expect("a pid");
+    // SAFETY: sends a terminal's Ctrl-C to the group this test started.
+    unsafe { libc::kill(-group, libc::SIGINT) };
+    let started = Instant::now();
+    let status = run.wait().expect("the run ends");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the Ctrl-C did not end the waiting"
+    );
+    assert!(!status.success(), "{status:?}");
+    // The task goes on after the waiting: its log still grows.
+    let ticks = log_messages(&wait_for(&charmbox, "2", |_| true)).len();
+    let task = wait_for(&charmbox, "2", |t| log_messages(t).len() > ticks);
+    assert_eq!(task["status"], "running", "{task:#}");
+    assert_eq!(charmbox.cmd(&["cancel-task", "2"]).code, 0);
+    wait_for(&charmbox, "2", |t| t["status"] == "aborted");
+}
+
+#[test]
 fn times_are_local_unless_utc_is_asked_for() {
     let charm = ticker_charm();
     let charmbox = Charmbox::new();
