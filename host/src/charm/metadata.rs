@@ -164,7 +164,8 @@ impl CharmMetadata {
             }
             (Some(actions), false) => (charmcraft_path, Some(actions)),
             (None, true) => {
-                let actions = read_optional(&actions_path, Document::Actions)?;
+                let actions = MetadataFile::read(actions_path.clone(), Document::Actions)?
+                    .and_then(|file| file.document);
                 (actions_path, actions)
             }
             (None, false) if files.charmcraft.is_some() => (charmcraft_path, None),
@@ -429,8 +430,8 @@ impl MetadataFiles {
     /// Reads and parses both files of `dir` that exist.
     pub(crate) fn read(dir: &Path) -> Result<Self, MetadataError> {
         Ok(Self {
-            charmcraft: MetadataFile::read(dir.join(CHARMCRAFT_YAML))?,
-            metadata: MetadataFile::read(dir.join(METADATA_YAML))?,
+            charmcraft: MetadataFile::read(dir.join(CHARMCRAFT_YAML), Document::Any)?,
+            metadata: MetadataFile::read(dir.join(METADATA_YAML), Document::Any)?,
         })
     }
 
@@ -451,11 +452,12 @@ pub(crate) struct MetadataFile {
 }
 
 impl MetadataFile {
-    /// Reads and parses `path`; `None` if there is no such file.
-    fn read(path: PathBuf) -> Result<Option<Self>, MetadataError> {
+    /// Reads and parses `path`, which holds `document`; `None` if there is
+    /// no such file.
+    fn read(path: PathBuf, document: Document) -> Result<Option<Self>, MetadataError> {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
-                let document = parse_yaml(&path, &text, Document::Any)?;
+                let document = parse_yaml(&path, &text, document)?;
                 Ok(Some(Self { path, document }))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -483,17 +485,6 @@ enum Document {
     Actions,
     /// `charmcraft.yaml` or `metadata.yaml`: any document.
     Any,
-}
-
-fn read_optional(path: &Path, document: Document) -> Result<Option<Value>, MetadataError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_yaml(path, &text, document),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(MetadataError::Read {
-            path: path.to_owned(),
-            source,
-        }),
-    }
 }
 
 /// Parses metadata as YAML 1.1, as Juju (gopkg.in/yaml.v2) and charmcraft
