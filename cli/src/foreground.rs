@@ -39,12 +39,13 @@ const GAVE_UP: &str = "A";
 /// print.
 pub struct Link {
     state: Mutex<LinkState>,
-    /// The pipe whose end says the parent is gone; the wait watches it.
-    from_parent: Mutex<Option<File>>,
 }
 
 struct LinkState {
     to_parent: File,
+    /// The pipe whose end says the parent is gone, until the wait takes it
+    /// to watch.
+    from_parent: Option<File>,
     /// The output is the child's to print (the parent waits for it).
     claimed: bool,
     /// The wait ended first: print nothing more.
@@ -69,11 +70,11 @@ pub fn split() -> anyhow::Result<Arc<Link>> {
             Ok(Arc::new(Link {
                 state: Mutex::new(LinkState {
                     to_parent: File::from(to_parent),
+                    from_parent: Some(File::from(from_parent)),
                     claimed: false,
                     gave_up: false,
                     unfinished: Vec::new(),
                 }),
-                from_parent: Mutex::new(Some(File::from(from_parent))),
             }))
         }
         child => {
@@ -140,11 +141,12 @@ impl Link {
     pub fn enqueued(self: &Arc<Self>, tasks: &[Task], wait: Option<Duration>) {
         // SAFETY: setting a signal's disposition to "ignore".
         unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
-        charmbox_lock(&self.state).unfinished =
-            tasks.iter().map(|t| (t.id, t.unit.to_string())).collect();
-        let Some(from_parent) = charmbox_lock(&self.from_parent).take() else {
+        let mut state = charmbox_lock(&self.state);
+        state.unfinished = tasks.iter().map(|t| (t.id, t.unit.to_string())).collect();
+        let Some(from_parent) = state.from_parent.take() else {
             return;
         };
+        drop(state);
         let link = Arc::clone(self);
         let deadline = wait.map(|w| Instant::now() + w);
         let started = std::thread::Builder::new()

@@ -228,6 +228,15 @@ fn raise_descriptor_limit() {
     }
 }
 
+/// Splits a foreground run (see `foreground`); the exit code when it
+/// cannot, having said why.
+fn split() -> Result<std::sync::Arc<foreground::Link>, ExitCode> {
+    foreground::split().map_err(|e| {
+        eprintln!("error: cannot start the run: {e:#}");
+        ExitCode::from(EXIT_USAGE)
+    })
+}
+
 /// Parses the process's arguments, runs the command and returns its exit code.
 fn main() -> ExitCode {
     let args = dispatch::effective_args(std::env::args_os().collect());
@@ -236,12 +245,9 @@ fn main() -> ExitCode {
     // what is wrong with it); another spelling of a run splits once parsed.
     let mut link = None;
     if args.get(1).is_some_and(|command| command == "run") {
-        match foreground::split() {
+        match split() {
             Ok(split) => link = Some(split),
-            Err(e) => {
-                eprintln!("error: cannot start the run: {e:#}");
-                return ExitCode::from(EXIT_USAGE);
-            }
+            Err(code) => return code,
         }
     }
     raise_descriptor_limit();
@@ -270,12 +276,9 @@ fn main() -> ExitCode {
     // may outlast its wait (see `foreground`).
     if let (Command::Run(args), None) = (&cli.command, &link) {
         if args.waits() {
-            match foreground::split() {
+            match split() {
                 Ok(split) => link = Some(split),
-                Err(e) => {
-                    eprintln!("error: cannot start the run: {e:#}");
-                    return ExitCode::from(EXIT_USAGE);
-                }
+                Err(code) => return code,
             }
         }
     }
