@@ -1,6 +1,6 @@
-//! What identifies a component file's contents without reading them, and
-//! reading (or mapping) a file whole with the identity it kept while being
-//! read: the key of the cache's index.
+//! What identifies a component file's contents without reading them (the
+//! key of the cache's index), and reading a file with the identity it kept
+//! while being read.
 
 use std::fs::File;
 use std::io::Read as _;
@@ -31,21 +31,36 @@ impl SourceFile {
 }
 
 /// The contents of `file` from its start, and its identity if it did not
-/// change while being read: a file written meanwhile gets no identity (and
-/// so no index entry), since its bytes may be a mix of old and new.
+/// change while being read.
 pub(super) fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
-    use std::io::Seek as _;
-    let before = FileIdentity::of(&file.metadata()?);
-    file.rewind()?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    let after = FileIdentity::of(&file.metadata()?);
-    Ok((bytes, before.filter(|b| Some(b) == after.as_ref())))
+    watched(file, |_| {
+        use std::io::Seek as _;
+        let mut reader: &File = file;
+        reader.rewind()?;
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })
 }
 
-/// A file's contents mapped read-only: what a check reads once, where
-/// reading it into memory would cost a page fault per page (a Python
-/// charm's component and its compiled form are 50 MB together).
+/// What `read` makes of `file` (given its length), and the file's
+/// identity if it did not change meanwhile: a file written meanwhile gets
+/// no identity (and so no index entry), since what was read may be a mix
+/// of old and new.
+pub(super) fn watched<T>(
+    file: &File,
+    read: impl FnOnce(u64) -> std::io::Result<T>,
+) -> std::io::Result<(T, Option<FileIdentity>)> {
+    let meta = file.metadata()?;
+    let before = FileIdentity::of(&meta);
+    let value = read(meta.len())?;
+    let after = FileIdentity::of(&file.metadata()?);
+    Ok((value, before.filter(|b| Some(b) == after.as_ref())))
+}
+
+/// A file's contents mapped read-only, for a check that reads a few of its
+/// pages (an ELF header and its section table) where reading it would
+/// copy all of them.
 pub(super) struct Mapped {
     ptr: *mut libc::c_void,
     len: usize,
@@ -71,19 +86,13 @@ impl Drop for Mapped {
     }
 }
 
-/// The contents of `file` mapped read-only, and its identity if it did
-/// not change while being mapped and `check` ran on the bytes: a file
-/// written meanwhile gets no identity. Only for files no one else may
-/// write (the caller checks): a file cut short under the mapping would
-/// fault the reader.
-pub(super) fn map_whole<T>(
-    file: &File,
-    check: impl FnOnce(&[u8]) -> T,
-) -> std::io::Result<(T, Option<FileIdentity>)> {
+/// What `check` makes of the contents of `file`, mapped read-only: only
+/// the pages it reads are read. Only for files no one else may write (the
+/// caller checks): a file cut short under the mapping would fault the
+/// reader.
+pub(super) fn map_whole<T>(file: &File, check: impl FnOnce(&[u8]) -> T) -> std::io::Result<T> {
     use std::os::fd::AsRawFd as _;
-    let meta = file.metadata()?;
-    let before = FileIdentity::of(&meta);
-    let len = usize::try_from(meta.len()).map_err(std::io::Error::other)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
     let mapped = if len == 0 {
         Mapped {
             ptr: std::ptr::null_mut(),
@@ -97,8 +106,7 @@ pub(super) fn map_whole<T>(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ,
-                // Every page is read: fault them in at once, not one by one.
-                libc::MAP_PRIVATE | libc::MAP_POPULATE,
+                libc::MAP_PRIVATE,
                 file.as_raw_fd(),
                 0,
             )
@@ -108,10 +116,7 @@ pub(super) fn map_whole<T>(
         }
         Mapped { ptr, len }
     };
-    let checked = check(mapped.bytes());
-    drop(mapped);
-    let after = FileIdentity::of(&file.metadata()?);
-    Ok((checked, before.filter(|b| Some(b) == after.as_ref())))
+    Ok(check(mapped.bytes()))
 }
 
 /// What identifies a file's contents without reading them: a change to

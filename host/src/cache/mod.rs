@@ -48,11 +48,13 @@
 //! `trust.rs` (ownership and mode checks, private files, the key); this
 //! file holds the cache's flow and its tests.
 
+mod checksum;
 mod identity;
 mod names;
 pub mod packed;
 mod trust;
 
+use checksum::xxh3_128;
 pub use identity::SourceFile;
 use identity::{read_whole, FileIdentity};
 use names::{artifact_name, content_hash_from_name, engine_hash, is_artifact_name};
@@ -71,7 +73,6 @@ use std::sync::Arc;
 
 use cap_std::fs::Dir;
 use wasmtime::component::Component;
-use xxhash_rust::xxh3::xxh3_128;
 
 /// Bytes that end every artifact file.
 const MAGIC: &[u8; 8] = b"CBXCWSM3";

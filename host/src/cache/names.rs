@@ -3,7 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use xxhash_rust::xxh3::Xxh3;
+use twox_hash::XxHash3_64;
 
 /// Whether `name` is one this cache gives artifacts:
 /// `<32 hex digits>-<16 hex digits>.cwasm`.
@@ -35,22 +35,7 @@ pub(super) fn content_hash_from_name(name: &str) -> Option<u128> {
 
 /// The engine's compatibility hash, folded to 64 bits for file names.
 pub(super) fn engine_hash(engine: &wasmtime::Engine) -> u64 {
-    let mut hasher = Xxh3::new();
-    engine
-        .precompile_compatibility_hash()
-        .hash(&mut HashWriter(&mut hasher));
-    hasher.digest()
-}
-
-/// Feeds `Hash` output into an xxh3 hasher.
-pub(super) struct HashWriter<'a>(&'a mut Xxh3);
-
-impl Hasher for HashWriter<'_> {
-    fn finish(&self) -> u64 {
-        self.0.digest()
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
+    let mut hasher = XxHash3_64::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.finish()
 }

@@ -33,9 +33,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use wasmtime::component::Component;
-use xxhash_rust::xxh3::xxh3_128;
 
-use super::identity::{map_whole, FileIdentity};
+use super::checksum::{xxh3_128, xxh3_128_of_file};
+use super::identity::{map_whole, watched, FileIdentity};
 
 /// The extension of a packed artifact: `charm.wasm` ships `charm.cwasm`.
 pub const PACKED_EXTENSION: &str = "cwasm";
@@ -139,9 +139,10 @@ pub(super) struct Verified {
 
 /// Opens the packed artifact beside the component file `component` and
 /// checks it (the module doc says how); `Ok(None)` when there is none.
-/// Both files are mapped to be hashed, not read into memory: a Python
-/// charm's are 50 MB together, and a unit's first run would otherwise
-/// spend more on page faults than on running the action.
+/// Both files are streamed through the checksum (see [`xxh3_128_of_file`]),
+/// neither mapped nor read whole: a Python charm's are 50 MB together,
+/// and a unit's first run would otherwise spend more on page faults than
+/// on running the action.
 pub(super) fn open_verified(component: &Path) -> Result<Option<Verified>, PackedArtifactError> {
     let path = packed_artifact_path(component);
     let read_error = |path: &Path, e: std::io::Error| PackedArtifactError::Read {
@@ -157,23 +158,14 @@ pub(super) fn open_verified(component: &Path) -> Result<Option<Verified>, Packed
     if let Some(reason) = untrusted(&meta) {
         return Err(PackedArtifactError::Untrusted { path, reason });
     }
-    let (sealed_for, identity) = map_whole(&file, |bytes| {
-        let image_len = bytes.len().checked_sub(TRAILER_LEN)?;
-        let (image, trailer) = bytes.split_at(image_len);
-        let hash = |at: usize| -> Option<u128> {
-            Some(u128::from_le_bytes(
-                trailer.get(at..at + 16)?.try_into().ok()?,
-            ))
-        };
-        let (component_hash, image_hash) = (hash(0)?, hash(16)?);
-        (&trailer[32..] == MAGIC && xxh3_128(image) == image_hash).then_some(component_hash)
-    })
-    .map_err(|e| read_error(&path, e))?;
+    let (sealed_for, identity) =
+        watched(&file, |len| sealed_for(&file, len)).map_err(|e| read_error(&path, e))?;
     let Some(sealed_for) = sealed_for else {
         return Err(PackedArtifactError::Corrupt { path });
     };
-    let (component_hash, component_identity) =
-        hash_file(component).map_err(|e| read_error(component, e))?;
+    let (component_hash, component_identity) = File::open(component)
+        .and_then(|file| watched(&file, |len| xxh3_128_of_file(&file, len)))
+        .map_err(|e| read_error(component, e))?;
     if component_hash != sealed_for {
         return Err(PackedArtifactError::OtherComponent {
             path,
@@ -187,16 +179,24 @@ pub(super) fn open_verified(component: &Path) -> Result<Option<Verified>, Packed
     }))
 }
 
-/// The xxh3-128 hash of the file at `path` and its identity while it was
-/// hashed: mapped when only its owner may write it and that is this user
-/// or root (no one else can cut it short under the mapping), else read.
-fn hash_file(path: &Path) -> std::io::Result<(u128, Option<FileIdentity>)> {
-    let mut file = File::open(path)?;
-    if untrusted(&file.metadata()?).is_none() {
-        return map_whole(&file, xxh3_128);
-    }
-    let (bytes, identity) = super::identity::read_whole(&mut file)?;
-    Ok((xxh3_128(&bytes), identity))
+/// The hash of the component the artifact `file` (`len` bytes) was sealed
+/// for, if its trailer is whole and its image's bytes hash to what the
+/// trailer says.
+fn sealed_for(file: &File, len: u64) -> std::io::Result<Option<u128>> {
+    use std::io::{Read as _, Seek as _};
+    let Some(image_len) = len.checked_sub(TRAILER_LEN as u64) else {
+        return Ok(None);
+    };
+    let mut trailer = [0; TRAILER_LEN];
+    let mut reader = file;
+    reader.seek(std::io::SeekFrom::Start(image_len))?;
+    reader.read_exact(&mut trailer)?;
+    let hash = |at: usize| u128::from_le_bytes(trailer[at..at + 16].try_into().expect("16 bytes"));
+    let (component_hash, image_hash) = (hash(0), hash(16));
+    Ok(
+        (&trailer[32..] == MAGIC && xxh3_128_of_file(file, image_len)? == image_hash)
+            .then_some(component_hash),
+    )
 }
 
 /// Deserializes a verified artifact of the component file `component` for
@@ -212,13 +212,12 @@ pub(super) fn deserialize(
         path: path.clone(),
         reason,
     };
-    let (kind, _) =
-        map_whole(&verified.file, wasmtime::Engine::detect_precompiled).map_err(|e| {
-            PackedArtifactError::Read {
-                path: path.clone(),
-                reason: e.to_string(),
-            }
-        })?;
+    let kind = map_whole(&verified.file, wasmtime::Engine::detect_precompiled).map_err(|e| {
+        PackedArtifactError::Read {
+            path: path.clone(),
+            reason: e.to_string(),
+        }
+    })?;
     if kind != Some(wasmtime::Precompiled::Component) {
         return Err(does_not_fit(
             "it is not a precompiled WebAssembly component".into(),

@@ -115,25 +115,25 @@ pub(crate) fn digest<'a>(
     files: &[PathBuf],
     extra: impl IntoIterator<Item = &'a str>,
 ) -> String {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut hasher = twox_hash::XxHash3_128::new();
     for item in extra {
-        hasher.update(item.as_bytes());
-        hasher.update(b"\0");
+        hasher.write(item.as_bytes());
+        hasher.write(b"\0");
     }
     for file in files {
-        hasher.update(
+        hasher.write(
             file.strip_prefix(base)
                 .unwrap_or(file)
                 .to_string_lossy()
                 .as_bytes(),
         );
-        hasher.update(b"\0");
+        hasher.write(b"\0");
         if let Ok(bytes) = std::fs::read(file) {
-            hasher.update(&bytes);
+            hasher.write(&bytes);
         }
-        hasher.update(b"\0");
+        hasher.write(b"\0");
     }
-    format!("{:032x}", hasher.digest128())
+    format!("{:032x}", hasher.finish_128())
 }
 
 #[cfg(test)]
