@@ -71,7 +71,8 @@ pub fn request(action: &str) -> RunRequest {
             "hello/0".parse().unwrap(),
             &ModelIdentity::ephemeral(),
             EventInfo::action(action),
-        ),
+        )
+        .into(),
         action_id: "1".into(),
         data_dir: None,
         limits: SandboxLimits::default(),

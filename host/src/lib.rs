@@ -41,7 +41,7 @@
 //!         charm.default_unit()?,
 //!         &ModelIdentity::ephemeral(),
 //!         EventInfo::action("greet"),
-//!     ),
+//!     ).into(),
 //!     action_id: "1".into(),
 //!     data_dir: None,
 //!     limits: Default::default(),

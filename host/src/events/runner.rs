@@ -122,7 +122,8 @@ impl EventRunner for LocalRunner<'_> {
             None => (None, uuid::Uuid::new_v4().to_string()),
         };
         let request = RunRequest {
-            context: UnitContext::local(self.unit.clone(), self.model.identity(), event.clone()),
+            context: UnitContext::local(self.unit.clone(), self.model.identity(), event.clone())
+                .into(),
             data_dir: Some(self.unit.data_dir(self.state_dir)),
             action_id,
             limits: self.limits,

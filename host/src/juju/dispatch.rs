@@ -209,7 +209,7 @@ impl EventRunner for JujuRunner<'_> {
             .unit_context(&DispatchPath::Hook(String::new()));
         unit.event = event.clone();
         let request = RunRequest {
-            context: unit,
+            context: unit.into(),
             action_id: self
                 .context
                 .action_uuid

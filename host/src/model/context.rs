@@ -3,6 +3,8 @@
 //! run's [`ModelBackend`]; what the backend refuses comes back to the guest
 //! as the call's error, and a backend that fails fails the run.
 
+use std::sync::Arc;
+
 use super::{
     Bag, EventInfo, LogLevel, ModelBackend, ModelError, ModelResult, PortRange, ReadMode, Relation,
     RelationId, SecretInfo, SecretOptions, SecretOwner, SecretRef, StatusInfo, StatusTarget,
@@ -98,7 +100,7 @@ pub struct ModelRecord {
 /// The model API's state for one run.
 pub struct ModelContext {
     backend: Box<dyn ModelBackend>,
-    unit: UnitContext,
+    unit: Arc<UnitContext>,
     limits: ModelLimits,
     calls: usize,
     deferred: bool,
@@ -110,7 +112,11 @@ pub struct ModelContext {
 impl ModelContext {
     /// A run's model state: `unit` says where and what for, `backend` where
     /// the model lives.
-    pub fn new(unit: UnitContext, backend: Box<dyn ModelBackend>, limits: ModelLimits) -> Self {
+    pub fn new(
+        unit: Arc<UnitContext>,
+        backend: Box<dyn ModelBackend>,
+        limits: ModelLimits,
+    ) -> Self {
         Self {
             backend,
             unit,
@@ -466,7 +472,8 @@ mod tests {
                 model_uuid: "u".into(),
                 juju_version: "3.6.0".into(),
                 event,
-            },
+            }
+            .into(),
             Box::new(NoModel),
             ModelLimits {
                 max_calls: 2,

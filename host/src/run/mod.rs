@@ -13,6 +13,7 @@ mod stop;
 pub mod watchdog;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use wasmtime::component::TypedFunc;
@@ -35,7 +36,8 @@ use crate::sandbox::{
 #[derive(Debug, Clone)]
 pub struct RunRequest {
     /// The unit, the model, and the event: its name is the export called.
-    pub context: UnitContext,
+    /// Shared with the run's model state, which keeps it for the run.
+    pub context: Arc<UnitContext>,
     /// For an action, the id the guest sees as `JUJU_ACTION_UUID`: the
     /// task's id, as Juju gives it.
     pub action_id: String,
@@ -175,30 +177,29 @@ pub fn run_handler(
         },
     };
     let model = ModelContext::new(
-        request.context.clone(),
+        Arc::clone(&request.context),
         backends.model,
         request.limits.model,
     );
     let event = &request.context.event;
     let deadline = Deadline::after(request.limits.timeout);
+    let unit = request.context.unit.to_string();
     let spec = SandboxSpec {
         identity: GuestIdentity {
-            unit: request.context.unit.to_string(),
+            unit: &unit,
             handler: if event.is_action {
                 HandlerIdentity::Action {
-                    name: event.name.clone(),
-                    id: request.action_id.clone(),
+                    name: &event.name,
+                    id: &request.action_id,
                 }
             } else {
-                HandlerIdentity::Hook {
-                    name: event.name.clone(),
-                }
+                HandlerIdentity::Hook { name: &event.name }
             },
         },
         // A guest that cannot reach a directory is not given one to reach.
         data_dir: request
             .data_dir
-            .clone()
+            .as_deref()
             .filter(|_| charm.reaches_filesystem()),
         limits: request.limits,
         waits: WaitBound::new(deadline, request.stop.clone()),
@@ -210,14 +211,18 @@ pub fn run_handler(
     set_stops(&mut store, request, deadline);
 
     // The last word on a run its deadline cannot stop (see `watchdog`).
-    let watched = request.limits.timeout.map(|limit| {
-        let overrun = watchdog::Overrun {
-            handler: describe(event),
-            unit: request.context.unit.clone(),
-            limit,
-        };
-        watchdog::global().arm(overrun, std::time::Instant::now() + limit)
-    });
+    let watched = request
+        .limits
+        .timeout
+        .zip(deadline.at())
+        .map(|(limit, at)| {
+            let overrun = || watchdog::Overrun {
+                handler: describe(event),
+                unit: request.context.unit.clone(),
+                limit,
+            };
+            watchdog::global().arm(overrun, at)
+        });
     let outcome = match pre.instantiate(&mut store) {
         Ok(instance) => call_handler(&mut store, instance, handler.index, handler.signature)
             .map_err(CallError::Call),
@@ -411,7 +416,8 @@ mod tests {
                 "spin/0".parse().unwrap(),
                 &crate::model::ModelIdentity::ephemeral(),
                 EventInfo::action("spin"),
-            ),
+            )
+            .into(),
             action_id: "1".into(),
             data_dir: None,
             limits: SandboxLimits {
@@ -480,7 +486,8 @@ mod tests {
                 "hog/0".parse().unwrap(),
                 &crate::model::ModelIdentity::ephemeral(),
                 EventInfo::action("hog"),
-            ),
+            )
+            .into(),
             action_id: "1".into(),
             data_dir: None,
             limits: SandboxLimits {

@@ -44,6 +44,11 @@ impl Deadline {
         Self(timeout.map(|t| Instant::now() + t))
     }
 
+    /// When it passes; `None` for no deadline.
+    pub fn at(&self) -> Option<Instant> {
+        self.0
+    }
+
     /// How long is left (zero once it has passed); `None` for no deadline.
     pub fn remaining(&self) -> Option<Duration> {
         self.0

@@ -113,8 +113,10 @@ impl Watchdog {
     }
 
     /// Watches the run `overrun` describes, which must end by `deadline`
-    /// plus [`GRACE`], until the returned guard is dropped.
-    pub fn arm(&self, overrun: Overrun, deadline: Instant) -> Armed {
+    /// plus [`GRACE`], until the returned guard is dropped. `overrun` is
+    /// called only when there is a handler to tell: an unwatched run pays
+    /// for no description.
+    pub fn arm(&self, overrun: impl FnOnce() -> Overrun, deadline: Instant) -> Armed {
         let mut state = crate::sync::lock(&self.shared.state);
         if state.handler.is_none() {
             return Armed {
@@ -122,6 +124,7 @@ impl Watchdog {
                 id: 0,
             };
         }
+        let overrun = overrun();
         let id = state.next;
         state.next += 1;
         let overruns_at = deadline + GRACE;
@@ -215,16 +218,19 @@ mod tests {
     fn an_overrun_is_reported_and_a_run_that_ends_is_not() {
         let watchdog = Watchdog::new();
         // No handler: nothing is watched.
-        drop(watchdog.arm(overrun("unwatched"), Instant::now()));
+        drop(watchdog.arm(|| overrun("unwatched"), Instant::now()));
         let (told, heard) = mpsc::channel();
         let told = Mutex::new(told);
         watchdog.on_overrun(move |o| {
             let _ = crate::sync::lock(&told).send(o.handler.clone());
         });
         let past = Instant::now() - GRACE;
-        let ended = watchdog.arm(overrun("ended"), Instant::now() + Duration::from_secs(3600));
+        let ended = watchdog.arm(
+            || overrun("ended"),
+            Instant::now() + Duration::from_secs(3600),
+        );
         drop(ended);
-        let _stuck = watchdog.arm(overrun("stuck"), past);
+        let _stuck = watchdog.arm(|| overrun("stuck"), past);
         let handler = heard.recv_timeout(Duration::from_secs(10)).unwrap();
         assert_eq!(handler, "stuck");
         assert!(heard.recv_timeout(Duration::from_millis(200)).is_err());

@@ -9,7 +9,7 @@
 pub mod guards;
 mod output;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -64,29 +64,30 @@ impl Default for SandboxLimits {
     }
 }
 
-/// Who the guest is running as: what Juju puts in the hook environment.
-#[derive(Debug, Clone)]
-pub struct GuestIdentity {
+/// Who the guest is running as: what Juju puts in the hook environment,
+/// borrowed from the run's request (the WASI context copies what it keeps).
+#[derive(Debug, Clone, Copy)]
+pub struct GuestIdentity<'a> {
     /// `JUJU_UNIT_NAME`.
-    pub unit: String,
+    pub unit: &'a str,
     /// What runs: an action and its id, or a hook.
-    pub handler: HandlerIdentity,
+    pub handler: HandlerIdentity<'a>,
 }
 
 /// The handler part of a [`GuestIdentity`].
-#[derive(Debug, Clone)]
-pub enum HandlerIdentity {
+#[derive(Debug, Clone, Copy)]
+pub enum HandlerIdentity<'a> {
     /// An action: `JUJU_ACTION_NAME`, and `JUJU_ACTION_UUID` (the task's id).
     Action {
         /// The action's name.
-        name: String,
+        name: &'a str,
         /// Its task's id.
-        id: String,
+        id: &'a str,
     },
     /// A hook: `JUJU_HOOK_NAME`.
     Hook {
         /// The hook's name.
-        name: String,
+        name: &'a str,
     },
 }
 
@@ -124,11 +125,11 @@ impl WasiView for RunState {
 }
 
 /// What a new run's state is made from.
-pub struct SandboxSpec {
+pub struct SandboxSpec<'a> {
     /// Environment identity.
-    pub identity: GuestIdentity,
+    pub identity: GuestIdentity<'a>,
     /// The unit's data directory on the host, preopened at [`GUEST_DATA_DIR`].
-    pub data_dir: Option<PathBuf>,
+    pub data_dir: Option<&'a Path>,
     /// Limits.
     pub limits: SandboxLimits,
     /// What bounds the guest's waits (the run's deadline, its stop handle).
@@ -138,7 +139,7 @@ pub struct SandboxSpec {
 impl RunState {
     /// Builds a run's state: a WASI context with only what the spec grants.
     pub fn new(
-        spec: &SandboxSpec,
+        spec: &SandboxSpec<'_>,
         action: ActionContext,
         model: ModelContext,
         stdout: &OutputCapture,
@@ -156,13 +157,13 @@ impl RunState {
                 wasi.env("JUJU_HOOK_NAME", name);
             }
         }
-        wasi.env("JUJU_UNIT_NAME", &spec.identity.unit)
+        wasi.env("JUJU_UNIT_NAME", spec.identity.unit)
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .stdout(stdout.clone())
             .stderr(stderr.clone());
-        if let Some(dir) = &spec.data_dir {
+        if let Some(dir) = spec.data_dir {
             // Created on a unit's first run only: most runs find it there.
             if wasi
                 .preopened_dir(dir, GUEST_DATA_DIR, FsPerms::ReadWrite)
@@ -188,7 +189,6 @@ impl RunState {
                 waits: spec.waits.clone(),
                 disk: spec
                     .data_dir
-                    .as_ref()
                     .map(|dir| DiskBudget::new(dir, spec.limits.disk)),
                 descriptors: DescriptorCount::new(spec.limits.descriptors),
             },

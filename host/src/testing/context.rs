@@ -256,7 +256,7 @@ impl Context {
             None => Box::new(NoModel),
         };
         let request = RunRequest {
-            context: UnitContext::local(unit.clone(), &self.model, event),
+            context: UnitContext::local(unit.clone(), &self.model, event).into(),
             // A task's id under `charmbox run`; here, the run's number.
             action_id: run.to_string(),
             data_dir: Some(self.data_dir().to_owned()),

@@ -118,7 +118,7 @@ impl EventRunner for TestRunner<'_> {
             return Ok(None);
         }
         let request = RunRequest {
-            context: UnitContext::local(self.unit.clone(), self.identity, event.clone()),
+            context: UnitContext::local(self.unit.clone(), self.identity, event.clone()).into(),
             action_id: String::new(),
             data_dir: Some(self.data_dir.to_owned()),
             limits: self.limits,
