@@ -101,12 +101,21 @@ impl Charmbox {
     /// see [`kill_group`]), stdout and stderr piped.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
         use std::os::unix::process::CommandExt as _;
-        self.command(args)
+        let mut command = self.command(args);
+        command
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
-            .process_group(0)
-            .spawn()
-            .expect("charmbox starts")
+            .process_group(0);
+        // As from a terminal: a test run as a shell's background job (a CI
+        // script) inherits SIGINT ignored, and a Ctrl-C would reach nobody.
+        // SAFETY: `signal` is async-signal-safe, as `pre_exec` requires.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        command.spawn().expect("charmbox starts")
     }
 
     /// `charmbox run CHARM ACTION ARGS... --format json`.
