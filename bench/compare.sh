@@ -6,10 +6,12 @@
 #     first run through a packed charm's `dispatch` against a warm one (Rust,
 #     Python, JS), hook-tool calls per action with and without the read
 #     cache (processes.py);
-#   - many units through the CLI and in-process (units.sh, when present).
+#   - many units through the CLI and in-process (units.sh, when present);
+#   - in-process, charmbox's run of an action against a bare host running
+#     the same action, and the empty-action floor (benches/ratio.rs).
 # Installs ops into a virtualenv, builds charmbox, the bare host and the
 # example charms, then prints medians, peak memory and ratios.
-#   BENCH_ROUNDS=30 BENCH_PROFILE=dist bash bench/compare.sh
+#   BENCH_ROUNDS=30 BENCH_RATIO_ROUNDS=60 BENCH_PROFILE=dist bash bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -61,3 +63,7 @@ if [ -f bench/units.sh ]; then
   echo
   bash bench/units.sh
 fi
+echo
+echo "in-process: charmbox's run of an action against the bare host (target 3)"
+cargo bench --quiet --profile "$profile" -p charmbox-bench --bench ratio -- --rounds "${BENCH_RATIO_ROUNDS:-60}"
+
