@@ -20,8 +20,8 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads the file at `path`, noting its identity for the cache's index.
     pub fn read(path: &Path) -> std::io::Result<Self> {
-        let mut file = File::open(path)?;
-        let (bytes, identity) = read_whole(&mut file)?;
+        let file = File::open(path)?;
+        let (bytes, identity) = read_whole(&file)?;
         Ok(Self {
             path: path.to_owned(),
             bytes,
@@ -32,10 +32,10 @@ impl SourceFile {
 
 /// The contents of `file` from its start, and its identity if it did not
 /// change while being read.
-pub(super) fn read_whole(file: &mut File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
+pub(super) fn read_whole(file: &File) -> std::io::Result<(Vec<u8>, Option<FileIdentity>)> {
     watched(file, |_| {
         use std::io::Seek as _;
-        let mut reader: &File = file;
+        let mut reader = file;
         reader.rewind()?;
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes)?;

@@ -191,13 +191,13 @@ impl ComponentCache {
             return packed::open_unchanged(path, recorded)
                 .and_then(|file| map(engine, &file, None));
         }
-        let mut file = self.root.open_with(&name, &reading()).ok()?.into_std();
+        let file = self.root.open_with(&name, &reading()).ok()?.into_std();
         let meta = trusted_artifact(&file)?;
         if FileIdentity::of(&meta) != Some(recorded) {
             // Written since it was checked: check it again; the next lookup
             // then trusts it as it is now.
             let content_hash = content_hash_from_name(&name)?;
-            let (bytes, identity) = read_whole(&mut file).ok()?;
+            let (bytes, identity) = read_whole(&file).ok()?;
             if !self.sound(&bytes, content_hash) {
                 return None;
             }
@@ -270,9 +270,9 @@ impl ComponentCache {
         let mut outcome = CacheOutcome::Compiled;
         if let Ok(file) = self.root.open_with(&name, &reading()) {
             outcome = CacheOutcome::Replaced;
-            let mut file = file.into_std();
+            let file = file.into_std();
             if trusted_artifact(&file).is_some() {
-                if let Ok((artifact, identity)) = read_whole(&mut file) {
+                if let Ok((artifact, identity)) = read_whole(&file) {
                     if self.sound(&artifact, content_hash) {
                         if let Some(component) = map(engine, &file, Some(&artifact)) {
                             let found = identity.map(|identity| (name, identity));
@@ -504,8 +504,7 @@ fn map(engine: &wasmtime::Engine, file: &File, bytes: Option<&[u8]>) -> Option<C
     let bytes = match bytes {
         Some(bytes) => bytes,
         None => {
-            let mut file = file.try_clone().ok()?;
-            read = read_whole(&mut file).ok()?.0;
+            read = read_whole(file).ok()?.0;
             &read
         }
     };

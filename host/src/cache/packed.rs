@@ -238,7 +238,7 @@ pub(super) fn deserialize(
                 .map_err(|e| does_not_fit(format!("{e:#}")));
         }
     }
-    let mut file = verified
+    let file = verified
         .file
         .try_clone()
         .map_err(|e| PackedArtifactError::Read {
@@ -246,7 +246,7 @@ pub(super) fn deserialize(
             reason: e.to_string(),
         })?;
     let (bytes, identity) =
-        super::identity::read_whole(&mut file).map_err(|e| PackedArtifactError::Read {
+        super::identity::read_whole(&file).map_err(|e| PackedArtifactError::Read {
             path: path.clone(),
             reason: e.to_string(),
         })?;

@@ -21,7 +21,7 @@ use wasmtime::Store;
 
 pub use report::{format_bytes, GuardHit, LimitHints, RunEnd, RunReport};
 pub(crate) use stop::Cancelled;
-pub use stop::{Deadline, StopHandle};
+pub use stop::{Deadline, DeadlineBound, StopHandle};
 
 use crate::action::{ActionBackend, ActionContext, ActionRecord};
 use crate::charm::{CharmComponent, HandlerSignature};
@@ -183,10 +183,9 @@ pub fn run_handler(
     );
     let event = &request.context.event;
     let deadline = Deadline::after(request.limits.timeout);
-    let unit = request.context.unit.to_string();
     let spec = SandboxSpec {
         identity: GuestIdentity {
-            unit: &unit,
+            unit: request.context.unit.as_str(),
             handler: if event.is_action {
                 HandlerIdentity::Action {
                     name: &event.name,
@@ -211,18 +210,14 @@ pub fn run_handler(
     set_stops(&mut store, request, deadline);
 
     // The last word on a run its deadline cannot stop (see `watchdog`).
-    let watched = request
-        .limits
-        .timeout
-        .zip(deadline.at())
-        .map(|(limit, at)| {
-            let overrun = || watchdog::Overrun {
-                handler: describe(event),
-                unit: request.context.unit.clone(),
-                limit,
-            };
-            watchdog::global().arm(overrun, at)
-        });
+    let watched = deadline.bound().map(|bound| {
+        let overrun = || watchdog::Overrun {
+            handler: describe(event),
+            unit: request.context.unit.clone(),
+            limit: bound.timeout,
+        };
+        watchdog::global().arm(overrun, bound.at)
+    });
     let outcome = match pre.instantiate(&mut store) {
         Ok(instance) => call_handler(&mut store, instance, handler.index, handler.signature)
             .map_err(CallError::Call),

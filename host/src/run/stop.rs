@@ -34,25 +34,38 @@ impl StopHandle {
     }
 }
 
-/// When a run must end, if it must (by default, never).
+/// When a run must end, if it must (by default, never), and the timeout
+/// it was set from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Deadline(Option<Instant>);
+pub struct Deadline(Option<DeadlineBound>);
+
+/// A deadline that exists: when it passes, and the timeout it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineBound {
+    /// When it passes.
+    pub at: Instant,
+    /// The timeout it was set from.
+    pub timeout: Duration,
+}
 
 impl Deadline {
     /// `timeout` from now; `None` for no deadline.
     pub fn after(timeout: Option<Duration>) -> Self {
-        Self(timeout.map(|t| Instant::now() + t))
+        Self(timeout.map(|timeout| DeadlineBound {
+            at: Instant::now() + timeout,
+            timeout,
+        }))
     }
 
-    /// When it passes; `None` for no deadline.
-    pub fn at(&self) -> Option<Instant> {
+    /// When it passes and the timeout it ends; `None` for no deadline.
+    pub fn bound(&self) -> Option<DeadlineBound> {
         self.0
     }
 
     /// How long is left (zero once it has passed); `None` for no deadline.
     pub fn remaining(&self) -> Option<Duration> {
         self.0
-            .map(|at| at.saturating_duration_since(Instant::now()))
+            .map(|bound| bound.at.saturating_duration_since(Instant::now()))
     }
 
     /// Whether it has passed.
@@ -79,6 +92,7 @@ mod tests {
         assert!(past.has_passed());
         let later = Deadline::after(Some(Duration::from_secs(60)));
         assert!(!later.has_passed());
+        assert_eq!(later.bound().unwrap().timeout, Duration::from_secs(60));
         assert!(later.remaining().unwrap() > Duration::from_secs(59));
     }
 
