@@ -15,9 +15,16 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// A unit of an application: `<application>/<number>`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Kept as it is written (`app/0`) beside its parts: a unit's name is
+/// written out far more often (every record, every guest's environment)
+/// than taken apart.
+#[derive(Clone)]
 pub struct UnitName {
-    application: String,
+    /// `<application>/<number>`.
+    name: String,
+    /// Where the `/` is in `name`.
+    slash: usize,
     number: u32,
 }
 
@@ -34,23 +41,34 @@ impl UnitName {
     /// Unit `number` of `application`.
     pub fn new(application: &str, number: u32) -> Result<Self, UnitNameError> {
         if is_valid_application_name(application) {
-            Ok(Self {
-                application: application.to_owned(),
-                number,
-            })
+            Ok(Self::of_valid(application, number))
         } else {
             Err(UnitNameError(format!("{application}/{number}")))
         }
     }
 
+    /// Unit `number` of `application`, a valid application name.
+    fn of_valid(application: &str, number: u32) -> Self {
+        Self {
+            name: format!("{application}/{number}"),
+            slash: application.len(),
+            number,
+        }
+    }
+
     /// The application part.
     pub fn application(&self) -> &str {
-        &self.application
+        &self.name[..self.slash]
     }
 
     /// The unit number.
     pub fn number(&self) -> u32 {
         self.number
+    }
+
+    /// The name written out: `app/0`.
+    pub fn as_str(&self) -> &str {
+        &self.name
     }
 
     /// The unit's data directory under a charmbox state directory: the
@@ -60,7 +78,7 @@ impl UnitName {
         // that is only digits.
         state_dir
             .join(UNITS_DIR)
-            .join(format!("{}-{}", self.application, self.number))
+            .join(format!("{}-{}", self.application(), self.number))
             .join("data")
     }
 }
@@ -70,7 +88,44 @@ pub(crate) const UNITS_DIR: &str = "units";
 
 impl fmt::Display for UnitName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.application, self.number)
+        f.write_str(&self.name)
+    }
+}
+
+impl fmt::Debug for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnitName")
+            .field("application", &self.application())
+            .field("number", &self.number)
+            .finish()
+    }
+}
+
+// The name says everything the parts do.
+impl PartialEq for UnitName {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for UnitName {}
+
+impl std::hash::Hash for UnitName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+/// By application, then by number (`app/2` before `app/10`).
+impl Ord for UnitName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.application(), self.number).cmp(&(other.application(), other.number))
+    }
+}
+
+impl PartialOrd for UnitName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -78,9 +133,7 @@ impl fmt::Display for UnitName {
 /// `assert_eq!(output.unit, "hello/0")`.
 impl PartialEq<str> for UnitName {
     fn eq(&self, other: &str) -> bool {
-        other
-            .rsplit_once('/')
-            .is_some_and(|(app, n)| app == self.application && n == self.number.to_string())
+        self.name == other
     }
 }
 
@@ -139,10 +192,9 @@ impl UnitTarget {
     pub fn resolve_with(&self, leader_of: impl Fn(&str) -> Option<UnitName>) -> UnitName {
         match self {
             Self::Unit(unit) => unit.clone(),
-            Self::Leader(application) => leader_of(application).unwrap_or_else(|| UnitName {
-                application: application.clone(),
-                number: 0,
-            }),
+            Self::Leader(application) => {
+                leader_of(application).unwrap_or_else(|| UnitName::of_valid(application, 0))
+            }
         }
     }
 }
@@ -190,6 +242,20 @@ pub fn is_valid_application_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_unit_is_its_name_and_sorts_by_number() {
+        let two: UnitName = "app/2".parse().unwrap();
+        let ten: UnitName = "app/10".parse().unwrap();
+        assert_eq!((two.as_str(), ten.application()), ("app/2", "app"));
+        assert!(two < ten, "by number, not as text");
+        assert!(
+            ten < "apq/0".parse::<UnitName>().unwrap(),
+            "by application first"
+        );
+        assert_eq!(two, UnitName::new("app", 2).unwrap());
+        assert_eq!(UnitTarget::Leader("app".into()).resolve().as_str(), "app/0");
+    }
 
     #[test]
     fn parses_valid_unit_names() {

@@ -313,13 +313,13 @@ impl HookLog {
         if run.status == HookStatus::Failed {
             tx.execute(
                 "INSERT OR REPLACE INTO unit_errors (unit, run, event, cause) VALUES (?1, ?2, ?3, ?4)",
-                params![run.unit.to_string(), id, event, run.cause],
+                params![run.unit.as_str(), id, event, run.cause],
             )
             .map_err(sqlite_error(&self.path))?;
         } else {
             tx.execute(
                 "DELETE FROM unit_errors WHERE unit = ?1",
-                params![run.unit.to_string()],
+                params![run.unit.as_str()],
             )
             .map_err(sqlite_error(&self.path))?;
         }
@@ -332,7 +332,7 @@ impl HookLog {
         self.with(|conn| {
             conn.execute(
                 "DELETE FROM unit_errors WHERE unit = ?1",
-                params![unit.to_string()],
+                params![unit.as_str()],
             )
             .map_err(sqlite_error(&self.path))?;
             Ok(())
@@ -344,7 +344,7 @@ impl HookLog {
         let row: Option<(i64, String, String)> = self.with(|conn| {
             conn.query_row(
                 "SELECT run, event, cause FROM unit_errors WHERE unit = ?1",
-                params![unit.to_string()],
+                params![unit.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()

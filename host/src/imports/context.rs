@@ -6,7 +6,7 @@ use crate::model::{EventInfo, ModelContext, Relation};
 
 impl Host for ModelContext {
     fn unit_name(&mut self) -> String {
-        self.unit().unit.to_string()
+        self.unit().unit.as_str().to_owned()
     }
 
     fn model_name(&mut self) -> String {

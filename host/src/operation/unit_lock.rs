@@ -133,12 +133,12 @@ impl UnitLocker {
             .filter(|_| concurrency.parallel);
         #[cfg(target_os = "linux")]
         {
-            let unit_name = unit.to_string();
+            let unit_name = unit.as_str();
             let mut locks = UnitLocks {
                 locker: Arc::clone(self),
                 bytes: Vec::with_capacity(2),
             };
-            let unit_byte = byte_of(&["unit", &unit_name]);
+            let unit_byte = byte_of(&["unit", unit_name]);
             let kind = if concurrency.parallel {
                 ofd::Kind::Shared
             } else {
@@ -147,7 +147,7 @@ impl UnitLocker {
             ofd::set(&self.file, kind, unit_byte, wait)?;
             locks.bytes.push(unit_byte);
             if let Some(group) = group {
-                let group_byte = byte_of(&["group", &unit_name, group]);
+                let group_byte = byte_of(&["group", unit_name, group]);
                 // Dropping `locks` on an error frees the unit's byte.
                 ofd::set(&self.file, ofd::Kind::Exclusive, group_byte, wait)?;
                 locks.bytes.push(group_byte);

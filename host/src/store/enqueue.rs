@@ -147,7 +147,7 @@ impl TaskStore {
                     .execute(params![
                         task_id.to_sql(),
                         first,
-                        unit.to_string(),
+                        unit.as_str(),
                         operation.action,
                         params_text,
                         status.as_str(),

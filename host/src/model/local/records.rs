@@ -258,7 +258,7 @@ impl<'c> Rows<'c> {
             .map_err(err)?;
         for unit in units {
             insert
-                .execute(params![unit.to_string(), application, unit.number()])
+                .execute(params![unit.as_str(), application, unit.number()])
                 .map_err(err)?;
         }
         if existing.is_none_or(|app| app.leader.is_none()) {
@@ -297,7 +297,7 @@ impl<'c> Rows<'c> {
         self.conn
             .execute(
                 "INSERT INTO units (name, application, number) VALUES (?1, ?2, ?3)",
-                params![unit.to_string(), application, unit.number()],
+                params![unit.as_str(), application, unit.number()],
             )
             .map_err(self.err())?;
         Ok(())
