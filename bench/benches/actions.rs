@@ -120,7 +120,7 @@ fn units(c: &mut Criterion) {
             .unwrap();
         group.bench_function(BenchmarkId::new("1000", label), |b| {
             b.iter_with_setup(
-                || operations.open_store().unwrap(),
+                || operations.open_state().unwrap(),
                 |store| {
                     let finished = operations
                         .run(&prepared, store, Arc::new(Silent), HINTS)
@@ -192,7 +192,7 @@ fn model(c: &mut Criterion) {
             .unwrap();
         group.bench_function(BenchmarkId::new("probe_1000", label), |b| {
             b.iter_with_setup(
-                || operations.open_store().unwrap(),
+                || operations.open_state().unwrap(),
                 |store| {
                     let finished = operations
                         .run(&prepared, store, Arc::new(Silent), HINTS)

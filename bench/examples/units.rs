@@ -94,7 +94,7 @@ fn operation(charm: &Charm, charm_dir: &Path, state: &Path, units: u32) -> (f64,
     let start = Instant::now();
     let cpu = cpu_seconds();
     let operations = Operations::new(state);
-    let store = operations.open_store().expect("the store opens");
+    let store = operations.open_state().expect("the store opens");
     let prepared = operations
         .prepare(OperationRequest {
             charm,

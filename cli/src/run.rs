@@ -198,13 +198,14 @@ pub fn execute(
     }
     let params = read_params(args.params_file.as_deref(), &args.args, args.string_args)?;
     let operations = Operations::new(&state_dir);
-    // The store opens on the other core while the engine starts and the
-    // charm loads; a charm that cannot run is still reported first.
-    let (loaded, store) = std::thread::scope(|scope| {
-        let store = scope.spawn(|| operations.open_store());
+    // The task store and the model open on the other core while the engine
+    // starts and the charm loads; a charm that cannot run is still
+    // reported first.
+    let (loaded, state) = std::thread::scope(|scope| {
+        let state = scope.spawn(|| operations.open_state());
         let loaded = super::engine_with(args.pooling())
             .and_then(|engine| Ok((Charm::load(&engine, &args.charm)?, engine)));
-        (loaded, store.join())
+        (loaded, state.join())
     });
     // The engine lives as long as the runs: its thread enforces deadlines.
     let (charm, engine) = loaded?;
@@ -227,12 +228,14 @@ pub fn execute(
             args.charm.display()
         );
     }
-    let store = store.map_err(|_| anyhow!("the thread opening the task store panicked"))??;
+    let state = state
+        .map_err(|_| anyhow!("the thread opening the task store and model panicked"))?
+        .map_err(explain)?;
 
     if args.background {
         let exe = std::env::current_exe()
             .context("cannot find the charmbox binary to run in the background")?;
-        let queued = operations.run_in_background(&prepared, store, |operation| {
+        let queued = operations.run_in_background(&prepared, state, |operation| {
             worker_command(exe, &state_dir, operation)
         })?;
         print_scheduled(queued.operation, &queued.tasks, prepared.units());
@@ -245,7 +248,7 @@ pub fn execute(
         link: link.clone(),
         wait: args.wait(),
     });
-    let finished = operations.run(&prepared, store, progress.clone(), LIMIT_HINTS)?;
+    let finished = operations.run(&prepared, state, progress.clone(), LIMIT_HINTS)?;
     progress.terminal.done();
     let mut code = exit_status(finished.all_completed());
     // The waiting parent gave up: the tasks are recorded, nobody is

@@ -32,7 +32,8 @@ pub(crate) mod unit_lock;
 
 pub use live_log::LIVE_AFTER;
 pub use runner::{
-    Finished, OperationError, OperationRequest, Operations, PreparedOperation, Queued, Units,
+    Finished, OpenState, OperationError, OperationRequest, Operations, PreparedOperation, Queued,
+    Units,
 };
 pub use schedule::workers_for;
 pub use unit_lock::Concurrency;

@@ -175,6 +175,13 @@ impl Finished {
     }
 }
 
+/// What a run records in, opened: the state directory's task store and
+/// local model ([`Operations::open_state`]).
+pub struct OpenState {
+    tasks: TaskStore,
+    model: LocalModel,
+}
+
 /// An operation recorded with its tasks pending, for another process to run.
 #[derive(Debug, Clone)]
 pub struct Queued {
@@ -200,6 +207,17 @@ impl Operations {
     /// Opens the task store (see [`TaskStore::open`]).
     pub fn open_store(&self) -> Result<TaskStore, StoreError> {
         TaskStore::open(&self.state_dir)
+    }
+
+    /// Opens what a run records in: the task store and the local model
+    /// ([`TaskStore::open`], [`LocalModel::open`]). Opening both is about
+    /// a millisecond a process (schemas read, logs replayed): the CLI opens
+    /// them on another thread while its engine starts and the charm loads.
+    pub fn open_state(&self) -> Result<OpenState, OperationError> {
+        Ok(OpenState {
+            tasks: self.open_store()?,
+            model: LocalModel::open(&self.state_dir)?,
+        })
     }
 
     /// Checks `request` before anything is recorded: the charm passes
@@ -244,10 +262,14 @@ impl Operations {
     pub fn run(
         &self,
         prepared: &PreparedOperation<'_>,
-        mut store: TaskStore,
+        state: OpenState,
         progress: Arc<dyn Progress>,
         hints: LimitHints,
     ) -> Result<Finished, OperationError> {
+        let OpenState {
+            tasks: mut store,
+            model,
+        } = state;
         // A lone task whose unit is free is recorded as running from the
         // start: one write fewer than queueing it and then starting it.
         let claim = match prepared.units.as_slice() {
@@ -261,7 +283,7 @@ impl Operations {
         };
         // The units are in the model before any task is recorded: a model
         // that refuses them leaves no task behind.
-        let model = self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
+        let model = self.model_of(model, prepared.charm, &prepared.charm_path, &prepared.units)?;
         let new = prepared.new_operation();
         let (operation, tasks) = match claim {
             Some(_) => store.enqueue_started(&new)?,
@@ -293,10 +315,14 @@ impl Operations {
     pub fn run_in_background(
         &self,
         prepared: &PreparedOperation<'_>,
-        mut store: TaskStore,
+        state: OpenState,
         worker: impl FnOnce(OperationId) -> std::process::Command,
     ) -> Result<Queued, OperationError> {
-        self.model_of(prepared.charm, &prepared.charm_path, &prepared.units)?;
+        let OpenState {
+            tasks: mut store,
+            model,
+        } = state;
+        self.model_of(model, prepared.charm, &prepared.charm_path, &prepared.units)?;
         let (operation, tasks) = store.enqueue(&prepared.new_operation())?;
         super::background::start_worker(&self.state_dir, operation, worker(operation))?;
         drop(store);
@@ -338,7 +364,8 @@ impl Operations {
             .filter(|t| t.status == TaskStatus::Pending)
             .collect();
         let units: Vec<UnitName> = pending.iter().map(|t| t.unit.clone()).collect();
-        let model = self.model_of(&charm, &queued.charm, &units)?;
+        let model = LocalModel::open(&self.state_dir)?;
+        let model = self.model_of(model, &charm, &queued.charm, &units)?;
         self.run_recorded(
             &charm,
             operation,
@@ -426,17 +453,17 @@ struct UnitsModel {
 }
 
 impl Operations {
-    /// The state directory's model, with `units` recorded, application by
-    /// application, as running `charm` from `charm_path`: units appear in
-    /// the model on their first run (the next `deploy` makes them
+    /// The state directory's `model`, with `units` recorded, application
+    /// by application, as running `charm` from `charm_path`: units appear
+    /// in the model on their first run (the next `deploy` makes them
     /// beforehand).
     fn model_of(
         &self,
+        model: LocalModel,
         charm: &Charm,
         charm_path: &Path,
         units: &[UnitName],
     ) -> Result<UnitsModel, OperationError> {
-        let model = LocalModel::open(&self.state_dir)?;
         let declared = Arc::new(CharmModel::of(charm));
         let mut by_application: Vec<(&str, Vec<&UnitName>)> = Vec::new();
         for unit in units {
