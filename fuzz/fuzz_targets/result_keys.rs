@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let before = Value::Object(results.as_map().clone());
-        if results.set(&pairs).is_err() {
+        if results.set(pairs).is_err() {
             assert_eq!(
                 Value::Object(results.as_map().clone()),
                 before,

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use super::params::value_at;
-use super::results::{ResultLimits, Results};
+use super::results::{Refused, ResultLimits, Results};
 use super::{ActionBackend, ActionParams, LogEntry};
 
 /// The message of an action failed without one: what Juju's `action-fail`
@@ -121,14 +121,20 @@ impl ActionContext {
         if !self.in_action {
             return Err("action-set is only for actions: this handler is a hook".into());
         }
-        self.results.set(&pairs).map_err(|e| e.to_string())?;
-        if let Err(e) = self.backend.set_results(&pairs) {
-            self.record_backend_error(e);
-            return Err(
-                "the results could not be stored (see the action's failure message)".into(),
-            );
+        // The backend has the last word on a valid call: one it cannot
+        // carry is stored nowhere, and fails the action.
+        let backend = &mut self.backend;
+        match self
+            .results
+            .set_checked(pairs, |pairs| backend.set_results(pairs))
+        {
+            Ok(()) => Ok(()),
+            Err(Refused::Set(e)) => Err(e.to_string()),
+            Err(Refused::Check(e)) => {
+                self.record_backend_error(e);
+                Err("the results could not be stored (see the action's failure message)".into())
+            }
         }
-        Ok(())
     }
 
     /// `action-log`: keeps and forwards a message, within the limits.

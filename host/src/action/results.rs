@@ -7,9 +7,9 @@
 //!
 //! let mut results = Results::default();
 //! let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
-//! results.set(&[pair("outfile.name", "x"), pair("outfile.size", "3")]).unwrap();
+//! results.set(vec![pair("outfile.name", "x"), pair("outfile.size", "3")]).unwrap();
 //! // One bad key and the call stores nothing.
-//! assert!(results.set(&[pair("done", "yes"), pair("Bad", "x")]).is_err());
+//! assert!(results.set(vec![pair("done", "yes"), pair("Bad", "x")]).is_err());
 //! assert_eq!(
 //!     serde_json::Value::Object(results.into_map()),
 //!     json!({"outfile": {"name": "x", "size": "3"}})
@@ -62,6 +62,23 @@ pub enum SetError {
     },
 }
 
+/// Why [`Results::set_checked`] stored nothing.
+#[derive(Debug)]
+pub(crate) enum Refused<E> {
+    /// The call itself: a key, or a limit.
+    Set(SetError),
+    /// The caller's check.
+    Check(E),
+}
+
+/// Where a pair's leaf name is in its key.
+enum Name {
+    /// The whole key (it has no dot).
+    Whole,
+    /// From this byte on (after the last dot).
+    Suffix(usize),
+}
+
 /// Results collected during one action run.
 #[derive(Debug, Clone, Default)]
 pub struct Results {
@@ -83,9 +100,25 @@ impl Results {
     }
 
     /// Validates every pair, then stores them all, or none on any error.
-    pub fn set(&mut self, pairs: &[(String, String)]) -> Result<(), SetError> {
-        for (key, _) in pairs {
-            validate_result_key(key)?;
+    /// The pairs are moved into the tree: a call copies no value.
+    pub fn set(&mut self, pairs: Vec<(String, String)>) -> Result<(), SetError> {
+        self.set_checked(pairs, |_| Ok::<(), std::convert::Infallible>(()))
+            .map_err(|refused| match refused {
+                Refused::Set(e) => e,
+                Refused::Check(never) => match never {},
+            })
+    }
+
+    /// As [`set`](Self::set), with `check` asked last, once the call is
+    /// valid and fits: a call it refuses stores nothing either. The action
+    /// API's backend checks a call this way (see `ActionContext::set`).
+    pub(crate) fn set_checked<E>(
+        &mut self,
+        pairs: Vec<(String, String)>,
+        check: impl FnOnce(&[(String, String)]) -> Result<(), E>,
+    ) -> Result<(), Refused<E>> {
+        for (key, _) in &pairs {
+            validate_result_key(key).map_err(|e| Refused::Set(e.into()))?;
         }
         // A pair adds at most one key and its own bytes; what it replaces
         // only frees. Within both bounds (nearly every call) nothing can be
@@ -97,6 +130,7 @@ impl Results {
         if self.keys + pairs.len() <= self.limits.max_keys
             && self.bytes + added <= self.limits.max_bytes
         {
+            check(&pairs).map_err(Refused::Check)?;
             for (key, value) in pairs {
                 self.store(key, value);
             }
@@ -105,26 +139,26 @@ impl Results {
         // Near a limit, replacing may be what makes the call fit: store,
         // count exactly, and put back what was there if it does not fit.
         let before = (self.tree.clone(), self.keys, self.bytes);
-        for (key, value) in pairs {
-            self.store(key, value);
+        for (key, value) in &pairs {
+            self.store(key.clone(), value.clone());
         }
         let refused = if self.keys > self.limits.max_keys {
-            Some(SetError::TooManyKeys {
+            Some(Refused::Set(SetError::TooManyKeys {
                 max: self.limits.max_keys,
                 would_be: self.keys,
-            })
+            }))
         } else if self.bytes > self.limits.max_bytes {
-            Some(SetError::TooLarge {
+            Some(Refused::Set(SetError::TooLarge {
                 max: self.limits.max_bytes,
                 would_be: self.bytes,
-            })
+            }))
         } else {
-            None
+            check(&pairs).err().map(Refused::Check)
         };
         match refused {
-            Some(error) => {
+            Some(refused) => {
                 (self.tree, self.keys, self.bytes) = before;
-                Err(error)
+                Err(refused)
             }
             None => Ok(()),
         }
@@ -133,10 +167,11 @@ impl Results {
     /// Stores one valid pair, nesting its dotted key, and accounts for what
     /// it replaces: a leaf at the key itself, the leaves under it (a map
     /// becomes a leaf) and a leaf above it (a leaf becomes a map).
-    fn store(&mut self, key: &str, value: &str) {
-        let (parents, name) = match key.rsplit_once('.') {
-            Some((parents, name)) => (Some(parents), name),
-            None => (None, key),
+    fn store(&mut self, key: String, value: String) {
+        let (key_len, value_len) = (key.len(), value.len());
+        let (parents, name) = match key.rfind('.') {
+            Some(dot) => (Some(&key[..dot]), Name::Suffix(dot + 1)),
+            None => (None, Name::Whole),
         };
         let mut map = &mut self.tree;
         // Where the current segment ends in `key`: a leaf found there has
@@ -156,14 +191,18 @@ impl Results {
             }
             map = slot.as_object_mut().expect("just made a map");
         }
-        let leaf = Value::String(value.to_owned());
-        if let Some(replaced) = map.insert(name.to_owned(), leaf) {
-            let (keys, bytes) = leaves_in(&replaced, key.len());
+        // An undotted key is its own leaf name: moved, not copied.
+        let name = match name {
+            Name::Whole => key,
+            Name::Suffix(from) => key[from..].to_owned(),
+        };
+        if let Some(replaced) = map.insert(name, Value::String(value)) {
+            let (keys, bytes) = leaves_in(&replaced, key_len);
             self.keys -= keys;
             self.bytes -= bytes;
         }
         self.keys += 1;
-        self.bytes += key.len() + value.len();
+        self.bytes += key_len + value_len;
     }
 
     /// The nested results map.
@@ -204,13 +243,33 @@ mod tests {
     }
 
     #[test]
+    fn a_call_the_check_refuses_stores_nothing() {
+        let mut results = Results::default();
+        results.set(pairs(&[("kept", "1")])).unwrap();
+        let refused = results.set_checked(pairs(&[("a.b", "2"), ("kept", "3")]), |_| Err("no"));
+        assert!(matches!(refused, Err(Refused::Check("no"))));
+        assert_eq!(
+            Value::Object(results.as_map().clone()),
+            json!({"kept": "1"})
+        );
+        // Asked only of a valid call.
+        let mut asked = false;
+        let refused = results.set_checked(pairs(&[("Bad", "x")]), |_| {
+            asked = true;
+            Ok::<(), ()>(())
+        });
+        assert!(matches!(refused, Err(Refused::Set(SetError::Key(_)))));
+        assert!(!asked);
+    }
+
+    #[test]
     fn dotted_keys_nest_and_later_values_overwrite() {
         let mut results = Results::default();
         results
-            .set(&pairs(&[("outfile.name", "x"), ("outfile.size", "3")]))
+            .set(pairs(&[("outfile.name", "x"), ("outfile.size", "3")]))
             .unwrap();
         results
-            .set(&pairs(&[("outfile.size", "4"), ("done", "yes")]))
+            .set(pairs(&[("outfile.size", "4"), ("done", "yes")]))
             .unwrap();
         assert_eq!(
             Value::Object(results.into_map()),
@@ -221,13 +280,13 @@ mod tests {
     #[test]
     fn one_bad_key_stores_nothing_from_the_call() {
         let mut results = Results::default();
-        results.set(&pairs(&[("kept", "1")])).unwrap();
+        results.set(pairs(&[("kept", "1")])).unwrap();
         let err = results
-            .set(&pairs(&[("fine", "1"), ("Not-Fine", "2")]))
+            .set(pairs(&[("fine", "1"), ("Not-Fine", "2")]))
             .unwrap_err();
         assert!(matches!(err, SetError::Key(KeyError::Syntax { ref key }) if key == "Not-Fine"));
         let err = results
-            .set(&pairs(&[("a", "1"), ("stdout", "2")]))
+            .set(pairs(&[("a", "1"), ("stdout", "2")]))
             .unwrap_err();
         assert!(matches!(err, SetError::Key(KeyError::Reserved { .. })));
         assert_eq!(Value::Object(results.into_map()), json!({"kept": "1"}));
@@ -239,10 +298,10 @@ mod tests {
             max_keys: 2,
             max_bytes: 20,
         });
-        results.set(&pairs(&[("a", "1"), ("b", "2")])).unwrap();
+        results.set(pairs(&[("a", "1"), ("b", "2")])).unwrap();
         // Overwriting does not add a key.
-        results.set(&pairs(&[("a", "3")])).unwrap();
-        let err = results.set(&pairs(&[("c", "3")])).unwrap_err();
+        results.set(pairs(&[("a", "3")])).unwrap();
+        let err = results.set(pairs(&[("c", "3")])).unwrap_err();
         assert_eq!(
             err,
             SetError::TooManyKeys {
@@ -251,7 +310,7 @@ mod tests {
             }
         );
         let err = results
-            .set(&pairs(&[("a", "0123456789abcdefghij")]))
+            .set(pairs(&[("a", "0123456789abcdefghij")]))
             .unwrap_err();
         assert!(matches!(err, SetError::TooLarge { max: 20, .. }), "{err}");
         assert_eq!(
@@ -266,10 +325,10 @@ mod tests {
             max_keys: 3,
             max_bytes: 1000,
         });
-        results.set(&pairs(&[("a.x", "1"), ("a.y", "2")])).unwrap();
+        results.set(pairs(&[("a.x", "1"), ("a.y", "2")])).unwrap();
         // Replaces a.x and a.y with a leaf, then adds three more: refused.
         let err = results
-            .set(&pairs(&[("a", "flat"), ("b", "1"), ("c", "1"), ("d", "1")]))
+            .set(pairs(&[("a", "flat"), ("b", "1"), ("c", "1"), ("d", "1")]))
             .unwrap_err();
         assert_eq!(
             err,
@@ -279,11 +338,11 @@ mod tests {
             }
         );
         // Still a.x and a.y: one more key fits, two do not.
-        results.set(&pairs(&[("b", "1")])).unwrap();
-        assert!(results.set(&pairs(&[("c", "1")])).is_err());
+        results.set(pairs(&[("b", "1")])).unwrap();
+        assert!(results.set(pairs(&[("c", "1")])).is_err());
         // A leaf above, and keys that share a prefix but are not under it.
-        results.set(&pairs(&[("a.x.deep", "1")])).unwrap();
-        results.set(&pairs(&[("a-x", "1")])).unwrap_err();
+        results.set(pairs(&[("a.x.deep", "1")])).unwrap();
+        results.set(pairs(&[("a-x", "1")])).unwrap_err();
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a": {"x": {"deep": "1"}, "y": "2"}, "b": "1"})
@@ -294,14 +353,14 @@ mod tests {
     fn a_leaf_replaces_only_the_keys_under_it() {
         let mut results = Results::default();
         results
-            .set(&pairs(&[
+            .set(pairs(&[
                 ("a-b", "1"),
                 ("a.b.c", "2"),
                 ("ab", "3"),
                 ("a0", "4"),
             ]))
             .unwrap();
-        results.set(&pairs(&[("a", "flat")])).unwrap();
+        results.set(pairs(&[("a", "flat")])).unwrap();
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a-b": "1", "a": "flat", "ab": "3", "a0": "4"})
@@ -314,9 +373,9 @@ mod tests {
             max_keys: 2,
             max_bytes: 1000,
         });
-        results.set(&pairs(&[("a.x", "1"), ("a.y", "2")])).unwrap();
-        results.set(&pairs(&[("a", "flat")])).unwrap();
-        results.set(&pairs(&[("b", "1")])).unwrap();
+        results.set(pairs(&[("a.x", "1"), ("a.y", "2")])).unwrap();
+        results.set(pairs(&[("a", "flat")])).unwrap();
+        results.set(pairs(&[("b", "1")])).unwrap();
         assert_eq!(
             Value::Object(results.into_map()),
             json!({"a": "flat", "b": "1"})
@@ -329,21 +388,21 @@ mod tests {
             max_keys: 100,
             max_bytes: 16,
         });
-        results.set(&pairs(&[("a", "12345")])).unwrap(); // 6 bytes
-        results.set(&pairs(&[("a.b", "1")])).unwrap(); // replaces leaf a: 4
-        results.set(&pairs(&[("a.b.c", "12")])).unwrap(); // replaces leaf a.b: 7
-        results.set(&pairs(&[("x", "1234567")])).unwrap(); // 15
+        results.set(pairs(&[("a", "12345")])).unwrap(); // 6 bytes
+        results.set(pairs(&[("a.b", "1")])).unwrap(); // replaces leaf a: 4
+        results.set(pairs(&[("a.b.c", "12")])).unwrap(); // replaces leaf a.b: 7
+        results.set(pairs(&[("x", "1234567")])).unwrap(); // 15
         assert_eq!(
-            results.set(&pairs(&[("y", "1")])),
+            results.set(pairs(&[("y", "1")])),
             Err(SetError::TooLarge {
                 max: 16,
                 would_be: 17
             })
         );
         // A leaf replacing the map a (a.b.c, 7 bytes) makes room for y.
-        results.set(&pairs(&[("a", "1"), ("y", "1")])).unwrap(); // 12
+        results.set(pairs(&[("a", "1"), ("y", "1")])).unwrap(); // 12
         assert_eq!(
-            results.set(&pairs(&[("z", "12345")])),
+            results.set(pairs(&[("z", "12345")])),
             Err(SetError::TooLarge {
                 max: 16,
                 would_be: 18
