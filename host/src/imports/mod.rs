@@ -12,7 +12,8 @@
 //!   served by the run's [`ModelContext`];
 //! - WASI 0.2 (wasmtime-wasi), with some calls replaced by guarded ones:
 //!   creating a symbolic link that could lead out of the unit's data
-//!   directory ([`symlinks`]); waiting on a clock past the run's deadline
+//!   directory ([`symlinks`]); reading the environment, which is the
+//!   run's ([`environment`]); waiting on a clock past the run's deadline
 //!   ([`clocks`]); growing the data directory past its budget and opening
 //!   descriptors past the run's cap ([`filesystem`]).
 //!
@@ -24,6 +25,7 @@ pub(crate) mod bindings;
 mod clocks;
 mod config;
 mod context;
+mod environment;
 mod filesystem;
 mod log;
 mod ports;
@@ -39,6 +41,7 @@ use wasmtime_wasi::WasiView;
 use crate::action::ActionContext;
 use crate::model::ModelContext;
 use crate::sandbox::guards::Guards;
+use crate::sandbox::GuestEnvironment;
 use bindings::{v0_1_0, v0_2_0};
 
 /// How the host's imports reach a run's state: the WASI context (through
@@ -50,11 +53,15 @@ pub trait HostView: WasiView + 'static {
     fn model(&mut self) -> &mut ModelContext;
     /// The run's guards on waits, disk and descriptors.
     fn guards(&mut self) -> &mut Guards;
+    /// What the guest's environment holds.
+    fn environment(&self) -> &GuestEnvironment;
 }
 
 /// Links every import the host provides into `linker`.
 pub(crate) fn add_to_linker<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    // The environment is the run's, written out only when asked for.
+    environment::serve_environment(linker)?;
     // No link out of a unit's data directory, even one never followed.
     symlinks::guard_symlinks(linker)?;
     // No wait past the deadline, no disk or descriptors past the budgets.

@@ -29,7 +29,7 @@ use crate::engine::Engine;
 use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
 use crate::sandbox::guards::WaitBound;
 use crate::sandbox::{
-    GuestIdentity, HandlerIdentity, OutputCapture, RunState, SandboxLimits, SandboxSpec,
+    CapturedOutput, GuestEnvironment, OutputCaptures, RunState, SandboxLimits, SandboxSpec,
 };
 
 /// What to run and where.
@@ -155,8 +155,7 @@ pub fn run_handler(
                 .collect(),
         })?;
     let started = SystemTime::now();
-    let stdout = OutputCapture::new(request.limits.output_bytes);
-    let stderr = OutputCapture::new(request.limits.output_bytes);
+    let output = OutputCaptures::new(request.limits.output_bytes);
     let action = match backends.action {
         None => ActionContext::outside_action(request.limits.action),
         Some(backend) => match ActionContext::new(backend, request.limits.action) {
@@ -167,12 +166,13 @@ pub fn run_handler(
                     message: Some(format!("cannot read the action's params: {e}")),
                     record: ActionRecord::default(),
                     model: ModelRecord::default(),
-                    stdout: stdout.take(),
-                    stderr: stderr.take(),
+                    // Nothing ran, so nothing printed.
+                    stdout: CapturedOutput::default(),
+                    stderr: CapturedOutput::default(),
                     started,
                     completed: SystemTime::now(),
                     guard_hit: None,
-                })
+                });
             }
         },
     };
@@ -184,17 +184,14 @@ pub fn run_handler(
     let event = &request.context.event;
     let deadline = Deadline::after(request.limits.timeout);
     let spec = SandboxSpec {
-        identity: GuestIdentity {
-            unit: request.context.unit.as_str(),
-            handler: if event.is_action {
-                HandlerIdentity::Action {
-                    name: &event.name,
-                    id: &request.action_id,
-                }
+        environment: GuestEnvironment::new(
+            Arc::clone(&request.context),
+            if event.is_action {
+                request.action_id.clone()
             } else {
-                HandlerIdentity::Hook { name: &event.name }
+                String::new()
             },
-        },
+        ),
         // A guest that cannot reach a directory is not given one to reach.
         data_dir: request
             .data_dir
@@ -203,7 +200,7 @@ pub fn run_handler(
         limits: request.limits,
         waits: WaitBound::new(deadline, request.stop.clone()),
     };
-    let state = RunState::new(&spec, action, model, &stdout, &stderr).map_err(RunError::Sandbox)?;
+    let state = RunState::new(spec, action, model, &output).map_err(RunError::Sandbox)?;
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
@@ -282,13 +279,14 @@ pub fn run_handler(
             (end, Some(message))
         }
     };
+    let (stdout, stderr) = output.take();
     Ok(RunReport {
         end,
         message,
         record,
         model,
-        stdout: stdout.take(),
-        stderr: stderr.take(),
+        stdout,
+        stderr,
         started,
         completed: SystemTime::now(),
         guard_hit,

@@ -10,6 +10,7 @@ pub mod guards;
 mod output;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -17,7 +18,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::action::{ActionContext, ActionLimits};
-use crate::model::{ModelContext, ModelLimits};
+use crate::model::{ModelContext, ModelLimits, UnitContext};
 
 pub use guards::descriptors::DEFAULT_MAX_DESCRIPTORS;
 pub use guards::disk::{DiskLimits, Usage};
@@ -25,7 +26,7 @@ pub use guards::memory::{
     MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES,
 };
 use guards::{DescriptorCount, DiskBudget, Guards, WaitBound};
-pub use output::{CapturedOutput, OutputCapture};
+pub use output::{CapturedOutput, OutputCapture, OutputCaptures};
 
 /// Where the unit's data directory appears inside the guest.
 pub const GUEST_DATA_DIR: &str = "/data";
@@ -64,31 +65,42 @@ impl Default for SandboxLimits {
     }
 }
 
-/// Who the guest is running as: what Juju puts in the hook environment,
-/// borrowed from the run's request (the WASI context copies what it keeps).
-#[derive(Debug, Clone, Copy)]
-pub struct GuestIdentity<'a> {
-    /// `JUJU_UNIT_NAME`.
-    pub unit: &'a str,
-    /// What runs: an action and its id, or a hook.
-    pub handler: HandlerIdentity<'a>,
+/// The guest's environment: only what Juju sets for the handler (the
+/// unit, and the action and its id or the hook), nothing of the host's.
+/// It is written out when the guest asks for it (`wasi:cli/environment`,
+/// served in `crate::imports`), not for every run: most handlers never read
+/// it.
+#[derive(Debug, Clone)]
+pub struct GuestEnvironment {
+    context: Arc<UnitContext>,
+    action_id: String,
 }
 
-/// The handler part of a [`GuestIdentity`].
-#[derive(Debug, Clone, Copy)]
-pub enum HandlerIdentity<'a> {
-    /// An action: `JUJU_ACTION_NAME`, and `JUJU_ACTION_UUID` (the task's id).
-    Action {
-        /// The action's name.
-        name: &'a str,
-        /// Its task's id.
-        id: &'a str,
-    },
-    /// A hook: `JUJU_HOOK_NAME`.
-    Hook {
-        /// The hook's name.
-        name: &'a str,
-    },
+impl GuestEnvironment {
+    /// The environment of a run of `context`'s event on its unit; for an
+    /// action, `action_id` is its task's id.
+    pub fn new(context: Arc<UnitContext>, action_id: String) -> Self {
+        Self { context, action_id }
+    }
+
+    /// The variables, in the order the guest sees them: `JUJU_ACTION_NAME`
+    /// and `JUJU_ACTION_UUID` for an action, `JUJU_HOOK_NAME` for a hook,
+    /// then `JUJU_UNIT_NAME`.
+    pub fn variables(&self) -> Vec<(String, String)> {
+        let event = &self.context.event;
+        let mut variables = Vec::with_capacity(3);
+        if event.is_action {
+            variables.push(("JUJU_ACTION_NAME".to_owned(), event.name.clone()));
+            variables.push(("JUJU_ACTION_UUID".to_owned(), self.action_id.clone()));
+        } else {
+            variables.push(("JUJU_HOOK_NAME".to_owned(), event.name.clone()));
+        }
+        variables.push((
+            "JUJU_UNIT_NAME".to_owned(),
+            self.context.unit.as_str().to_owned(),
+        ));
+        variables
+    }
 }
 
 /// The state a run's store holds.
@@ -99,6 +111,7 @@ pub struct RunState {
     pub(crate) model: ModelContext,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) guards: Guards,
+    pub(crate) environment: GuestEnvironment,
 }
 
 impl crate::imports::HostView for RunState {
@@ -113,6 +126,10 @@ impl crate::imports::HostView for RunState {
     fn guards(&mut self) -> &mut Guards {
         &mut self.guards
     }
+
+    fn environment(&self) -> &GuestEnvironment {
+        &self.environment
+    }
 }
 
 impl WasiView for RunState {
@@ -126,8 +143,8 @@ impl WasiView for RunState {
 
 /// What a new run's state is made from.
 pub struct SandboxSpec<'a> {
-    /// Environment identity.
-    pub identity: GuestIdentity<'a>,
+    /// The guest's environment.
+    pub environment: GuestEnvironment,
     /// The unit's data directory on the host, preopened at [`GUEST_DATA_DIR`].
     pub data_dir: Option<&'a Path>,
     /// Limits.
@@ -139,30 +156,20 @@ pub struct SandboxSpec<'a> {
 impl RunState {
     /// Builds a run's state: a WASI context with only what the spec grants.
     pub fn new(
-        spec: &SandboxSpec<'_>,
+        spec: SandboxSpec<'_>,
         action: ActionContext,
         model: ModelContext,
-        stdout: &OutputCapture,
-        stderr: &OutputCapture,
+        output: &OutputCaptures,
     ) -> anyhow::Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
-        // Nothing of the host's environment, network or filesystem: only what
-        // Juju would set for the handler, and the unit's own data directory.
-        match &spec.identity.handler {
-            HandlerIdentity::Action { name, id } => {
-                wasi.env("JUJU_ACTION_NAME", name)
-                    .env("JUJU_ACTION_UUID", id);
-            }
-            HandlerIdentity::Hook { name } => {
-                wasi.env("JUJU_HOOK_NAME", name);
-            }
-        }
-        wasi.env("JUJU_UNIT_NAME", spec.identity.unit)
-            .allow_tcp(false)
+        // Nothing of the host's environment (the guest's own is served
+        // apart, see `GuestEnvironment`), network or filesystem: only the
+        // unit's own data directory.
+        wasi.allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
-            .stdout(stdout.clone())
-            .stderr(stderr.clone());
+            .stdout(output.stdout())
+            .stderr(output.stderr());
         if let Some(dir) = spec.data_dir {
             // Created on a unit's first run only: most runs find it there.
             if wasi
@@ -186,12 +193,59 @@ impl RunState {
             model,
             limiter: MemoryLimiter::new(spec.limits.memory_bytes),
             guards: Guards {
-                waits: spec.waits.clone(),
+                waits: spec.waits,
                 disk: spec
                     .data_dir
                     .map(|dir| DiskBudget::new(dir, spec.limits.disk)),
                 descriptors: DescriptorCount::new(spec.limits.descriptors),
             },
+            environment: spec.environment,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventInfo, ModelIdentity};
+
+    fn environment(event: EventInfo, action_id: &str) -> Vec<(String, String)> {
+        let context =
+            UnitContext::local("db/3".parse().unwrap(), &ModelIdentity::ephemeral(), event);
+        GuestEnvironment::new(context.into(), action_id.into()).variables()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn an_action_sees_its_name_id_and_unit_as_juju_sets_them() {
+        assert_eq!(
+            environment(EventInfo::action("backup"), "42"),
+            pairs(&[
+                ("JUJU_ACTION_NAME", "backup"),
+                ("JUJU_ACTION_UUID", "42"),
+                ("JUJU_UNIT_NAME", "db/3"),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_hook_sees_its_name_and_unit_and_no_action() {
+        let hook = EventInfo {
+            name: "config-changed".into(),
+            ..EventInfo::default()
+        };
+        assert_eq!(
+            environment(hook, ""),
+            pairs(&[
+                ("JUJU_HOOK_NAME", "config-changed"),
+                ("JUJU_UNIT_NAME", "db/3")
+            ])
+        );
     }
 }

@@ -10,11 +10,23 @@ use bytes::Bytes;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-/// A bounded capture of one output stream. Clones share the buffer.
+/// A run's captures of stdout and of stderr, each bounded on its own,
+/// in one allocation. Clones share the buffers.
+#[derive(Debug, Clone)]
+pub struct OutputCaptures {
+    buffers: Arc<Mutex<[Buffer; 2]>>,
+}
+
+/// One stream of an [`OutputCaptures`]: what the guest's WASI context
+/// writes to.
 #[derive(Debug, Clone)]
 pub struct OutputCapture {
-    inner: Arc<Mutex<Buffer>>,
+    buffers: Arc<Mutex<[Buffer; 2]>>,
+    stream: usize,
 }
+
+const STDOUT: usize = 0;
+const STDERR: usize = 1;
 
 #[derive(Debug, Default)]
 struct Buffer {
@@ -41,28 +53,56 @@ impl CapturedOutput {
     }
 }
 
-impl OutputCapture {
-    /// A capture keeping at most `capacity` bytes.
+impl OutputCaptures {
+    /// Captures keeping at most `capacity` bytes of each stream.
     pub fn new(capacity: usize) -> Self {
+        let buffer = || Buffer {
+            capacity,
+            ..Buffer::default()
+        };
         Self {
-            inner: Arc::new(Mutex::new(Buffer {
-                capacity,
-                ..Buffer::default()
-            })),
+            buffers: Arc::new(Mutex::new([buffer(), buffer()])),
         }
     }
 
-    /// What has been written so far.
-    pub fn take(&self) -> CapturedOutput {
-        let mut buffer = crate::sync::lock(&self.inner);
+    /// The stdout capture.
+    pub fn stdout(&self) -> OutputCapture {
+        self.stream(STDOUT)
+    }
+
+    /// The stderr capture.
+    pub fn stderr(&self) -> OutputCapture {
+        self.stream(STDERR)
+    }
+
+    fn stream(&self, stream: usize) -> OutputCapture {
+        OutputCapture {
+            buffers: Arc::clone(&self.buffers),
+            stream,
+        }
+    }
+
+    /// What has been written so far: stdout's, then stderr's.
+    pub fn take(&self) -> (CapturedOutput, CapturedOutput) {
+        let mut buffers = crate::sync::lock(&self.buffers);
+        let [stdout, stderr] = &mut *buffers;
+        (stdout.take(), stderr.take())
+    }
+}
+
+impl Buffer {
+    fn take(&mut self) -> CapturedOutput {
         CapturedOutput {
-            bytes: std::mem::take(&mut buffer.kept),
-            dropped: std::mem::take(&mut buffer.dropped),
+            bytes: std::mem::take(&mut self.kept),
+            dropped: std::mem::take(&mut self.dropped),
         }
     }
+}
 
+impl OutputCapture {
     fn push(&self, bytes: &[u8]) {
-        let mut buffer = crate::sync::lock(&self.inner);
+        let mut buffers = crate::sync::lock(&self.buffers);
+        let buffer = &mut buffers[self.stream];
         let room = buffer.capacity.saturating_sub(buffer.kept.len());
         let kept = bytes.len().min(room);
         buffer.kept.extend_from_slice(&bytes[..kept]);
@@ -131,16 +171,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_the_first_bytes_and_counts_the_rest() {
-        let capture = OutputCapture::new(4);
-        capture.push(b"ab");
-        capture.push(b"cdef");
+    fn keeps_the_first_bytes_of_each_stream_and_counts_the_rest() {
+        let captures = OutputCaptures::new(4);
+        let (stdout, stderr) = (captures.stdout(), captures.stderr());
+        stdout.push(b"ab");
+        stderr.push(b"e");
+        stdout.push(b"cdef");
         assert_eq!(
-            capture.take(),
-            CapturedOutput {
-                bytes: b"abcd".to_vec(),
-                dropped: 2
-            }
+            captures.take(),
+            (
+                CapturedOutput {
+                    bytes: b"abcd".to_vec(),
+                    dropped: 2
+                },
+                CapturedOutput {
+                    bytes: b"e".to_vec(),
+                    dropped: 0
+                }
+            )
         );
+        // Taken once: a second look finds nothing new.
+        assert_eq!(captures.take().0, CapturedOutput::default());
     }
 }
