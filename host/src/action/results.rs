@@ -169,7 +169,7 @@ impl Results {
     /// becomes a leaf) and a leaf above it (a leaf becomes a map).
     fn store(&mut self, key: String, value: String) {
         let (key_len, value_len) = (key.len(), value.len());
-        let (parents, name) = match key.rfind('.') {
+        let (parents, leaf) = match key.rfind('.') {
             Some(dot) => (Some(&key[..dot]), Name::Suffix(dot + 1)),
             None => (None, Name::Whole),
         };
@@ -191,11 +191,12 @@ impl Results {
             }
             map = slot.as_object_mut().expect("just made a map");
         }
-        // An undotted key is its own leaf name: moved, not copied.
-        let name = match name {
-            Name::Whole => key,
-            Name::Suffix(from) => key[from..].to_owned(),
-        };
+        // The key's own buffer becomes the leaf's name: an undotted key is
+        // moved, a dotted one loses its parents in place.
+        let mut name = key;
+        if let Name::Suffix(from) = leaf {
+            name.drain(..from);
+        }
         if let Some(replaced) = map.insert(name, Value::String(value)) {
             let (keys, bytes) = leaves_in(&replaced, key_len);
             self.keys -= keys;
