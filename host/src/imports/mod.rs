@@ -13,7 +13,8 @@
 //! - WASI 0.2 (wasmtime-wasi), with some calls replaced by guarded ones:
 //!   creating a symbolic link that could lead out of the unit's data
 //!   directory ([`symlinks`]); reading the environment, which is the
-//!   run's ([`environment`]); waiting on a clock past the run's deadline
+//!   run's ([`environment`]); stdout and stderr, the run's bounded
+//!   captures ([`stdio`]); waiting on a clock past the run's deadline
 //!   ([`clocks`]); growing the data directory past its budget and opening
 //!   descriptors past the run's cap ([`filesystem`]).
 //!
@@ -33,6 +34,7 @@ mod relation;
 mod secret;
 mod state;
 mod status;
+mod stdio;
 mod symlinks;
 
 use wasmtime::component::{HasSelf, Linker};
@@ -41,7 +43,7 @@ use wasmtime_wasi::WasiView;
 use crate::action::ActionContext;
 use crate::model::ModelContext;
 use crate::sandbox::guards::Guards;
-use crate::sandbox::GuestEnvironment;
+use crate::sandbox::{GuestEnvironment, GuestOutput};
 use bindings::{v0_1_0, v0_2_0};
 
 /// How the host's imports reach a run's state: the WASI context (through
@@ -55,6 +57,8 @@ pub trait HostView: WasiView + 'static {
     fn guards(&mut self) -> &mut Guards;
     /// What the guest's environment holds.
     fn environment(&self) -> &GuestEnvironment;
+    /// Where the guest's stdout and stderr go.
+    fn output(&mut self) -> &mut GuestOutput;
 }
 
 /// Links every import the host provides into `linker`.
@@ -62,6 +66,8 @@ pub(crate) fn add_to_linker<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Re
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;
     // The environment is the run's, written out only when asked for.
     environment::serve_environment(linker)?;
+    // So are stdout and stderr, made only when reached for.
+    stdio::serve_output(linker)?;
     // No link out of a unit's data directory, even one never followed.
     symlinks::guard_symlinks(linker)?;
     // No wait past the deadline, no disk or descriptors past the budgets.

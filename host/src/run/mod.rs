@@ -28,9 +28,7 @@ use crate::charm::{CharmComponent, HandlerSignature};
 use crate::engine::Engine;
 use crate::model::{ModelBackend, ModelContext, ModelRecord, UnitContext};
 use crate::sandbox::guards::WaitBound;
-use crate::sandbox::{
-    CapturedOutput, GuestEnvironment, OutputCaptures, RunState, SandboxLimits, SandboxSpec,
-};
+use crate::sandbox::{CapturedOutput, GuestEnvironment, RunState, SandboxLimits, SandboxSpec};
 
 /// What to run and where.
 #[derive(Debug, Clone)]
@@ -155,7 +153,6 @@ pub fn run_handler(
                 .collect(),
         })?;
     let started = SystemTime::now();
-    let output = OutputCaptures::new(request.limits.output_bytes);
     let action = match backends.action {
         None => ActionContext::outside_action(request.limits.action),
         Some(backend) => match ActionContext::new(backend, request.limits.action) {
@@ -200,7 +197,7 @@ pub fn run_handler(
         limits: request.limits,
         waits: WaitBound::new(deadline, request.stop.clone()),
     };
-    let state = RunState::new(spec, action, model, &output).map_err(RunError::Sandbox)?;
+    let state = RunState::new(spec, action, model).map_err(RunError::Sandbox)?;
 
     let mut store = Store::new(charm.component().engine(), state);
     store.limiter(|state| &mut state.limiter);
@@ -279,7 +276,7 @@ pub fn run_handler(
             (end, Some(message))
         }
     };
-    let (stdout, stderr) = output.take();
+    let (stdout, stderr) = state.output.take();
     Ok(RunReport {
         end,
         message,

@@ -26,7 +26,7 @@ pub use guards::memory::{
     MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES,
 };
 use guards::{DescriptorCount, DiskBudget, Guards, WaitBound};
-pub use output::{CapturedOutput, OutputCapture, OutputCaptures};
+pub use output::{CapturedOutput, GuestOutput, OutputCapture, OutputCaptures};
 
 /// Where the unit's data directory appears inside the guest.
 pub const GUEST_DATA_DIR: &str = "/data";
@@ -112,6 +112,7 @@ pub struct RunState {
     pub(crate) limiter: MemoryLimiter,
     pub(crate) guards: Guards,
     pub(crate) environment: GuestEnvironment,
+    pub(crate) output: GuestOutput,
 }
 
 impl crate::imports::HostView for RunState {
@@ -129,6 +130,10 @@ impl crate::imports::HostView for RunState {
 
     fn environment(&self) -> &GuestEnvironment {
         &self.environment
+    }
+
+    fn output(&mut self) -> &mut GuestOutput {
+        &mut self.output
     }
 }
 
@@ -159,17 +164,14 @@ impl RunState {
         spec: SandboxSpec<'_>,
         action: ActionContext,
         model: ModelContext,
-        output: &OutputCaptures,
     ) -> anyhow::Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
-        // Nothing of the host's environment (the guest's own is served
-        // apart, see `GuestEnvironment`), network or filesystem: only the
-        // unit's own data directory.
+        // Nothing of the host's environment, output (the guest's own are
+        // served apart: `GuestEnvironment`, `GuestOutput`), network or
+        // filesystem: only the unit's own data directory.
         wasi.allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .stdout(output.stdout())
-            .stderr(output.stderr());
+            .allow_ip_name_lookup(false);
         if let Some(dir) = spec.data_dir {
             // Created on a unit's first run only: most runs find it there.
             if wasi
@@ -200,6 +202,7 @@ impl RunState {
                 descriptors: DescriptorCount::new(spec.limits.descriptors),
             },
             environment: spec.environment,
+            output: GuestOutput::new(spec.limits.output_bytes),
         })
     }
 }

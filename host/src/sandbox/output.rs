@@ -1,13 +1,10 @@
 //! Captured stdout and stderr: bounded buffers that keep the first bytes and
-//! count the rest, so a flood neither grows memory nor traps the guest.
+//! count the rest, so a flood neither grows memory nor traps the guest,
+//! made when the guest first reaches for a stream ([`GuestOutput`]).
 
-use std::io;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
 /// A run's captures of stdout and of stderr, each bounded on its own,
@@ -23,6 +20,40 @@ pub struct OutputCaptures {
 pub struct OutputCapture {
     buffers: Arc<Mutex<[Buffer; 2]>>,
     stream: usize,
+}
+
+/// A run's stdout and stderr as the guest reaches them: the captures are
+/// made on its first `get-stdout` or `get-stderr` (served in
+/// `crate::imports`), so a run that prints nothing makes none.
+#[derive(Debug)]
+pub struct GuestOutput {
+    capacity: usize,
+    captures: Option<OutputCaptures>,
+}
+
+impl GuestOutput {
+    /// Output keeping at most `capacity` bytes of each stream.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            captures: None,
+        }
+    }
+
+    /// The captures, made on first use.
+    pub fn captures(&mut self) -> &OutputCaptures {
+        let capacity = self.capacity;
+        self.captures
+            .get_or_insert_with(|| OutputCaptures::new(capacity))
+    }
+
+    /// What the guest has written so far: stdout's, then stderr's.
+    pub fn take(&self) -> (CapturedOutput, CapturedOutput) {
+        self.captures
+            .as_ref()
+            .map(OutputCaptures::take)
+            .unwrap_or_default()
+    }
 }
 
 const STDOUT: usize = 0;
@@ -110,22 +141,6 @@ impl OutputCapture {
     }
 }
 
-impl IsTerminal for OutputCapture {
-    fn is_terminal(&self) -> bool {
-        false
-    }
-}
-
-impl StdoutStream for OutputCapture {
-    fn p2_stream(&self) -> Box<dyn OutputStream> {
-        Box::new(self.clone())
-    }
-
-    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
-        Box::new(self.clone())
-    }
-}
-
 #[wasmtime_wasi::async_trait]
 impl Pollable for OutputCapture {
     async fn ready(&mut self) {}
@@ -144,25 +159,6 @@ impl OutputStream for OutputCapture {
     fn check_write(&mut self) -> StreamResult<usize> {
         // Always accept: what is past the capacity is counted, not kept.
         Ok(64 * 1024)
-    }
-}
-
-impl tokio::io::AsyncWrite for OutputCapture {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.push(buf);
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
     }
 }
 
@@ -192,5 +188,18 @@ mod tests {
         );
         // Taken once: a second look finds nothing new.
         assert_eq!(captures.take().0, CapturedOutput::default());
+    }
+
+    #[test]
+    fn guest_output_captures_once_asked_and_keeps_one_capture_for_both() {
+        let mut output = GuestOutput::new(8);
+        assert_eq!(output.take(), Default::default());
+        output.captures().stdout().push(b"out");
+        output.captures().stderr().push(b"err");
+        let (stdout, stderr) = output.take();
+        assert_eq!(
+            (&stdout.bytes[..], &stderr.bytes[..]),
+            (&b"out"[..], &b"err"[..])
+        );
     }
 }

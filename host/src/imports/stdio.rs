@@ -1,0 +1,48 @@
+//! `wasi:cli/stdout` and `wasi:cli/stderr`: the run's bounded captures
+//! ([`GuestOutput`](crate::sandbox::GuestOutput)), made when the guest
+//! first asks for a stream rather than for every run (most handlers print
+//! nothing).
+
+use wasmtime::component::Linker;
+use wasmtime::StoreContextMut;
+use wasmtime_wasi::p2::DynOutputStream;
+
+use super::HostView;
+use crate::sandbox::OutputCapture;
+
+/// The interfaces, as wasmtime-wasi names them.
+const STDOUT: &str = "wasi:cli/stdout@0.2.12";
+const STDERR: &str = "wasi:cli/stderr@0.2.12";
+
+/// Replaces `get-stdout` and `get-stderr` in `linker` (which must already
+/// hold WASI's CLI interfaces) by ones that hand out the run's captures.
+pub(crate) fn serve_output<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let result = linker.instance(STDOUT).and_then(|mut stdout| {
+        stdout.func_wrap("get-stdout", |mut store: StoreContextMut<'_, T>, (): ()| {
+            let capture = store.data_mut().output().captures().stdout();
+            push(store.data_mut(), capture)
+        })
+    });
+    let result = result.and_then(|()| {
+        linker.instance(STDERR)?.func_wrap(
+            "get-stderr",
+            |mut store: StoreContextMut<'_, T>, (): ()| {
+                let capture = store.data_mut().output().captures().stderr();
+                push(store.data_mut(), capture)
+            },
+        )
+    });
+    linker.allow_shadowing(false);
+    result
+}
+
+/// Gives the guest a stream writing to `capture`, as WASI's own
+/// `get-stdout` gives one writing to its context's.
+fn push<T: HostView>(
+    state: &mut T,
+    capture: OutputCapture,
+) -> wasmtime::Result<(wasmtime::component::Resource<DynOutputStream>,)> {
+    let stream: DynOutputStream = Box::new(capture);
+    Ok((state.ctx().table.push(stream)?,))
+}
