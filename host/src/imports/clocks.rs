@@ -31,8 +31,8 @@ const POLL: &str = "wasi:io/poll@0.2.12";
 /// Replaces `subscribe-duration` and `subscribe-instant` in `linker` (which
 /// must already hold WASI's clocks) by bounded ones.
 pub(crate) fn bound_waits<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let result = linker.instance(MONOTONIC_CLOCK).and_then(|mut clock| {
+    super::replacing(linker, |linker| {
+        let mut clock = linker.instance(MONOTONIC_CLOCK)?;
         clock.func_wrap(
             "subscribe-duration",
             |mut store: StoreContextMut<'_, T>, (nanos,): (u64,)| {
@@ -47,9 +47,7 @@ pub(crate) fn bound_waits<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Resu
                 let wait = Duration::from_nanos(when.saturating_sub(now));
                 subscribe(state, wait).map(|p| (p,))
             },
-        )
-    });
-    let result = result.and_then(|()| {
+        )?;
         let mut poll = linker.instance(POLL)?;
         poll.func_wrap(
             "poll",
@@ -70,9 +68,7 @@ pub(crate) fn bound_waits<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Resu
                 stop_if_over(state)
             },
         )
-    });
-    linker.allow_shadowing(false);
-    result
+    })
 }
 
 /// Stops the guest (an error from the host call) if its run is past its

@@ -14,13 +14,10 @@ const ENVIRONMENT: &str = "wasi:cli/environment@0.2.12";
 /// Replaces `get-environment` in `linker` (which must already hold WASI's
 /// CLI interfaces) by one that answers with the run's environment.
 pub(crate) fn serve_environment<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let result = linker.instance(ENVIRONMENT).and_then(|mut environment| {
-        environment.func_wrap(
+    super::replacing(linker, |linker| {
+        linker.instance(ENVIRONMENT)?.func_wrap(
             "get-environment",
             |store: StoreContextMut<'_, T>, (): ()| Ok((store.data().environment().variables(),)),
         )
-    });
-    linker.allow_shadowing(false);
-    result
+    })
 }

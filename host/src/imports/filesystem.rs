@@ -45,12 +45,9 @@ const STREAM_CHUNK: usize = 64 * 1024;
 /// Replaces the calls in the table above in `linker` (which must already
 /// hold the WASI filesystem) by guarded ones.
 pub(crate) fn guard_filesystem<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let result = linker
-        .instance(FILESYSTEM_TYPES)
-        .and_then(|mut types| add_guards::<T>(&mut types));
-    linker.allow_shadowing(false);
-    result
+    super::replacing(linker, |linker| {
+        add_guards::<T>(&mut linker.instance(FILESYSTEM_TYPES)?)
+    })
 }
 
 type Store<'a, T> = StoreContextMut<'a, T>;

@@ -61,6 +61,19 @@ pub trait HostView: WasiView + 'static {
     fn output(&mut self) -> &mut GuestOutput;
 }
 
+/// Runs `replace`, which replaces some of WASI's own definitions in
+/// `linker` by guarded ones, with shadowing allowed for it alone: a second
+/// definition anywhere else is still an error.
+fn replacing<T>(
+    linker: &mut Linker<T>,
+    replace: impl FnOnce(&mut Linker<T>) -> wasmtime::Result<()>,
+) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let result = replace(linker);
+    linker.allow_shadowing(false);
+    result
+}
+
 /// Links every import the host provides into `linker`.
 pub(crate) fn add_to_linker<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_sync(linker)?;

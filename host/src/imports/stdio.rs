@@ -17,14 +17,14 @@ const STDERR: &str = "wasi:cli/stderr@0.2.12";
 /// Replaces `get-stdout` and `get-stderr` in `linker` (which must already
 /// hold WASI's CLI interfaces) by ones that hand out the run's captures.
 pub(crate) fn serve_output<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let result = linker.instance(STDOUT).and_then(|mut stdout| {
-        stdout.func_wrap("get-stdout", |mut store: StoreContextMut<'_, T>, (): ()| {
-            let capture = store.data_mut().output().captures().stdout();
-            push(store.data_mut(), capture)
-        })
-    });
-    let result = result.and_then(|()| {
+    super::replacing(linker, |linker| {
+        linker.instance(STDOUT)?.func_wrap(
+            "get-stdout",
+            |mut store: StoreContextMut<'_, T>, (): ()| {
+                let capture = store.data_mut().output().captures().stdout();
+                push(store.data_mut(), capture)
+            },
+        )?;
         linker.instance(STDERR)?.func_wrap(
             "get-stderr",
             |mut store: StoreContextMut<'_, T>, (): ()| {
@@ -32,9 +32,7 @@ pub(crate) fn serve_output<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Res
                 push(store.data_mut(), capture)
             },
         )
-    });
-    linker.allow_shadowing(false);
-    result
+    })
 }
 
 /// Gives the guest a stream writing to `capture`, as WASI's own

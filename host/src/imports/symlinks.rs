@@ -25,9 +25,8 @@ use super::HostView;
 /// link's directory, with `not-permitted`, and otherwise does what WASI does
 /// (the link counting as an inode of the unit's data budget).
 pub(crate) fn guard_symlinks<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    linker.allow_shadowing(true);
-    let result = linker.instance(FILESYSTEM_TYPES).and_then(|mut types| {
-        types.func_wrap(
+    super::replacing(linker, |linker| {
+        linker.instance(FILESYSTEM_TYPES)?.func_wrap(
             "[method]descriptor.symlink-at",
             |mut store: StoreContextMut<'_, T>,
              (dir, target, link): (Resource<Descriptor>, String, String)| {
@@ -42,9 +41,7 @@ pub(crate) fn guard_symlinks<T: HostView>(linker: &mut Linker<T>) -> wasmtime::R
                 })
             },
         )
-    });
-    linker.allow_shadowing(false);
-    result
+    })
 }
 
 /// Whether a link to `target` can only lead to its own directory or below:
