@@ -3,12 +3,12 @@
 //! first asks for a stream rather than for every run (most handlers print
 //! nothing).
 
-use wasmtime::component::Linker;
+use wasmtime::component::{Linker, Resource};
 use wasmtime::StoreContextMut;
 use wasmtime_wasi::p2::DynOutputStream;
 
 use super::HostView;
-use crate::sandbox::OutputCapture;
+use crate::sandbox::{GuestOutput, OutputCapture};
 
 /// The interfaces, as wasmtime-wasi names them.
 const STDOUT: &str = "wasi:cli/stdout@0.2.12";
@@ -21,26 +21,24 @@ pub(crate) fn serve_output<T: HostView>(linker: &mut Linker<T>) -> wasmtime::Res
         linker.instance(STDOUT)?.func_wrap(
             "get-stdout",
             |mut store: StoreContextMut<'_, T>, (): ()| {
-                let capture = store.data_mut().output().captures().stdout();
-                push(store.data_mut(), capture)
+                hand_out(store.data_mut(), GuestOutput::stdout)
             },
         )?;
         linker.instance(STDERR)?.func_wrap(
             "get-stderr",
             |mut store: StoreContextMut<'_, T>, (): ()| {
-                let capture = store.data_mut().output().captures().stderr();
-                push(store.data_mut(), capture)
+                hand_out(store.data_mut(), GuestOutput::stderr)
             },
         )
     })
 }
 
-/// Gives the guest a stream writing to `capture`, as WASI's own
+/// Gives the guest a stream writing to the run's `stream`, as WASI's own
 /// `get-stdout` gives one writing to its context's.
-fn push<T: HostView>(
+fn hand_out<T: HostView>(
     state: &mut T,
-    capture: OutputCapture,
-) -> wasmtime::Result<(wasmtime::component::Resource<DynOutputStream>,)> {
-    let stream: DynOutputStream = Box::new(capture);
+    stream: fn(&mut GuestOutput) -> OutputCapture,
+) -> wasmtime::Result<(Resource<DynOutputStream>,)> {
+    let stream: DynOutputStream = Box::new(stream(state.output()));
     Ok((state.ctx().table.push(stream)?,))
 }

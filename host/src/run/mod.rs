@@ -181,14 +181,7 @@ pub fn run_handler(
     let event = &request.context.event;
     let deadline = Deadline::after(request.limits.timeout);
     let spec = SandboxSpec {
-        environment: GuestEnvironment::new(
-            Arc::clone(&request.context),
-            if event.is_action {
-                request.action_id.clone()
-            } else {
-                String::new()
-            },
-        ),
+        environment: GuestEnvironment::new(Arc::clone(&request.context), request.action_id.clone()),
         // A guest that cannot reach a directory is not given one to reach.
         data_dir: request
             .data_dir

@@ -26,7 +26,7 @@ pub use guards::memory::{
     MemoryLimiter, MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, TABLE_ELEMENT_BYTES,
 };
 use guards::{DescriptorCount, DiskBudget, Guards, WaitBound};
-pub use output::{CapturedOutput, GuestOutput, OutputCapture, OutputCaptures};
+pub use output::{CapturedOutput, GuestOutput, OutputCapture};
 
 /// Where the unit's data directory appears inside the guest.
 pub const GUEST_DATA_DIR: &str = "/data";
@@ -78,7 +78,7 @@ pub struct GuestEnvironment {
 
 impl GuestEnvironment {
     /// The environment of a run of `context`'s event on its unit; for an
-    /// action, `action_id` is its task's id.
+    /// action, `action_id` is its task's id (a hook's guest sees none).
     pub fn new(context: Arc<UnitContext>, action_id: String) -> Self {
         Self { context, action_id }
     }

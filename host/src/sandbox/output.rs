@@ -7,53 +7,22 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-/// A run's captures of stdout and of stderr, each bounded on its own,
-/// in one allocation. Clones share the buffers.
-#[derive(Debug, Clone)]
-pub struct OutputCaptures {
-    buffers: Arc<Mutex<[Buffer; 2]>>,
+/// A run's stdout and stderr as the guest reaches them: bounded captures,
+/// each on its own, in one allocation made on the guest's first
+/// `get-stdout` or `get-stderr` (served in `crate::imports`), so a run that
+/// prints nothing makes none.
+#[derive(Debug)]
+pub struct GuestOutput {
+    capacity: usize,
+    buffers: Option<Arc<Mutex<[Buffer; 2]>>>,
 }
 
-/// One stream of an [`OutputCaptures`]: what the guest's WASI context
+/// One stream of a [`GuestOutput`]: what the guest's stdout or stderr
 /// writes to.
 #[derive(Debug, Clone)]
 pub struct OutputCapture {
     buffers: Arc<Mutex<[Buffer; 2]>>,
     stream: usize,
-}
-
-/// A run's stdout and stderr as the guest reaches them: the captures are
-/// made on its first `get-stdout` or `get-stderr` (served in
-/// `crate::imports`), so a run that prints nothing makes none.
-#[derive(Debug)]
-pub struct GuestOutput {
-    capacity: usize,
-    captures: Option<OutputCaptures>,
-}
-
-impl GuestOutput {
-    /// Output keeping at most `capacity` bytes of each stream.
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity,
-            captures: None,
-        }
-    }
-
-    /// The captures, made on first use.
-    pub fn captures(&mut self) -> &OutputCaptures {
-        let capacity = self.capacity;
-        self.captures
-            .get_or_insert_with(|| OutputCaptures::new(capacity))
-    }
-
-    /// What the guest has written so far: stdout's, then stderr's.
-    pub fn take(&self) -> (CapturedOutput, CapturedOutput) {
-        self.captures
-            .as_ref()
-            .map(OutputCaptures::take)
-            .unwrap_or_default()
-    }
 }
 
 const STDOUT: usize = 0;
@@ -84,38 +53,46 @@ impl CapturedOutput {
     }
 }
 
-impl OutputCaptures {
-    /// Captures keeping at most `capacity` bytes of each stream.
+impl GuestOutput {
+    /// Output keeping at most `capacity` bytes of each stream.
     pub fn new(capacity: usize) -> Self {
-        let buffer = || Buffer {
-            capacity,
-            ..Buffer::default()
-        };
         Self {
-            buffers: Arc::new(Mutex::new([buffer(), buffer()])),
+            capacity,
+            buffers: None,
         }
     }
 
     /// The stdout capture.
-    pub fn stdout(&self) -> OutputCapture {
+    pub fn stdout(&mut self) -> OutputCapture {
         self.stream(STDOUT)
     }
 
     /// The stderr capture.
-    pub fn stderr(&self) -> OutputCapture {
+    pub fn stderr(&mut self) -> OutputCapture {
         self.stream(STDERR)
     }
 
-    fn stream(&self, stream: usize) -> OutputCapture {
+    fn stream(&mut self, stream: usize) -> OutputCapture {
+        let capacity = self.capacity;
+        let buffers = self.buffers.get_or_insert_with(|| {
+            let buffer = || Buffer {
+                capacity,
+                ..Buffer::default()
+            };
+            Arc::new(Mutex::new([buffer(), buffer()]))
+        });
         OutputCapture {
-            buffers: Arc::clone(&self.buffers),
+            buffers: Arc::clone(buffers),
             stream,
         }
     }
 
-    /// What has been written so far: stdout's, then stderr's.
+    /// What the guest has written so far: stdout's, then stderr's.
     pub fn take(&self) -> (CapturedOutput, CapturedOutput) {
-        let mut buffers = crate::sync::lock(&self.buffers);
+        let Some(buffers) = &self.buffers else {
+            return Default::default();
+        };
+        let mut buffers = crate::sync::lock(buffers);
         let [stdout, stderr] = &mut *buffers;
         (stdout.take(), stderr.take())
     }
@@ -168,13 +145,13 @@ mod tests {
 
     #[test]
     fn keeps_the_first_bytes_of_each_stream_and_counts_the_rest() {
-        let captures = OutputCaptures::new(4);
-        let (stdout, stderr) = (captures.stdout(), captures.stderr());
+        let mut output = GuestOutput::new(4);
+        let (stdout, stderr) = (output.stdout(), output.stderr());
         stdout.push(b"ab");
         stderr.push(b"e");
         stdout.push(b"cdef");
         assert_eq!(
-            captures.take(),
+            output.take(),
             (
                 CapturedOutput {
                     bytes: b"abcd".to_vec(),
@@ -187,15 +164,15 @@ mod tests {
             )
         );
         // Taken once: a second look finds nothing new.
-        assert_eq!(captures.take().0, CapturedOutput::default());
+        assert_eq!(output.take().0, CapturedOutput::default());
     }
 
     #[test]
     fn guest_output_captures_once_asked_and_keeps_one_capture_for_both() {
         let mut output = GuestOutput::new(8);
         assert_eq!(output.take(), Default::default());
-        output.captures().stdout().push(b"out");
-        output.captures().stderr().push(b"err");
+        output.stdout().push(b"out");
+        output.stderr().push(b"err");
         let (stdout, stderr) = output.take();
         assert_eq!(
             (&stdout.bytes[..], &stderr.bytes[..]),
